@@ -1,0 +1,710 @@
+//! The scan configuration: targets (firms and their web presence) and scan
+//! settings, read from TOML and validated up front.
+//!
+//! Every error names the file, the line and the key, so that a nightly job
+//! fails loudly at start-up rather than half-way through a scan. This module
+//! only reads and checks; it never touches the network.
+
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+use url::Url;
+
+/// Default `User-Agent`; identifies the tool and where to complain.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "micar-scan/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/micar-scan/micar-scan)"
+);
+pub const DEFAULT_MAX_PAGES_PER_SITE: usize = 500;
+pub const DEFAULT_MAX_DEPTH: u32 = 5;
+pub const DEFAULT_CONCURRENCY: usize = 32;
+pub const DEFAULT_PER_HOST_RATE: f64 = 2.0;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 5_000_000;
+pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+pub const DEFAULT_MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_URL_LENGTH: usize = 2048;
+pub const DEFAULT_MAX_REPEATED_SEGMENTS: usize = 3;
+pub const DEFAULT_MAX_QUERY_VARIANTS: usize = 50;
+pub const DEFAULT_MAX_SITEMAP_URLS: usize = 10_000;
+pub const DEFAULT_MAX_SITEMAP_FILES: usize = 20;
+pub const DEFAULT_MAX_SITEMAP_BYTES: u64 = 50_000_000;
+/// Query parameters that only track visitors; `*` at the end matches a prefix.
+pub const DEFAULT_STRIP_QUERY_PARAMS: &[&str] = &[
+    "utm_*", "gclid", "fbclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid", "igshid",
+];
+
+/// A whole, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub scan: ScanSettings,
+    pub firms: Vec<FirmConfig>,
+    /// The file it was read from, for messages.
+    pub source: PathBuf,
+    /// SHA-256 of the file's bytes, recorded in every report.
+    pub sha256: String,
+}
+
+/// Crawl settings shared by every firm of a scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanSettings {
+    pub user_agent: String,
+    pub max_pages_per_site: usize,
+    pub max_depth: u32,
+    /// Global cap on requests in flight.
+    pub concurrency: usize,
+    /// Requests per second per host.
+    pub per_host_rate: f64,
+    pub respect_robots: bool,
+    /// Total time for one request, body included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Cap on a body, counted after content decoding.
+    pub max_body_bytes: u64,
+    pub max_redirects: u32,
+    /// Retries after a timeout, a reset, a 5xx, a 429 (each with back-off).
+    pub max_retries: u32,
+    /// Longest `Retry-After` honoured; longer values are capped.
+    pub max_retry_after: Duration,
+    /// Longest robots.txt `Crawl-delay` honoured; longer values are capped.
+    pub max_crawl_delay: Duration,
+    /// Lift the address guard entirely (tests, the demo, intranet scans).
+    pub allow_private_networks: bool,
+    /// Networks exempt from the address guard.
+    pub allow_networks: Vec<IpNet>,
+    /// `host` or `host:port` → socket address, like curl's `--resolve`.
+    pub resolve: BTreeMap<String, SocketAddr>,
+    /// Query parameters removed during URL normalisation (`utm_*` = prefix).
+    pub strip_query_params: Vec<String>,
+    pub max_url_length: usize,
+    /// A path segment repeated more often than this marks a crawler trap.
+    pub max_repeated_segments: usize,
+    /// Distinct query strings accepted for one path.
+    pub max_query_variants: usize,
+    /// Read sitemaps named in robots.txt and `/sitemap.xml`.
+    pub sitemaps: bool,
+    pub max_sitemap_urls: usize,
+    pub max_sitemap_files: usize,
+    pub max_sitemap_bytes: u64,
+    /// Stop the whole scan after this long (report is `partial`).
+    pub max_scan_time: Option<Duration>,
+    /// A directory of pattern files replacing the bundled rule set.
+    pub patterns: Option<PathBuf>,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            max_pages_per_site: DEFAULT_MAX_PAGES_PER_SITE,
+            max_depth: DEFAULT_MAX_DEPTH,
+            concurrency: DEFAULT_CONCURRENCY,
+            per_host_rate: DEFAULT_PER_HOST_RATE,
+            respect_robots: true,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_retries: DEFAULT_MAX_RETRIES,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            max_crawl_delay: DEFAULT_MAX_CRAWL_DELAY,
+            allow_private_networks: false,
+            allow_networks: Vec::new(),
+            resolve: BTreeMap::new(),
+            strip_query_params: DEFAULT_STRIP_QUERY_PARAMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            max_url_length: DEFAULT_MAX_URL_LENGTH,
+            max_repeated_segments: DEFAULT_MAX_REPEATED_SEGMENTS,
+            max_query_variants: DEFAULT_MAX_QUERY_VARIANTS,
+            sitemaps: true,
+            max_sitemap_urls: DEFAULT_MAX_SITEMAP_URLS,
+            max_sitemap_files: DEFAULT_MAX_SITEMAP_FILES,
+            max_sitemap_bytes: DEFAULT_MAX_SITEMAP_BYTES,
+            max_scan_time: None,
+            patterns: None,
+        }
+    }
+}
+
+/// One firm and everything of its presence to scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirmConfig {
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country of establishment.
+    pub home_country: Option<String>,
+    pub websites: Vec<Url>,
+    pub feeds: Vec<Url>,
+    pub affiliates: Vec<Url>,
+    /// Brand and company names, for attribution by content.
+    pub brands: Vec<String>,
+}
+
+impl FirmConfig {
+    /// A file-name-safe lower-case slug of the firm's name.
+    pub fn slug(&self) -> String {
+        slugify(&self.name)
+    }
+}
+
+/// Lower-case ASCII letters and digits joined by single dashes.
+pub fn slugify(name: &str) -> String {
+    let folded = crate::text::fold_str(name);
+    let mut slug = String::new();
+    for ch in folded.chars() {
+        if ch.is_ascii_alphanumeric() {
+            slug.push(ch);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    while slug.ends_with('-') {
+        slug.pop();
+    }
+    if slug.is_empty() {
+        slug.push_str("firm");
+    }
+    slug
+}
+
+/// What can go wrong reading a configuration. Each variant names the file
+/// and, where the problem sits at a place in it, the line and the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        /// The key at fault, dotted (`scan.timeout`, `firm[0].websites[1]`), if known.
+        key: Option<String>,
+        message: String,
+    },
+}
+
+impl ConfigError {
+    fn at(
+        file: &Path,
+        source_text: &str,
+        offset: usize,
+        key: Option<String>,
+        message: String,
+    ) -> Self {
+        let (line, column) = line_column(source_text, offset);
+        let message = match &key {
+            Some(key) => format!("`{key}`: {message}"),
+            None => message,
+        };
+        ConfigError::Invalid {
+            file: file.to_path_buf(),
+            line,
+            column,
+            key,
+            message,
+        }
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rfind('\n')
+        .map(|nl| before[nl + 1..].chars().count() + 1)
+        .unwrap_or_else(|| before.chars().count() + 1);
+    (line, column)
+}
+
+// ---- the file's shape ------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    scan: Option<Spanned<RawScan>>,
+    #[serde(default)]
+    firm: Vec<Spanned<RawFirm>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawScan {
+    user_agent: Option<Spanned<String>>,
+    max_pages_per_site: Option<Spanned<i64>>,
+    max_depth: Option<Spanned<i64>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host_rate: Option<Spanned<f64>>,
+    respect_robots: Option<bool>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    timeout: Option<Duration>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    connect_timeout: Option<Duration>,
+    max_body_bytes: Option<Spanned<i64>>,
+    max_redirects: Option<Spanned<i64>>,
+    max_retries: Option<Spanned<i64>>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    max_retry_after: Option<Duration>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    max_crawl_delay: Option<Duration>,
+    allow_private_networks: Option<bool>,
+    allow_networks: Option<Vec<Spanned<String>>>,
+    resolve: Option<BTreeMap<String, Spanned<String>>>,
+    strip_query_params: Option<Vec<String>>,
+    max_url_length: Option<Spanned<i64>>,
+    max_repeated_segments: Option<Spanned<i64>>,
+    max_query_variants: Option<Spanned<i64>>,
+    sitemaps: Option<bool>,
+    max_sitemap_urls: Option<Spanned<i64>>,
+    max_sitemap_files: Option<Spanned<i64>>,
+    max_sitemap_bytes: Option<Spanned<i64>>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    max_scan_time: Option<Duration>,
+    patterns: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFirm {
+    name: Spanned<String>,
+    home_country: Option<Spanned<String>>,
+    #[serde(default)]
+    websites: Vec<Spanned<String>>,
+    #[serde(default)]
+    feeds: Vec<Spanned<String>>,
+    #[serde(default)]
+    affiliates: Vec<Spanned<String>>,
+    #[serde(default)]
+    brands: Vec<String>,
+}
+
+/// Durations in human form: "20s", "500ms", "2m", "90d".
+fn duration_opt<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    humantime::parse_duration(text.trim())
+        .map(Some)
+        .map_err(|e| {
+            serde::de::Error::custom(format!(
+                "invalid duration `{text}`: {e} (write e.g. \"20s\", \"500ms\", \"2m\")"
+            ))
+        })
+}
+
+impl Config {
+    /// Reads and validates the configuration at `path`.
+    ///
+    /// # Errors
+    /// [`ConfigError::Read`] when the file cannot be read, [`ConfigError::Invalid`]
+    /// with file, line and key for anything the file gets wrong.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes.clone()).map_err(|e| ConfigError::Invalid {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            key: None,
+            message: format!("not UTF-8 text: {e}"),
+        })?;
+        let mut config = Config::parse(&text, path)?;
+        config.sha256 = hex::encode(Sha256::digest(&bytes));
+        Ok(config)
+    }
+
+    /// Parses and validates configuration text; `path` is only used in messages.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] with line and key.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let message = e.message().trim().to_string();
+            ConfigError::at(path, text, offset, None, message)
+        })?;
+        let err = |offset: usize, key: String, message: String| {
+            ConfigError::at(path, text, offset, Some(key), message)
+        };
+
+        let mut scan = ScanSettings::default();
+        if let Some(raw_scan) = raw.scan {
+            let raw_scan = raw_scan.into_inner();
+            if let Some(ua) = raw_scan.user_agent {
+                if ua.get_ref().trim().is_empty() {
+                    return Err(err(
+                        ua.span().start,
+                        "scan.user_agent".into(),
+                        "must not be empty".into(),
+                    ));
+                }
+                scan.user_agent = ua.into_inner();
+            }
+            let positive =
+                |v: &Option<Spanned<i64>>, key: &str| -> Result<Option<u64>, ConfigError> {
+                    match v {
+                        None => Ok(None),
+                        Some(s) if *s.get_ref() >= 1 => Ok(Some(*s.get_ref() as u64)),
+                        Some(s) => Err(err(
+                            s.span().start,
+                            format!("scan.{key}"),
+                            format!("must be at least 1, got {}", s.get_ref()),
+                        )),
+                    }
+                };
+            let non_negative =
+                |v: &Option<Spanned<i64>>, key: &str| -> Result<Option<u64>, ConfigError> {
+                    match v {
+                        None => Ok(None),
+                        Some(s) if *s.get_ref() >= 0 => Ok(Some(*s.get_ref() as u64)),
+                        Some(s) => Err(err(
+                            s.span().start,
+                            format!("scan.{key}"),
+                            format!("must not be negative, got {}", s.get_ref()),
+                        )),
+                    }
+                };
+            if let Some(v) = positive(&raw_scan.max_pages_per_site, "max_pages_per_site")? {
+                scan.max_pages_per_site = v as usize;
+            }
+            if let Some(v) = non_negative(&raw_scan.max_depth, "max_depth")? {
+                scan.max_depth = v as u32;
+            }
+            if let Some(v) = positive(&raw_scan.concurrency, "concurrency")? {
+                scan.concurrency = v as usize;
+            }
+            if let Some(rate) = &raw_scan.per_host_rate {
+                let value = *rate.get_ref();
+                if !(value.is_finite() && value > 0.0) {
+                    return Err(err(
+                        rate.span().start,
+                        "scan.per_host_rate".into(),
+                        format!("must be a positive number of requests per second, got {value}"),
+                    ));
+                }
+                scan.per_host_rate = value;
+            }
+            if let Some(v) = raw_scan.respect_robots {
+                scan.respect_robots = v;
+            }
+            if let Some(v) = raw_scan.timeout {
+                scan.timeout = v;
+            }
+            if let Some(v) = raw_scan.connect_timeout {
+                scan.connect_timeout = v;
+            }
+            if let Some(v) = positive(&raw_scan.max_body_bytes, "max_body_bytes")? {
+                scan.max_body_bytes = v;
+            }
+            if let Some(v) = non_negative(&raw_scan.max_redirects, "max_redirects")? {
+                scan.max_redirects = v as u32;
+            }
+            if let Some(v) = non_negative(&raw_scan.max_retries, "max_retries")? {
+                scan.max_retries = v as u32;
+            }
+            if let Some(v) = raw_scan.max_retry_after {
+                scan.max_retry_after = v;
+            }
+            if let Some(v) = raw_scan.max_crawl_delay {
+                scan.max_crawl_delay = v;
+            }
+            if let Some(v) = raw_scan.allow_private_networks {
+                scan.allow_private_networks = v;
+            }
+            if let Some(nets) = raw_scan.allow_networks {
+                for net in nets {
+                    let parsed = parse_network(net.get_ref()).ok_or_else(|| {
+                        err(
+                            net.span().start,
+                            "scan.allow_networks".into(),
+                            format!("`{}` is not a CIDR network or IP address", net.get_ref()),
+                        )
+                    })?;
+                    scan.allow_networks.push(parsed);
+                }
+            }
+            if let Some(map) = raw_scan.resolve {
+                for (host, target) in map {
+                    let addr: SocketAddr = target.get_ref().parse().map_err(|_| {
+                        err(
+                            target.span().start,
+                            format!("scan.resolve.\"{host}\""),
+                            format!("`{}` is not an ip:port address", target.get_ref()),
+                        )
+                    })?;
+                    if host.trim().is_empty() {
+                        return Err(err(
+                            target.span().start,
+                            "scan.resolve".into(),
+                            "empty host name".into(),
+                        ));
+                    }
+                    scan.resolve.insert(host.to_ascii_lowercase(), addr);
+                }
+            }
+            if let Some(v) = raw_scan.strip_query_params {
+                scan.strip_query_params = v;
+            }
+            if let Some(v) = positive(&raw_scan.max_url_length, "max_url_length")? {
+                scan.max_url_length = v as usize;
+            }
+            if let Some(v) = positive(&raw_scan.max_repeated_segments, "max_repeated_segments")? {
+                scan.max_repeated_segments = v as usize;
+            }
+            if let Some(v) = positive(&raw_scan.max_query_variants, "max_query_variants")? {
+                scan.max_query_variants = v as usize;
+            }
+            if let Some(v) = raw_scan.sitemaps {
+                scan.sitemaps = v;
+            }
+            if let Some(v) = non_negative(&raw_scan.max_sitemap_urls, "max_sitemap_urls")? {
+                scan.max_sitemap_urls = v as usize;
+            }
+            if let Some(v) = non_negative(&raw_scan.max_sitemap_files, "max_sitemap_files")? {
+                scan.max_sitemap_files = v as usize;
+            }
+            if let Some(v) = positive(&raw_scan.max_sitemap_bytes, "max_sitemap_bytes")? {
+                scan.max_sitemap_bytes = v;
+            }
+            scan.max_scan_time = raw_scan.max_scan_time;
+            scan.patterns = raw_scan.patterns;
+        }
+
+        if raw.firm.is_empty() {
+            let offset = text.len();
+            return Err(ConfigError::at(
+                path,
+                text,
+                offset,
+                Some("firm".into()),
+                "no firm to scan: add at least one [[firm]] table with a name and websites".into(),
+            ));
+        }
+
+        let mut firms = Vec::with_capacity(raw.firm.len());
+        let mut seen_names = std::collections::HashSet::new();
+        for (index, firm) in raw.firm.into_iter().enumerate() {
+            let firm_span = firm.span();
+            let firm = firm.into_inner();
+            let key = |field: &str| format!("firm[{index}].{field}");
+            let name = firm.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                return Err(err(
+                    firm.name.span().start,
+                    key("name"),
+                    "must not be empty".into(),
+                ));
+            }
+            if !seen_names.insert(name.to_lowercase()) {
+                return Err(err(
+                    firm.name.span().start,
+                    key("name"),
+                    format!("firm `{name}` is listed twice"),
+                ));
+            }
+            let home_country = match firm.home_country {
+                Some(c) => {
+                    let code = c.get_ref().trim().to_ascii_uppercase();
+                    if code.len() != 2 || !code.chars().all(|ch| ch.is_ascii_alphabetic()) {
+                        return Err(err(
+                            c.span().start,
+                            key("home_country"),
+                            format!(
+                                "`{}` is not an ISO 3166-1 alpha-2 country code",
+                                c.get_ref()
+                            ),
+                        ));
+                    }
+                    Some(code)
+                }
+                None => None,
+            };
+            let urls = |list: Vec<Spanned<String>>, field: &str| -> Result<Vec<Url>, ConfigError> {
+                list.into_iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        parse_http_url(s.get_ref()).map_err(|m| {
+                            err(s.span().start, format!("firm[{index}].{field}[{i}]"), m)
+                        })
+                    })
+                    .collect()
+            };
+            let websites = urls(firm.websites, "websites")?;
+            let feeds = urls(firm.feeds, "feeds")?;
+            let affiliates = urls(firm.affiliates, "affiliates")?;
+            if websites.is_empty() && feeds.is_empty() && affiliates.is_empty() {
+                return Err(err(firm_span.start, key("websites"), format!("firm `{name}` has nothing to scan: list at least one website, feed or affiliate")));
+            }
+            firms.push(FirmConfig {
+                name,
+                home_country,
+                websites,
+                feeds,
+                affiliates,
+                brands: firm.brands,
+            });
+        }
+
+        Ok(Config {
+            scan,
+            firms,
+            source: path.to_path_buf(),
+            sha256: hex::encode(Sha256::digest(text.as_bytes())),
+        })
+    }
+}
+
+fn parse_network(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
+}
+
+fn parse_http_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("`{text}` is not a valid URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" => {}
+        other => {
+            return Err(format!(
+                "`{text}`: scheme `{other}` is not supported (use http or https)"
+            ))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("`{text}` has no host"));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("test.toml"))
+    }
+
+    const MINIMAL: &str = "[[firm]]\nname = \"Ex\"\nwebsites = [\"https://exchange.example/\"]\n";
+
+    #[test]
+    fn minimal_config_uses_defaults() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.scan, ScanSettings::default());
+        assert_eq!(
+            config.firms[0].websites[0].as_str(),
+            "https://exchange.example/"
+        );
+        assert_eq!(config.firms[0].slug(), "ex");
+    }
+
+    #[test]
+    fn full_scan_table_is_read() {
+        let text = r#"
+[scan]
+user_agent = "ua/1"
+max_pages_per_site = 7
+max_depth = 2
+concurrency = 3
+per_host_rate = 0.5
+respect_robots = false
+timeout = "3s"
+max_body_bytes = 1000
+allow_private_networks = true
+allow_networks = ["127.0.0.1/32", "::1"]
+[scan.resolve]
+"exchange.example" = "127.0.0.1:8080"
+
+[[firm]]
+name = "Example Exchange Ltd"
+home_country = "sc"
+websites = ["https://exchange.example/"]
+"#;
+        let config = parse(text).unwrap();
+        assert_eq!(config.scan.max_pages_per_site, 7);
+        assert_eq!(config.scan.timeout, Duration::from_secs(3));
+        assert_eq!(config.scan.allow_networks.len(), 2);
+        assert_eq!(
+            config.scan.resolve["exchange.example"],
+            "127.0.0.1:8080".parse().unwrap()
+        );
+        assert_eq!(config.firms[0].home_country.as_deref(), Some("SC"));
+        assert_eq!(config.firms[0].slug(), "example-exchange-ltd");
+    }
+
+    fn invalid(text: &str) -> (usize, String) {
+        match parse(text) {
+            Err(ConfigError::Invalid { line, message, .. }) => (line, message),
+            other => panic!("expected an invalid-config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let (line, message) = invalid(
+            "[scan]\nmax_depht = 3\n[[firm]]\nname = \"x\"\nwebsites = [\"https://a.example/\"]\n",
+        );
+        assert_eq!(line, 2);
+        assert!(message.contains("max_depht"), "{message}");
+    }
+
+    #[test]
+    fn bad_url_names_line_and_key() {
+        let (line, message) = invalid("[[firm]]\nname = \"x\"\n\nwebsites = [\"not a url\"]\n");
+        assert_eq!(line, 4);
+        assert!(message.contains("firm[0].websites[0]"), "{message}");
+        let (_, message) = invalid("[[firm]]\nname = \"x\"\nwebsites = [\"ftp://a.example/\"]\n");
+        assert!(message.contains("ftp"), "{message}");
+    }
+
+    #[test]
+    fn bad_duration_names_line() {
+        let (line, message) = invalid("[scan]\ntimeout = \"twenty\"\n[[firm]]\nname = \"x\"\nwebsites = [\"https://a.example/\"]\n");
+        assert_eq!(line, 2);
+        assert!(message.contains("twenty"), "{message}");
+    }
+
+    #[test]
+    fn missing_firm_is_an_error() {
+        let (_, message) = invalid("[scan]\nmax_depth = 1\n");
+        assert!(message.contains("firm"), "{message}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let firm = "[[firm]]\nname = \"x\"\nwebsites = [\"https://a.example/\"]\n";
+        for (scan, needle) in [
+            ("concurrency = 0", "concurrency"),
+            ("per_host_rate = -1.0", "per_host_rate"),
+            ("allow_networks = [\"nonsense\"]", "allow_networks"),
+            ("resolve = { \"a.example\" = \"nope\" }", "resolve"),
+        ] {
+            let (line, message) = invalid(&format!("[scan]\n{scan}\n{firm}"));
+            assert_eq!(line, 2, "{scan}: {message}");
+            assert!(message.contains(needle), "{scan}: {message}");
+        }
+    }
+
+    #[test]
+    fn slugs_are_file_name_safe() {
+        assert_eq!(slugify("Börse & Co. GmbH"), "borse-co-gmbh");
+        assert_eq!(slugify("***"), "firm");
+    }
+}

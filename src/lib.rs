@@ -1,0 +1,29 @@
+//! micar-scan: crawls a crypto firm's web presence and reports evidence that
+//! the firm solicits clients in the EU (MiCAR Art. 61, ESMA's reverse
+//! solicitation guidelines).
+//!
+//! Data flows one way: `config` → `frontier` → `fetch` → `extract` →
+//! `classify` → `score` → `report`; `crawl` drives the loop and `scan` wires
+//! the stages together. Everything from `extract` on is pure and is tested
+//! without a network. The binary is a thin CLI over this library.
+
+pub mod charset;
+pub mod classify;
+pub mod config;
+pub mod crawl;
+pub mod demo;
+pub mod extract;
+pub mod fetch;
+pub mod frontier;
+pub mod guard;
+pub mod lang;
+pub mod model;
+pub mod report;
+pub mod robots;
+pub mod rules;
+pub mod scan;
+pub mod score;
+pub mod sitemap;
+pub mod text;
+
+pub use model::*;

@@ -1,0 +1,480 @@
+//! The vocabulary every pipeline stage speaks: documents, blocks, links,
+//! findings, pages and verdicts.
+//!
+//! These types are plain data. They never perform I/O and never know which
+//! stage produced them, so that `extract`, `classify`, `score` and `report`
+//! can be tested on values built by hand. Types that reach the JSON report
+//! derive `JsonSchema`: they are the single source of the report's shape.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where a document came from. Serialised in snake case in reports.
+#[derive(
+    Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A page of one of the firm's own websites.
+    Website,
+    /// An item of an RSS, Atom or JSON feed.
+    Feed,
+    /// A public social-media page or post.
+    Social,
+    /// A page of an affiliate, influencer or partner, attributed to the firm.
+    Affiliate,
+    /// An app-store listing.
+    AppStore,
+    /// An e-mail campaign read from a local file.
+    Email,
+    /// A local file (saved page, archive) handed to the scanner.
+    File,
+}
+
+/// The ESMA activity a finding evidences (DESIGN.md §1).
+#[derive(
+    Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Website,
+    SocialMedia,
+    PushNotification,
+    Affiliate,
+    Seo,
+    Sponsorship,
+    Press,
+    Email,
+    Event,
+    AppStore,
+    Infrastructure,
+    Inbound,
+}
+
+impl Category {
+    /// The id used in reports and pattern files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Website => "website",
+            Category::SocialMedia => "social_media",
+            Category::PushNotification => "push_notification",
+            Category::Affiliate => "affiliate",
+            Category::Seo => "seo",
+            Category::Sponsorship => "sponsorship",
+            Category::Press => "press",
+            Category::Email => "email",
+            Category::Event => "event",
+            Category::AppStore => "app_store",
+            Category::Infrastructure => "infrastructure",
+            Category::Inbound => "inbound",
+        }
+    }
+}
+
+/// What kind of EU-targeting hook a rule detects (DESIGN.md §1, signals 1–14).
+#[derive(
+    Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    Language,
+    Locale,
+    Domain,
+    Currency,
+    Payment,
+    Place,
+    Regulator,
+    Cta,
+    Promotion,
+    Affiliate,
+    Sponsorship,
+    Press,
+    Event,
+    Service,
+    Crypto,
+    Disclaimer,
+    GeoBlock,
+    NonEu,
+}
+
+impl Signal {
+    /// The id used in reports and pattern files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Language => "language",
+            Signal::Locale => "locale",
+            Signal::Domain => "domain",
+            Signal::Currency => "currency",
+            Signal::Payment => "payment",
+            Signal::Place => "place",
+            Signal::Regulator => "regulator",
+            Signal::Cta => "cta",
+            Signal::Promotion => "promotion",
+            Signal::Affiliate => "affiliate",
+            Signal::Sponsorship => "sponsorship",
+            Signal::Press => "press",
+            Signal::Event => "event",
+            Signal::Service => "service",
+            Signal::Crypto => "crypto",
+            Signal::Disclaimer => "disclaimer",
+            Signal::GeoBlock => "geo_block",
+            Signal::NonEu => "non_eu",
+        }
+    }
+}
+
+/// The strength of the evidence that a firm solicits EU clients.
+/// Ordered: `None < Weak < Moderate < Strong`.
+#[derive(
+    Serialize,
+    Deserialize,
+    JsonSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    #[default]
+    None,
+    Weak,
+    Moderate,
+    Strong,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Weak => "weak",
+            Level::Moderate => "moderate",
+            Level::Strong => "strong",
+        }
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Ok(Level::None),
+            "weak" => Ok(Level::Weak),
+            "moderate" => Ok(Level::Moderate),
+            "strong" => Ok(Level::Strong),
+            other => Err(format!(
+                "unknown level `{other}` (expected none, weak, moderate or strong)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind and role of a piece of text inside a document.
+#[derive(
+    Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    Title,
+    MetaDescription,
+    MetaKeywords,
+    OgTag,
+    Heading,
+    Paragraph,
+    ListItem,
+    TableCell,
+    Button,
+    Link,
+    ImageAlt,
+    FormLabel,
+    FormOption,
+    Footer,
+    CookieBanner,
+    FeedItem,
+    JsonLd,
+    /// The document's own URL, so that rules can look at paths and hosts.
+    Url,
+    Other,
+}
+
+impl BlockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Title => "title",
+            BlockKind::MetaDescription => "meta_description",
+            BlockKind::MetaKeywords => "meta_keywords",
+            BlockKind::OgTag => "og_tag",
+            BlockKind::Heading => "heading",
+            BlockKind::Paragraph => "paragraph",
+            BlockKind::ListItem => "list_item",
+            BlockKind::TableCell => "table_cell",
+            BlockKind::Button => "button",
+            BlockKind::Link => "link",
+            BlockKind::ImageAlt => "image_alt",
+            BlockKind::FormLabel => "form_label",
+            BlockKind::FormOption => "form_option",
+            BlockKind::Footer => "footer",
+            BlockKind::CookieBanner => "cookie_banner",
+            BlockKind::FeedItem => "feed_item",
+            BlockKind::JsonLd => "json_ld",
+            BlockKind::Url => "url",
+            BlockKind::Other => "other",
+        }
+    }
+}
+
+/// How a block's language was decided.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LanguageSource {
+    /// Statistical detection on the block's text was confident.
+    Detected,
+    /// Marker words from `patterns/` (Irish, Maltese, and tie-breaks).
+    Markers,
+    /// Detection was not confident; the page or element markup decided.
+    Markup,
+}
+
+/// A language decision with the confidence kept, so that readers can weigh it.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct LanguageGuess {
+    /// ISO 639-1 code ("de", "ga", "mt", ...).
+    pub code: String,
+    /// 0.0 – 1.0.
+    pub confidence: f64,
+    pub source: LanguageSource,
+}
+
+/// One piece of text with its place in the document.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Block {
+    pub kind: BlockKind,
+    /// Whitespace-normalised text as a reader sees it.
+    pub text: String,
+    /// Position in document order (0-based), stable for one document.
+    pub index: usize,
+    /// A short CSS-like path of the element (`body>main>section>p`), for locating it.
+    pub path: String,
+    /// For links and buttons that are links: the absolute target.
+    pub href: Option<String>,
+    /// The `lang` attribute in force for this element, if any (nearest ancestor).
+    pub lang_attr: Option<String>,
+    /// Filled by language detection.
+    pub language: Option<LanguageGuess>,
+}
+
+impl Block {
+    pub fn new(kind: BlockKind, text: impl Into<String>, index: usize) -> Self {
+        Block {
+            kind,
+            text: text.into(),
+            index,
+            path: String::new(),
+            href: None,
+            lang_attr: None,
+            language: None,
+        }
+    }
+}
+
+/// How a link was expressed in the page.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkKind {
+    Anchor,
+    Area,
+    Iframe,
+    /// `<link rel=alternate>` (hreflang alternates, feeds).
+    Alternate,
+    Canonical,
+    MetaRefresh,
+    /// Any other `<link>` element.
+    LinkElement,
+}
+
+/// An outgoing reference found in a document.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Link {
+    /// Absolute URL, resolved against the document's base.
+    pub url: String,
+    pub kind: LinkKind,
+    /// Visible text (anchors) or title.
+    pub text: String,
+    /// `rel` tokens, lower-cased (`nofollow`, `sponsored`, `alternate`, ...).
+    pub rel: Vec<String>,
+    pub hreflang: Option<String>,
+    /// `type` attribute (`application/rss+xml`, ...).
+    pub media_type: Option<String>,
+    /// Index of the block holding the link text, if any.
+    pub block_index: Option<usize>,
+}
+
+/// Locale markup of a page, outside its prose.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+pub struct LocaleMarkup {
+    /// `<html lang>`.
+    pub html_lang: Option<String>,
+    /// `Content-Language` response header.
+    pub content_language: Option<String>,
+    /// `hreflang` alternates: (language tag, absolute URL).
+    pub hreflang: Vec<(String, String)>,
+    /// `og:locale` and `og:locale:alternate` values.
+    pub og_locale: Vec<String>,
+    /// Entries of a language switcher (visible names or tags).
+    pub switcher: Vec<String>,
+    /// A locale segment in the URL path (`/de-de/`, `/fr/`), as written.
+    pub path_locale: Option<String>,
+    /// A locale-looking first label of the host (`fr.example.com`).
+    pub subdomain_locale: Option<String>,
+}
+
+/// A response turned into text blocks, links and markup. Produced by `extract`,
+/// consumed by `classify`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Document {
+    /// The URL requested.
+    pub url: String,
+    /// The URL after redirects (equal to `url` when there were none).
+    pub final_url: String,
+    pub source_kind: SourceKind,
+    /// Category a source imposes on its findings (a `press` feed, an e-mail);
+    /// `None` lets each rule's own category stand.
+    pub category_override: Option<Category>,
+    /// RFC 3339 UTC.
+    pub fetched_at: String,
+    /// SHA-256 (hex) of the body bytes as received.
+    pub content_sha256: String,
+    pub title: Option<String>,
+    pub blocks: Vec<Block>,
+    pub links: Vec<Link>,
+    pub locale: LocaleMarkup,
+    /// Parsed JSON-LD objects (`areaServed`, `inLanguage`, addresses).
+    pub json_ld: Vec<serde_json::Value>,
+}
+
+impl Document {
+    /// An empty document for `url`, for builders and tests.
+    pub fn new(url: impl Into<String>, source_kind: SourceKind) -> Self {
+        let url = url.into();
+        Document {
+            final_url: url.clone(),
+            url,
+            source_kind,
+            category_override: None,
+            fetched_at: String::new(),
+            content_sha256: String::new(),
+            title: None,
+            blocks: Vec::new(),
+            links: Vec::new(),
+            locale: LocaleMarkup::default(),
+            json_ld: Vec::new(),
+        }
+    }
+}
+
+/// Where in a page a finding's text stood.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Location {
+    pub block_kind: BlockKind,
+    /// The block's position in document order.
+    pub block_index: usize,
+    /// CSS-like element path.
+    pub path: String,
+    /// Character offset of the match inside the block's text.
+    pub char_offset: usize,
+}
+
+/// One piece of evidence: a rule matched some text of a fetched document.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Stable fingerprint: hash of rule id, URL and normalised matched text.
+    pub id: String,
+    pub rule_id: String,
+    pub category: Category,
+    pub signal: Signal,
+    pub url: String,
+    pub source_kind: SourceKind,
+    /// ISO 639-1 language of the block that matched, if known.
+    pub language: Option<String>,
+    pub weight: f64,
+    /// The exact text that matched.
+    pub matched: String,
+    /// The match with surrounding context, as it stood in the block.
+    pub snippet: String,
+    pub location: Location,
+    /// RFC 3339 UTC.
+    pub fetched_at: String,
+    /// SHA-256 (hex) of the body bytes as received.
+    pub content_sha256: String,
+    /// The legal reference the rule evidences.
+    pub legal_ref: String,
+    /// Why it matters, readable by a supervisor.
+    pub description: String,
+    /// For disclaimers: always `false` — a disclaimer does not cure solicitation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cures: Option<bool>,
+    /// MiCAR Art. 3(1)(16) service promoted, for `service` findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+/// The verdict on a firm (or a page) with the reasons that decided it.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+pub struct Verdict {
+    pub level: Level,
+    pub score: f64,
+    /// Sentences a person can read, most important first.
+    pub reasons: Vec<String>,
+}
+
+/// Language summary of a page.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+pub struct PageLanguage {
+    /// The language of most of the page's text (ISO 639-1), if any.
+    pub primary: Option<String>,
+    /// Share of text characters per detected language.
+    pub shares: BTreeMap<String, f64>,
+    /// Languages of the page that are EU official languages, strongest first.
+    pub eu_languages: Vec<String>,
+    /// The locale the markup declares (`<html lang>`, `Content-Language`).
+    pub declared: Option<String>,
+}
+
+/// Everything known about one fetched URL.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Page {
+    pub url: String,
+    pub final_url: String,
+    /// HTTP status of the final response.
+    pub status: u16,
+    /// RFC 3339 UTC.
+    pub fetched_at: String,
+    /// SHA-256 (hex) of the body bytes as received (after content decoding).
+    pub content_sha256: String,
+    pub content_type: Option<String>,
+    /// Body bytes kept (at most `max_body_bytes`).
+    pub bytes: u64,
+    /// The body was cut at `max_body_bytes`.
+    pub truncated: bool,
+    /// The charset the body was decoded with.
+    pub charset: Option<String>,
+    pub depth: u32,
+    /// Redirect hops followed, in order, before `final_url`.
+    pub redirects: Vec<String>,
+    pub source_kind: SourceKind,
+    pub language: Option<PageLanguage>,
+    /// The page's score from its findings.
+    pub score: f64,
+}
