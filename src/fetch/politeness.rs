@@ -1,0 +1,172 @@
+//! Per-host politeness: one rate limiter per host key, crawl delays and
+//! `Retry-After` pauses.
+//!
+//! The scanner must never send a host requests faster than configured, even
+//! when many tasks want the same host at once or a crawl delay arrives in the
+//! middle of a scan. This module only waits; it never sends anything.
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+use tokio::time::{sleep_until, Instant};
+
+/// Shortest period a limiter accepts; guards against absurd configured rates.
+const MIN_PERIOD: Duration = Duration::from_micros(1);
+
+/// The politeness state of every host seen so far.
+pub(crate) struct Politeness {
+    base_period: Duration,
+    hosts: Mutex<HashMap<String, Arc<HostSlot>>>,
+}
+
+/// One host's limiter and timing. The limiter does the common work; the
+/// timing record backs it up so that a limiter swapped by a crawl delay, or a
+/// pause, can never let a request through early.
+struct HostSlot {
+    limiter: Mutex<Arc<DefaultDirectRateLimiter>>,
+    timing: Mutex<HostTiming>,
+}
+
+struct HostTiming {
+    period: Duration,
+    last_start: Option<Instant>,
+    not_before: Option<Instant>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The data under these locks stays consistent even if a holder panicked.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn limiter_for(period: Duration) -> Arc<DefaultDirectRateLimiter> {
+    let quota = Quota::with_period(period.max(MIN_PERIOD))
+        .unwrap_or_else(|| Quota::per_second(std::num::NonZeroU32::MIN));
+    Arc::new(RateLimiter::direct(quota))
+}
+
+impl Politeness {
+    /// `per_host_rate` requests per second per host, burst 1.
+    pub(crate) fn new(per_host_rate: f64) -> Self {
+        let base_period = if per_host_rate.is_finite() && per_host_rate > 0.0 {
+            Duration::from_secs_f64(1.0 / per_host_rate)
+        } else {
+            Duration::from_secs(1)
+        };
+        Politeness {
+            base_period,
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, host_key: &str) -> Arc<HostSlot> {
+        let mut hosts = lock(&self.hosts);
+        hosts
+            .entry(host_key.to_string())
+            .or_insert_with(|| {
+                Arc::new(HostSlot {
+                    limiter: Mutex::new(limiter_for(self.base_period)),
+                    timing: Mutex::new(HostTiming {
+                        period: self.base_period,
+                        last_start: None,
+                        not_before: None,
+                    }),
+                })
+            })
+            .clone()
+    }
+
+    /// Waits until a request to `host_key` may start, and records it.
+    pub(crate) async fn acquire(&self, host_key: &str) {
+        let slot = self.slot(host_key);
+        // Sit out pauses before touching the limiter, so a paused host does
+        // not burn limiter cells while it waits.
+        loop {
+            let paused_until = lock(&slot.timing).not_before;
+            match paused_until {
+                Some(until) if until > Instant::now() => sleep_until(until).await,
+                _ => break,
+            }
+        }
+        let limiter = lock(&slot.limiter).clone();
+        limiter.until_ready().await;
+        loop {
+            let now = Instant::now();
+            let earliest = {
+                let mut timing = lock(&slot.timing);
+                let after_last = timing.last_start.map(|last| last + timing.period);
+                let earliest = after_last.max(timing.not_before);
+                match earliest {
+                    Some(at) if at > now => at,
+                    _ => {
+                        timing.last_start = Some(now);
+                        return;
+                    }
+                }
+            };
+            sleep_until(earliest).await;
+        }
+    }
+
+    /// Lowers a host's rate to one request per `delay`; never raises it.
+    pub(crate) fn set_min_gap(&self, host_key: &str, delay: Duration) {
+        let slot = self.slot(host_key);
+        let mut timing = lock(&slot.timing);
+        if delay > timing.period {
+            timing.period = delay;
+            *lock(&slot.limiter) = limiter_for(delay);
+        }
+    }
+
+    /// Holds every request to a host until `until` (a `Retry-After`).
+    pub(crate) fn pause(&self, host_key: &str, until: Instant) {
+        let slot = self.slot(host_key);
+        let mut timing = lock(&slot.timing);
+        timing.not_before = Some(timing.not_before.map_or(until, |at| at.max(until)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn successive_acquisitions_keep_the_period() {
+        let politeness = Politeness::new(20.0);
+        let mut starts = Vec::new();
+        for _ in 0..4 {
+            politeness.acquire("a.example:80").await;
+            starts.push(Instant::now());
+        }
+        for pair in starts.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_millis(49), "{pair:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn hosts_do_not_share_a_limiter() {
+        let politeness = Politeness::new(0.5);
+        let started = Instant::now();
+        politeness.acquire("a.example:80").await;
+        politeness.acquire("b.example:80").await;
+        // Two seconds would have passed had the hosts shared one limiter.
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn min_gap_and_pause_hold_requests() {
+        let politeness = Politeness::new(100.0);
+        politeness.acquire("a.example:80").await;
+        let first = Instant::now();
+        politeness.set_min_gap("a.example:80", Duration::from_millis(150));
+        politeness.acquire("a.example:80").await;
+        assert!(first.elapsed() >= Duration::from_millis(149));
+
+        // A shorter delay than the configured rate leaves the rate alone.
+        politeness.set_min_gap("b.example:80", Duration::from_millis(1));
+        let paused_at = Instant::now();
+        politeness.pause("b.example:80", paused_at + Duration::from_millis(120));
+        politeness.acquire("b.example:80").await;
+        assert!(paused_at.elapsed() >= Duration::from_millis(119));
+    }
+}
