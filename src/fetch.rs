@@ -419,12 +419,13 @@ impl Fetcher {
         let key = host_key(url);
         let mut retry = 0u32;
         loop {
-            self.politeness.acquire(&key).await;
+            self.politeness.wait_turn(&key).await;
             let permit = self
                 .permits
                 .acquire()
                 .await
                 .map_err(|e| FetchError::Client(e.to_string()))?;
+            self.politeness.start(&key).await;
             *attempts += 1;
             let mut request = self.client.get(target.request_url.clone());
             if let Some(host) = &target.host_header {
@@ -448,21 +449,21 @@ impl Fetcher {
             };
             let status = response.status().as_u16();
             tracing::debug!(url = %redact(url), attempt = retry + 1, status, "response");
+            let retry_after = match status {
+                429 | 503 => retry_after(response.headers(), SystemTime::now())
+                    .map(|wait| wait.min(self.limits.max_retry_after)),
+                _ => None,
+            };
+            if let Some(wait) = retry_after {
+                // The server asked the whole host to back off, so every
+                // request to it waits, not just a retry of this one.
+                self.politeness.pause(&key, Instant::now() + wait);
+            }
             if retries_left && matches!(status, 429 | 500 | 502 | 503 | 504) {
-                let retry_after = match status {
-                    429 | 503 => retry_after(response.headers(), SystemTime::now()),
-                    _ => None,
-                };
                 drop(response);
                 drop(permit);
-                match retry_after {
-                    Some(wait) => {
-                        // The server asked the whole host to back off, so
-                        // every request to it waits, not just this one.
-                        let wait = wait.min(self.limits.max_retry_after);
-                        self.politeness.pause(&key, Instant::now() + wait);
-                    }
-                    None => tokio::time::sleep(backoff(retry)).await,
+                if retry_after.is_none() {
+                    tokio::time::sleep(backoff(retry)).await;
                 }
                 retry += 1;
                 continue;
@@ -640,6 +641,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fetcher_can_be_shared_across_tasks() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        shareable::<Fetcher>();
+        shareable::<Fetched>();
+        shareable::<FetchError>();
+    }
+
+    #[test]
     fn host_keys_fill_in_default_ports() {
         let key = |text: &str| host_key(&Url::parse(text).unwrap());
         assert_eq!(key("https://Exchange.Example/a"), "exchange.example:443");
@@ -734,8 +743,10 @@ mod tests {
 
     #[test]
     fn https_port_remapping_is_refused_before_any_request() {
-        let mut settings = ScanSettings::default();
-        settings.allow_networks = vec!["127.0.0.1/32".parse().unwrap()];
+        let mut settings = ScanSettings {
+            allow_networks: vec!["127.0.0.1/32".parse().unwrap()],
+            ..ScanSettings::default()
+        };
         settings
             .resolve
             .insert("exchange.example".into(), "127.0.0.1:4443".parse().unwrap());
@@ -756,8 +767,10 @@ mod tests {
 
     #[test]
     fn http_overrides_rewrite_the_address_and_keep_the_host() {
-        let mut settings = ScanSettings::default();
-        settings.allow_networks = vec!["127.0.0.1/32".parse().unwrap()];
+        let mut settings = ScanSettings {
+            allow_networks: vec!["127.0.0.1/32".parse().unwrap()],
+            ..ScanSettings::default()
+        };
         settings.resolve.insert(
             "exchange.example".into(),
             "127.0.0.1:41234".parse().unwrap(),

@@ -76,8 +76,10 @@ impl Politeness {
             .clone()
     }
 
-    /// Waits until a request to `host_key` may start, and records it.
-    pub(crate) async fn acquire(&self, host_key: &str) {
+    /// Waits for `host_key`'s turn: pauses, then its rate limiter. Call
+    /// before taking a global permit, so that a slow host waits without
+    /// holding one; then call [`Politeness::start`] once the permit is held.
+    pub(crate) async fn wait_turn(&self, host_key: &str) {
         let slot = self.slot(host_key);
         // Sit out pauses before touching the limiter, so a paused host does
         // not burn limiter cells while it waits.
@@ -90,13 +92,20 @@ impl Politeness {
         }
         let limiter = lock(&slot.limiter).clone();
         limiter.until_ready().await;
+    }
+
+    /// Records that a request to `host_key` starts now, first waiting out
+    /// whatever is left of the host's gap. The limiter normally leaves
+    /// nothing to wait; this check catches turns that lost time waiting for
+    /// a permit, a limiter swapped by a crawl delay, and pauses set meanwhile.
+    pub(crate) async fn start(&self, host_key: &str) {
+        let slot = self.slot(host_key);
         loop {
             let now = Instant::now();
             let earliest = {
                 let mut timing = lock(&slot.timing);
                 let after_last = timing.last_start.map(|last| last + timing.period);
-                let earliest = after_last.max(timing.not_before);
-                match earliest {
+                match after_last.max(timing.not_before) {
                     Some(at) if at > now => at,
                     _ => {
                         timing.last_start = Some(now);
@@ -106,6 +115,12 @@ impl Politeness {
             };
             sleep_until(earliest).await;
         }
+    }
+
+    #[cfg(test)]
+    async fn acquire(&self, host_key: &str) {
+        self.wait_turn(host_key).await;
+        self.start(host_key).await;
     }
 
     /// Lowers a host's rate to one request per `delay`; never raises it.
