@@ -758,3 +758,21 @@ async fn turns_that_waited_for_a_permit_still_keep_the_hosts_rate() {
     let gaps: Vec<_> = arrivals.windows(2).map(|pair| pair[1] - pair[0]).collect();
     assert_gaps_at_least(&gaps, Duration::from_millis(250));
 }
+
+#[tokio::test]
+async fn retry_after_is_capped_by_the_settings() {
+    let server =
+        TestServer::start(Router::new().route("/busy", scripted(vec![(503, Some("3600"))]))).await;
+    let fetcher = Fetcher::new(&ScanSettings {
+        max_retry_after: Duration::from_millis(300),
+        ..settings()
+    })
+    .unwrap();
+    let fetched = fetcher
+        .fetch(&server.url("/busy"), &any_scope)
+        .await
+        .unwrap();
+    assert_eq!((fetched.status, fetched.attempts), (200, 2));
+    let arrivals = server.arrivals("/busy");
+    assert!(arrivals[1] - arrivals[0] >= Duration::from_millis(300));
+}
