@@ -57,7 +57,7 @@ pub fn fold(input: &str) -> Folded {
     let mut text = String::with_capacity(input.len());
     let mut origin = Vec::with_capacity(input.len());
     for (offset, ch) in input.char_indices() {
-        let mut push = |c: char, text: &mut String, origin: &mut Vec<usize>| {
+        let push = |c: char, text: &mut String, origin: &mut Vec<usize>| {
             let before = text.len();
             text.push(c);
             origin.extend(std::iter::repeat_n(offset, text.len() - before));
