@@ -198,7 +198,7 @@ fn crawl_simulated(
     while let Some(next) = frontier.pop() {
         assert!(fetched.len() < 10_000, "the crawl did not stop");
         for href in links_of(&next.url) {
-            if let Some(link) = next.url.join(&href).ok() {
+            if let Ok(link) = next.url.join(&href) {
                 frontier.offer(&link, next.depth + 1, Some(&next.url));
             }
         }
