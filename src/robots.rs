@@ -118,9 +118,11 @@ impl Robots {
         let robot = match Robot::new(&token, body) {
             Ok(robot) => robot,
             Err(error) => {
+                // The crate quotes the offending rule, which can be huge.
+                let detail: String = error.to_string().chars().take(120).collect();
                 return Robots::disallow_all(format!(
-                    "robots.txt could not be parsed ({error}): disallow all"
-                ))
+                    "robots.txt could not be parsed ({detail}): disallow all"
+                ));
             }
         };
         let crawl_delay = robot

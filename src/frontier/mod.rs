@@ -159,6 +159,12 @@ impl Frontier {
         &mut self.scope
     }
 
+    /// Owns the seed's registrable domain and offers the seed at depth 0.
+    pub fn add_seed(&mut self, seed: &Url) -> Admission {
+        self.scope.add_owned(seed);
+        self.offer(seed, 0, None)
+    }
+
     /// Offers a URL found at `depth` (seeds at 0). Checks, in order:
     /// normalisation, scope, de-duplication, depth, trap guards, the site's
     /// page budget. Only a `Queued` URL counts as seen; a URL refused for

@@ -372,3 +372,22 @@ fn pop_ready_skips_busy_hosts_and_keeps_their_turn() {
     assert!(frontier.is_empty());
     assert_eq!(frontier.pop(), None);
 }
+
+#[test]
+fn add_seed_owns_and_queues_at_depth_zero() {
+    let mut frontier = frontier_for(&[], settings());
+    assert_eq!(
+        frontier.add_seed(&url("https://www.exchange.example/")),
+        Admission::Queued
+    );
+    assert_eq!(
+        frontier.offer(&url("https://help.exchange.example/"), 1, None),
+        Admission::Queued
+    );
+    assert_eq!(
+        frontier.add_seed(&url("https://www.exchange.example/")),
+        Admission::Duplicate
+    );
+    let seed = frontier.pop().unwrap();
+    assert_eq!((seed.depth, seed.site.as_str()), (0, "exchange.example"));
+}

@@ -344,3 +344,19 @@ fn assert_agreement(agent: &str, body: &[u8], paths: &[&str], context: &str) {
         }
     }
 }
+
+#[test]
+fn a_file_the_parser_rejects_disallows_everything() {
+    // texting_robots bounds the regex it compiles per rule; one absurd rule
+    // makes it refuse the file, and an unreadable file grants nothing.
+    let body = format!("User-agent: *\nDisallow: /{}$\n", "a*b".repeat(20_000));
+    let robots = Robots::from_response(USER_AGENT, 200, body.as_bytes());
+    match check(&robots, "/anything") {
+        RobotsDecision::Disallowed { rule } => {
+            assert!(rule.starts_with("robots.txt could not be parsed"), "{rule}");
+            assert!(rule.ends_with("disallow all"), "{rule}");
+            assert!(rule.len() < 200, "the rule named in a report stays short");
+        }
+        RobotsDecision::Allowed => panic!("an unparsable robots.txt must not allow"),
+    }
+}
