@@ -136,13 +136,11 @@ impl FetchError {
     }
 }
 
-/// `host:port` with the scheme's default port filled in: the unit of politeness.
-pub fn host_key(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-    match url.port_or_known_default() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    }
+pub use crate::frontier::host_key;
+
+/// Hex SHA-256 of bytes as received: the hash every page and finding cites.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// `url` as text with any user name and password removed, for messages.
@@ -490,7 +488,7 @@ impl Fetcher {
                         status,
                         content_type: header_text(&headers, CONTENT_TYPE),
                         content_language: header_text(&headers, CONTENT_LANGUAGE),
-                        sha256: hex::encode(Sha256::digest(&body)),
+                        sha256: sha256_hex(&body),
                         headers,
                         body,
                         truncated,

@@ -320,12 +320,13 @@ fn path_key(url: &Url) -> String {
     format!("{}://{}{}", url.scheme(), host_key(url), url.path())
 }
 
-/// `host:port` with the default port filled in: the unit of round-robin.
-fn host_key(url: &Url) -> String {
-    let host = url.host_str().unwrap_or_default();
+/// `host:port` with the scheme's default port filled in: the unit of
+/// round-robin here and of politeness in `fetch`.
+pub fn host_key(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     match url.port_or_known_default() {
         Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
+        None => host,
     }
 }
 
