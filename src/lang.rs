@@ -321,8 +321,7 @@ impl LanguageModel {
             }
             if !whatlang_covers(code) && entry.markers.is_empty() {
                 return Err(invalid(
-                    "needs `markers`: the statistical detector does not know this language"
-                        .into(),
+                    "needs `markers`: the statistical detector does not know this language".into(),
                 ));
             }
             for region in &entry.non_eu_regions {
@@ -355,7 +354,9 @@ impl LanguageModel {
             for letter in &entry.letters {
                 let mut chars = letter.chars().flat_map(char::to_lowercase);
                 let (Some(ch), None) = (chars.next(), chars.next()) else {
-                    return Err(invalid(format!("letters: `{letter}` is not a single letter")));
+                    return Err(invalid(format!(
+                        "letters: `{letter}` is not a single letter"
+                    )));
                 };
                 model.letter_markers.entry(ch).or_default().push(index);
             }
@@ -444,7 +445,8 @@ impl LanguageModel {
         let mut hits = vec![0usize; self.languages.len()];
         let lower = text.to_lowercase();
         let mut tokens = 0usize;
-        for raw in lower.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+        for raw in
+            lower.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
         {
             let token = raw.trim_start_matches(['\'', '’', '-']);
             if token.is_empty() {
@@ -779,9 +781,7 @@ pub fn looks_like_locale(segment: &str, allow_country: bool) -> bool {
         return false;
     }
     let upper = region.to_ascii_uppercase();
-    upper == "EU"
-        || upper == "419"
-        || (upper.len() == 2 && is_country(&upper))
+    upper == "EU" || upper == "419" || (upper.len() == 2 && is_country(&upper))
 }
 
 #[cfg(test)]
@@ -824,7 +824,11 @@ mod tests {
         assert!(weight("en") < weight("de"));
         assert!(weight("de") < weight("pl"));
         assert_eq!(weight("pt"), weight("es"));
-        assert!(model.info("pt").unwrap().non_eu_regions.contains(&"BR".to_string()));
+        assert!(model
+            .info("pt")
+            .unwrap()
+            .non_eu_regions
+            .contains(&"BR".to_string()));
         assert!(model.info("de-AT").is_some(), "info ignores the region");
     }
 
@@ -832,7 +836,9 @@ mod tests {
     fn irish_and_maltese_are_detected_through_markers() {
         let model = model();
         let irish = model
-            .detect("Tá fáilte romhat. Is féidir leat cuntas a oscailt anseo agus níl aon táille ann.")
+            .detect(
+                "Tá fáilte romhat. Is féidir leat cuntas a oscailt anseo agus níl aon táille ann.",
+            )
             .unwrap();
         assert_eq!(irish.code, "ga");
         assert_eq!(irish.source, LanguageSource::Markers);
@@ -950,7 +956,15 @@ mod tests {
                 language: "de".into()
             }
         );
-        for garbage in ["", "x-default", "english", "zz-DE", "de-garbage", "en-QQ", "--"] {
+        for garbage in [
+            "",
+            "x-default",
+            "english",
+            "zz-DE",
+            "de-garbage",
+            "en-QQ",
+            "--",
+        ] {
             assert_eq!(classify_locale(garbage), LocaleClass::Unknown, "{garbage}");
         }
     }
@@ -997,19 +1011,26 @@ mod tests {
             1,
         );
         match load_error(&wrong) {
-            LangError::Invalid { file, line, entry, .. } => {
+            LangError::Invalid {
+                file, line, entry, ..
+            } => {
                 assert_eq!(file, "languages.toml");
                 assert_eq!(entry, "tr");
                 let expected = full[..full.find("code = \"tr\"").unwrap()].lines().count();
-                assert!(line.abs_diff(expected) <= 1, "line {line}, expected about {expected}");
+                assert!(
+                    line.abs_diff(expected) <= 1,
+                    "line {line}, expected about {expected}"
+                );
             }
             other => panic!("unexpected {other}"),
         }
 
-        let missing = "[[language]]\ncode = \"en\"\nname = \"English\"\neu_official = true\nweight = 0.5\n";
+        let missing =
+            "[[language]]\ncode = \"en\"\nname = \"English\"\neu_official = true\nweight = 0.5\n";
         assert!(matches!(load_error(missing), LangError::Missing { .. }));
 
-        let no_markers = "[[language]]\ncode = \"mt\"\nname = \"Maltese\"\neu_official = true\nweight = 3.0\n";
+        let no_markers =
+            "[[language]]\ncode = \"mt\"\nname = \"Maltese\"\neu_official = true\nweight = 3.0\n";
         let err = load_error(no_markers);
         assert!(err.to_string().contains("markers"), "{err}");
 
