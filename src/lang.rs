@@ -40,6 +40,11 @@ const CONFIDENT_DETECTION: f64 = 0.6;
 const HESITANT_DETECTION: f64 = 0.3;
 /// Below this many letters whatlang's guess needs the markers' agreement.
 const SHORT_TEXT_LETTERS: usize = 40;
+/// Marker hits from which one language, twice as frequent as any other,
+/// decides without the statistical detector.
+const DECISIVE_MARKERS: usize = 3;
+/// Text beyond this many bytes adds cost to detection but no certainty.
+const MAX_DETECT_BYTES: usize = 600;
 /// Confidence given to a block's language taken from its own `lang` attribute.
 const ELEMENT_LANG_CONFIDENCE: f64 = 0.5;
 /// Confidence given to the page's `<html lang>`.
@@ -254,6 +259,18 @@ fn iso639_1(lang: whatlang::Lang) -> Option<&'static str> {
         )]
         _ => return None,
     })
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a char boundary.
+fn bounded(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -529,13 +546,36 @@ impl LanguageModel {
             }
         }
 
-        let detected = whatlang::detect(text)
-            .and_then(|info| iso639_1(info.lang()).map(|code| (code, info.confidence())));
+        // Markers that clearly favour one language settle most prose without
+        // the statistical detector, which costs a hundred times more.
+        if let Some((index, count)) = best_by_markers(true) {
+            let share = count as f64 / tokens.max(1) as f64;
+            let runner_up = max_hits_other_than(index);
+            if count >= DECISIVE_MARKERS && share >= 0.2 && count >= 2 * runner_up.max(1) {
+                return Some(LanguageGuess {
+                    code: self.languages[index].code.clone(),
+                    confidence: (0.5 + 0.5 * (1.0 - runner_up as f64 / count as f64)).min(0.9),
+                    source: LanguageSource::Markers,
+                });
+            }
+        }
+
         let marker_choice = best_by_markers(true).and_then(|(index, count)| {
             let share = count as f64 / tokens.max(1) as f64;
             (count >= 2 && share >= 0.1 && count > max_hits_other_than(index))
                 .then(|| self.languages[index].code.as_str())
         });
+        if letters < SHORT_TEXT_LETTERS {
+            // On short texts whatlang's guess is never taken on its own: the
+            // markers decide or nothing does, so spare the detector.
+            return marker_choice.map(|code| LanguageGuess {
+                code: code.to_string(),
+                confidence: 0.5,
+                source: LanguageSource::Markers,
+            });
+        }
+        let detected = whatlang::detect(bounded(text, MAX_DETECT_BYTES))
+            .and_then(|info| iso639_1(info.lang()).map(|code| (code, info.confidence())));
         match (detected, marker_choice) {
             // Agreement: whatlang's guess, with the markers' support.
             (Some((code, confidence)), Some(markers)) if markers == code => Some(LanguageGuess {
@@ -585,13 +625,23 @@ impl LanguageModel {
             .content_language
             .as_deref()
             .and_then(markup_language);
+        // Menus, buttons and footers repeat the same texts on a page.
+        let mut detected: HashMap<String, Option<LanguageGuess>> = HashMap::new();
         for block in &mut doc.blocks {
             if matches!(block.kind, BlockKind::Url | BlockKind::JsonLd) {
                 block.language = None;
                 continue;
             }
             let element_lang = block.lang_attr.as_deref().and_then(markup_language);
-            block.language = self.detect(&block.text).or_else(|| {
+            let guess = match detected.get(&block.text) {
+                Some(guess) => guess.clone(),
+                None => {
+                    let guess = self.detect(&block.text);
+                    detected.insert(block.text.clone(), guess.clone());
+                    guess
+                }
+            };
+            block.language = guess.or_else(|| {
                 let (code, confidence) = match (&element_lang, &html_lang, &content_language) {
                     // An element's own `lang` differing from the page's is a deliberate statement.
                     (Some(own), page, _) if page.as_ref() != Some(own) => {
@@ -876,7 +926,7 @@ mod tests {
         model.detect_blocks(&mut doc);
         let long = doc.blocks[0].language.clone().unwrap();
         assert_eq!(long.code, "de");
-        assert_eq!(long.source, LanguageSource::Detected);
+        assert_ne!(long.source, LanguageSource::Markup);
         let short = doc.blocks[1].language.clone().unwrap();
         assert_eq!(short.code, "de");
         assert_eq!(short.source, LanguageSource::Markup);
