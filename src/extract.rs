@@ -1,1 +1,1583 @@
-//! (module under construction in this session)
+//! Extraction: a fetched response becomes a [`Document`] — text blocks with
+//! their place in the page, links with their attributes, locale markup and
+//! JSON-LD.
+//!
+//! Rules downstream match block text and weigh it by where it stood (a
+//! button counts more than prose, a footer less), so every text node belongs
+//! to exactly one block: the innermost block-level element around it. Text a
+//! visitor cannot see (scripts, hidden elements, comments) is not text.
+//!
+//! Extraction is pure and total: it never performs I/O, never fails and
+//! never panics on malformed input (html5ever recovers), and walks the tree
+//! once without recursion, so hostile nesting cannot exhaust the stack.
+
+use crate::lang::looks_like_locale;
+use crate::model::{Block, BlockKind, Document, Link, LinkKind, LocaleMarkup, SourceKind};
+use crate::text::normalize_whitespace;
+use ego_tree::iter::Edge;
+use scraper::node::Element;
+use scraper::{Html, Node};
+use url::Url;
+
+/// Links kept per document; a page with more is a link farm or a trap.
+pub const MAX_LINKS: usize = 10_000;
+/// Path segments kept in a block's `path`; deeper paths keep the first and the last ones.
+const MAX_PATH_SEGMENTS: usize = 6;
+/// JSON-LD nesting followed when flattening; deeper data is not prose.
+const MAX_JSON_LD_DEPTH: usize = 12;
+
+/// What is known about a response besides its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocMeta {
+    /// The URL requested.
+    pub url: String,
+    /// The URL after redirects.
+    pub final_url: String,
+    pub source_kind: SourceKind,
+    /// RFC 3339 UTC.
+    pub fetched_at: String,
+    /// SHA-256 (hex) of the body bytes as received.
+    pub content_sha256: String,
+    /// The `Content-Language` response header.
+    pub content_language: Option<String>,
+}
+
+impl DocMeta {
+    /// Metadata for a document at `url` with no redirect, for callers that
+    /// only need the extraction (link discovery, tests).
+    pub fn for_url(url: impl Into<String>, source_kind: SourceKind) -> Self {
+        let url = url.into();
+        DocMeta {
+            final_url: url.clone(),
+            url,
+            source_kind,
+            fetched_at: String::new(),
+            content_sha256: String::new(),
+            content_language: None,
+        }
+    }
+}
+
+/// HTML → Document. Pure and total: malformed HTML never fails, never panics.
+pub fn extract_html(html: &str, meta: DocMeta) -> Document {
+    let parsed = Html::parse_document(html);
+    extract_parsed(&parsed, meta)
+}
+
+/// As [`extract_html`], for a caller that already holds the parsed tree.
+pub fn extract_parsed(parsed: &Html, meta: DocMeta) -> Document {
+    let mut walker = Walker::default();
+    walker.walk(parsed);
+    walker.finish(meta)
+}
+
+/// Plain text (text/plain, an e-mail's text part) → Document with one
+/// paragraph block per paragraph (paragraphs are separated by blank lines).
+pub fn extract_text(text: &str, meta: DocMeta) -> Document {
+    let mut doc = empty_document(&meta);
+    let mut paragraph = String::new();
+    let flush = |paragraph: &mut String, blocks: &mut Vec<Block>| {
+        let normalised = normalize_whitespace(paragraph);
+        paragraph.clear();
+        if !normalised.is_empty() {
+            let mut block = Block::new(BlockKind::Paragraph, normalised, blocks.len());
+            block.path = format!("text>p[{}]", blocks.len());
+            blocks.push(block);
+        }
+    };
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            flush(&mut paragraph, &mut doc.blocks);
+        } else {
+            paragraph.push_str(line);
+            paragraph.push('\n');
+        }
+    }
+    flush(&mut paragraph, &mut doc.blocks);
+    push_url_block(&mut doc);
+    doc
+}
+
+/// Only the links of an HTML page, resolved against `base` (or the page's
+/// own `<base href>`).
+pub fn extract_links(html: &str, base: &Url) -> Vec<Link> {
+    extract_html(html, DocMeta::for_url(base.as_str(), SourceKind::Website)).links
+}
+
+fn empty_document(meta: &DocMeta) -> Document {
+    let mut doc = Document::new(meta.url.clone(), meta.source_kind);
+    doc.final_url = meta.final_url.clone();
+    doc.fetched_at = meta.fetched_at.clone();
+    doc.content_sha256 = meta.content_sha256.clone();
+    doc.locale = url_locale(&meta.final_url);
+    doc.locale.content_language = meta.content_language.clone();
+    doc
+}
+
+fn push_url_block(doc: &mut Document) {
+    let mut block = Block::new(BlockKind::Url, doc.final_url.clone(), doc.blocks.len());
+    block.path = "url".into();
+    doc.blocks.push(block);
+}
+
+/// Locale hints carried by the URL itself: `/de-de/` paths and `fr.` subdomains.
+fn url_locale(final_url: &str) -> LocaleMarkup {
+    let mut locale = LocaleMarkup::default();
+    let Ok(url) = Url::parse(final_url) else {
+        return locale;
+    };
+    if let Some(segments) = url.path_segments() {
+        for (position, segment) in segments.take(3).enumerate() {
+            // A bare two-letter segment is a locale only in first place
+            // (`/de/...`); deeper down (`/blog/it/`) it is more often a word.
+            let qualifies = if segment.len() == 2 {
+                position == 0
+            } else {
+                segment.contains(['-', '_'])
+            };
+            if qualifies && looks_like_locale(segment, false) {
+                locale.path_locale = Some(segment.to_string());
+                break;
+            }
+        }
+    }
+    if let Some(url::Host::Domain(host)) = url.host() {
+        let labels: Vec<&str> = host.split('.').collect();
+        if labels.len() > 2 {
+            locale.subdomain_locale = labels[..labels.len() - 2]
+                .iter()
+                .filter(|label| !label.eq_ignore_ascii_case("www"))
+                .find(|label| looks_like_locale(label, true))
+                .map(|label| label.to_ascii_lowercase());
+        }
+    }
+    locale
+}
+
+/// A block whose slot is reserved when its element opens, so that blocks
+/// stay in document order (an outer `div`'s text comes before its children).
+#[derive(Default)]
+struct PendingBlock<'a> {
+    kind: Option<BlockKind>,
+    text: String,
+    path: String,
+    href: Option<String>,
+    lang_attr: Option<&'a str>,
+}
+
+struct PendingLink {
+    raw_url: String,
+    kind: LinkKind,
+    text: String,
+    rel: Vec<String>,
+    hreflang: Option<String>,
+    media_type: Option<String>,
+    /// Slots created while the link's element was open; the first that
+    /// survives holds the link text.
+    slots: Option<(usize, usize)>,
+}
+
+/// What an open element passes down to its descendants.
+#[derive(Clone, Copy, Default)]
+struct Context<'a> {
+    lang: Option<&'a str>,
+    footer: bool,
+    cookie: bool,
+    switcher: bool,
+    /// Invisible: no text, but links and switcher entries still count.
+    hidden: bool,
+}
+
+struct Frame<'a> {
+    context: Context<'a>,
+    /// Slot of the block this element opened.
+    block: Option<usize>,
+    /// This element opened an anchor (index into `anchors`).
+    anchor: bool,
+    /// This element is an `<option>` of a language switcher.
+    switcher_option: bool,
+    /// Its `lang` attribute, which names the entry better than its text.
+    option_lang: Option<&'a str>,
+    segment: Segment<'a>,
+}
+
+#[derive(Clone, Copy)]
+struct Segment<'a> {
+    name: &'a str,
+    /// `#id` or `.class` to make the path readable.
+    qualifier: Option<(char, &'a str)>,
+}
+
+struct OpenAnchor<'a> {
+    link: Option<usize>,
+    text: String,
+    /// Used when the anchor has no text (an icon link).
+    fallback: Option<&'a str>,
+    /// Alt text of an image inside: the link's text when it has no other.
+    image_alt: Option<&'a str>,
+    href: Option<&'a str>,
+    hreflang: Option<&'a str>,
+    lang: Option<&'a str>,
+    switcher: bool,
+}
+
+#[derive(Default)]
+struct Walker<'a> {
+    slots: Vec<PendingBlock<'a>>,
+    /// Slots of open block elements, innermost last.
+    open_blocks: Vec<usize>,
+    frames: Vec<Frame<'a>>,
+    anchors: Vec<OpenAnchor<'a>>,
+    links: Vec<PendingLink>,
+    locale: LocaleMarkup,
+    json_ld: Vec<serde_json::Value>,
+    title: Option<String>,
+    base_href: Option<&'a str>,
+    meta_content_language: Option<String>,
+    /// Element whose whole subtree is being skipped.
+    skipping: Option<ego_tree::NodeId>,
+    /// Text of an `<option>` of a switcher being read.
+    option_text: Option<String>,
+}
+
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// The attributes every element is checked for, read in one pass (each
+/// `Element::attr` call scans all attributes again).
+#[derive(Default)]
+struct Attrs<'a> {
+    id: Option<&'a str>,
+    class: Option<&'a str>,
+    lang: Option<&'a str>,
+    role: Option<&'a str>,
+    href: Option<&'a str>,
+    input_type: Option<&'a str>,
+    style: Option<&'a str>,
+    aria_hidden: Option<&'a str>,
+    hidden: bool,
+}
+
+impl<'a> Attrs<'a> {
+    fn of(element: &'a Element) -> Self {
+        let mut attrs = Attrs::default();
+        for (name, value) in element.attrs() {
+            match name {
+                "id" => attrs.id = Some(value),
+                "class" => attrs.class = Some(value),
+                "lang" => attrs.lang = non_empty(Some(value)).or(attrs.lang),
+                "xml:lang" => attrs.lang = attrs.lang.or(non_empty(Some(value))),
+                "role" => attrs.role = Some(value),
+                "href" => attrs.href = non_empty(Some(value)),
+                "type" => attrs.input_type = Some(value),
+                "style" => attrs.style = Some(value),
+                "aria-hidden" => attrs.aria_hidden = Some(value),
+                "hidden" => attrs.hidden = true,
+                _ => {}
+            }
+        }
+        attrs
+    }
+
+    fn id_or_class_contains(&self, needles: &[&str]) -> bool {
+        [self.id, self.class]
+            .into_iter()
+            .flatten()
+            .any(|value| needles.iter().any(|n| contains_ignore_case(value, n)))
+    }
+
+    fn role_is(&self, role: &str) -> bool {
+        self.role
+            .is_some_and(|r| r.trim().eq_ignore_ascii_case(role))
+    }
+}
+
+fn is_hidden(element: &Element) -> bool {
+    hidden_by(element.name(), &Attrs::of(element))
+}
+
+fn hidden_by(name: &str, attrs: &Attrs) -> bool {
+    if attrs.hidden {
+        return true;
+    }
+    if attrs
+        .aria_hidden
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    {
+        return true;
+    }
+    if name == "input"
+        && attrs
+            .input_type
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("hidden"))
+    {
+        return true;
+    }
+    attrs.style.is_some_and(|style| {
+        let compact: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect();
+        compact.contains("display:none") || compact.contains("visibility:hidden")
+    })
+}
+
+/// Class tokens that make an anchor a button (`btn`, `button`, `cta`).
+fn looks_like_button(attrs: &Attrs) -> bool {
+    if attrs.role_is("button") {
+        return true;
+    }
+    attrs.class.is_some_and(|class| {
+        class.split_ascii_whitespace().any(|token| {
+            contains_ignore_case(token, "btn")
+                || contains_ignore_case(token, "button")
+                || token
+                    .split(['-', '_'])
+                    .any(|part| part.eq_ignore_ascii_case("cta"))
+        })
+    })
+}
+
+fn block_kind(name: &str, attrs: &Attrs) -> Option<BlockKind> {
+    let kind = match name {
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => BlockKind::Heading,
+        "p" | "blockquote" | "pre" | "address" | "figcaption" | "caption" | "summary" | "dt"
+        | "dd" | "legend" => BlockKind::Paragraph,
+        "li" => BlockKind::ListItem,
+        "td" | "th" => BlockKind::TableCell,
+        "button" => BlockKind::Button,
+        "label" => BlockKind::FormLabel,
+        "option" => BlockKind::FormOption,
+        "a" if looks_like_button(attrs) => BlockKind::Button,
+        "a" if attrs.href.is_some() => BlockKind::Link,
+        // Containers: their direct text (outside inner blocks) is a paragraph.
+        "body" | "div" | "section" | "article" | "main" | "header" | "footer" | "aside" | "nav"
+        | "form" | "figure" | "details" | "dialog" | "fieldset" | "table" | "tr" | "thead"
+        | "tbody" | "tfoot" | "ul" | "ol" | "dl" | "select" | "optgroup" | "center" | "hgroup"
+        | "search" | "menu" => BlockKind::Paragraph,
+        _ => return None,
+    };
+    Some(kind)
+}
+
+/// Elements whose content is never text a visitor reads.
+fn skips_content(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "object"
+            | "textarea"
+            | "title"
+    )
+}
+
+fn rel_tokens(element: &Element) -> Vec<String> {
+    element
+        .attr("rel")
+        .map(|rel| {
+            rel.split_ascii_whitespace()
+                .map(|t| t.to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn non_empty(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// `<link rel>` values that only fetch resources for rendering.
+const RESOURCE_RELS: &[&str] = &[
+    "stylesheet",
+    "icon",
+    "shortcut",
+    "apple-touch-icon",
+    "apple-touch-icon-precomposed",
+    "mask-icon",
+    "manifest",
+    "preload",
+    "prefetch",
+    "preconnect",
+    "dns-prefetch",
+    "modulepreload",
+    "prerender",
+    "pingback",
+    "edituri",
+    "wlwmanifest",
+];
+
+impl<'a> Walker<'a> {
+    fn walk(&mut self, parsed: &'a Html) {
+        for edge in parsed.tree.root().traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    if self.skipping.is_some() {
+                        continue;
+                    }
+                    match node.value() {
+                        Node::Text(text) => self.text(text),
+                        Node::Element(element) => {
+                            if skips_content(element.name()) {
+                                self.skipped_element(node, element);
+                                self.skipping = Some(node.id());
+                            } else {
+                                self.open(element);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Edge::Close(node) => {
+                    if let Some(skipped) = self.skipping {
+                        if skipped == node.id() {
+                            self.skipping = None;
+                        }
+                        continue;
+                    }
+                    if node.value().is_element() {
+                        self.close();
+                    }
+                }
+            }
+        }
+    }
+
+    fn context(&self) -> Context<'a> {
+        self.frames.last().map(|f| f.context).unwrap_or_default()
+    }
+
+    fn text(&mut self, text: &str) {
+        if self.context().hidden {
+            return;
+        }
+        if let Some(slot) = self.open_blocks.last() {
+            self.slots[*slot].text.push_str(text);
+        }
+        if let Some(anchor) = self.anchors.last_mut() {
+            anchor.text.push_str(text);
+        }
+        if let Some(option) = &mut self.option_text {
+            option.push_str(text);
+        }
+    }
+
+    /// Keeps words of neighbouring blocks apart in their parents' text.
+    fn separate(&mut self) {
+        if let Some(slot) = self.open_blocks.last() {
+            self.slots[*slot].text.push(' ');
+        }
+        if let Some(anchor) = self.anchors.last_mut() {
+            anchor.text.push(' ');
+        }
+    }
+
+    fn new_slot(&mut self, kind: BlockKind, context: &Context<'a>) -> usize {
+        let kind = match kind {
+            BlockKind::Paragraph
+            | BlockKind::ListItem
+            | BlockKind::Heading
+            | BlockKind::TableCell
+            | BlockKind::FormLabel
+                if context.cookie =>
+            {
+                BlockKind::CookieBanner
+            }
+            BlockKind::Paragraph | BlockKind::ListItem | BlockKind::TableCell if context.footer => {
+                BlockKind::Footer
+            }
+            other => other,
+        };
+        self.slots.push(PendingBlock {
+            kind: Some(kind),
+            lang_attr: context.lang,
+            ..PendingBlock::default()
+        });
+        self.slots.len() - 1
+    }
+
+    /// A block that is complete at once (meta, alt text, placeholders).
+    fn leaf_block(&mut self, kind: BlockKind, text: &str, context: &Context<'a>, leaf: &str) {
+        if context.hidden {
+            return;
+        }
+        let normalised = normalize_whitespace(text);
+        if normalised.is_empty() {
+            return;
+        }
+        let slot = self.new_slot(kind, context);
+        let path = self.path(Some(leaf));
+        let pending = &mut self.slots[slot];
+        pending.text = normalised;
+        pending.path = path;
+    }
+
+    fn path(&self, leaf: Option<&str>) -> String {
+        let segments: Vec<&Segment<'a>> = self
+            .frames
+            .iter()
+            .map(|f| &f.segment)
+            .filter(|s| s.name != "html")
+            .collect();
+        let total = segments.len() + usize::from(leaf.is_some());
+        // Deep paths keep their first segment and their last ones.
+        let cut = (total > MAX_PATH_SEGMENTS).then(|| total - (MAX_PATH_SEGMENTS - 2));
+        let mut out = String::with_capacity(64);
+        for (position, segment) in segments.iter().enumerate() {
+            if let Some(cut) = cut {
+                if position == 1 {
+                    out.push_str(">…");
+                }
+                if position >= 1 && position < cut {
+                    continue;
+                }
+            }
+            if !out.is_empty() {
+                out.push('>');
+            }
+            out.push_str(segment.name);
+            if let Some((mark, value)) = segment.qualifier {
+                out.push(mark);
+                out.push_str(value);
+            }
+        }
+        if let Some(leaf) = leaf {
+            if !out.is_empty() {
+                out.push('>');
+            }
+            out.push_str(leaf);
+        }
+        out
+    }
+
+    fn segment(name: &'a str, attrs: &Attrs<'a>) -> Segment<'a> {
+        let id = non_empty(attrs.id).filter(|id| id.len() <= 40);
+        let qualifier = match id {
+            Some(id) => Some(('#', id)),
+            None if matches!(
+                name,
+                "div"
+                    | "section"
+                    | "nav"
+                    | "header"
+                    | "footer"
+                    | "aside"
+                    | "main"
+                    | "article"
+                    | "form"
+                    | "ul"
+            ) =>
+            {
+                attrs
+                    .class
+                    .and_then(|c| c.split_ascii_whitespace().next())
+                    .filter(|c| c.len() <= 40)
+                    .map(|c| ('.', c))
+            }
+            None => None,
+        };
+        Segment { name, qualifier }
+    }
+
+    fn open(&mut self, element: &'a Element) {
+        let parent = self.context();
+        let name = element.name();
+        let attrs = Attrs::of(element);
+        let context = Context {
+            lang: attrs.lang.or(parent.lang),
+            footer: parent.footer || name == "footer" || attrs.role_is("contentinfo"),
+            cookie: parent.cookie || attrs.id_or_class_contains(&["cookie", "consent", "gdpr"]),
+            switcher: parent.switcher || attrs.id_or_class_contains(&["lang", "locale"]),
+            hidden: parent.hidden || hidden_by(name, &attrs),
+        };
+        if name == "html" {
+            self.locale.html_lang = context.lang.map(str::to_string);
+        }
+        self.void_element(element, &context);
+
+        let kind = block_kind(name, &attrs);
+        if kind.is_some() && !context.hidden {
+            self.separate();
+        }
+        let block = match kind {
+            Some(kind) if !context.hidden => Some(self.new_slot(kind, &context)),
+            _ => None,
+        };
+        let anchor = name == "a";
+        if anchor {
+            self.open_anchor(element, &context, block);
+        }
+        let switcher_option = name == "option" && context.switcher;
+        if switcher_option {
+            self.option_text = Some(String::new());
+        }
+        if let Some(slot) = block {
+            self.open_blocks.push(slot);
+        }
+        self.frames.push(Frame {
+            context,
+            block,
+            anchor,
+            switcher_option,
+            option_lang: attrs.lang,
+            segment: Self::segment(name, &attrs),
+        });
+    }
+
+    fn open_anchor(&mut self, element: &'a Element, context: &Context<'a>, block: Option<usize>) {
+        let href = non_empty(element.attr("href"));
+        let link = match href {
+            Some(href) if self.links.len() < MAX_LINKS => {
+                self.links.push(PendingLink {
+                    raw_url: href.to_string(),
+                    kind: LinkKind::Anchor,
+                    text: String::new(),
+                    rel: rel_tokens(element),
+                    hreflang: non_empty(element.attr("hreflang")).map(str::to_string),
+                    media_type: non_empty(element.attr("type")).map(str::to_string),
+                    slots: block.map(|b| (b, b)),
+                });
+                Some(self.links.len() - 1)
+            }
+            _ => None,
+        };
+        if let (Some(slot), Some(href)) = (block, href) {
+            self.slots[slot].href = Some(href.to_string());
+        }
+        self.anchors.push(OpenAnchor {
+            link,
+            text: String::new(),
+            fallback: non_empty(element.attr("aria-label")).or(non_empty(element.attr("title"))),
+            image_alt: None,
+            href,
+            hreflang: non_empty(element.attr("hreflang")),
+            lang: non_empty(element.attr("lang")),
+            switcher: context.switcher,
+        });
+    }
+
+    fn close(&mut self) {
+        let Some(frame) = self.frames.pop() else {
+            return;
+        };
+        let label = if frame.anchor {
+            self.close_anchor()
+        } else {
+            None
+        };
+        if frame.switcher_option {
+            if let Some(text) = self.option_text.take() {
+                self.switcher_entry(frame.option_lang.unwrap_or(&text));
+            }
+        }
+        let Some(slot) = frame.block else {
+            return;
+        };
+        self.open_blocks.pop();
+        let raw = std::mem::take(&mut self.slots[slot].text);
+        let mut text = normalize_whitespace(&raw);
+        if text.is_empty() {
+            // Icon buttons and links speak through their labels.
+            if let Some(label) = label {
+                text = normalize_whitespace(label);
+            }
+        }
+        if !text.is_empty() {
+            // The frame is popped; put its segment back for the path.
+            self.frames.push(frame);
+            let path = self.path(None);
+            self.frames.pop();
+            let pending = &mut self.slots[slot];
+            pending.path = path;
+            if pending.kind == Some(BlockKind::Button) && pending.href.is_none() {
+                // `<a href><button>Sign up</button></a>`: the button links.
+                pending.href = self
+                    .anchors
+                    .iter()
+                    .rev()
+                    .find_map(|a| a.href)
+                    .map(str::to_string);
+            }
+        }
+        self.slots[slot].text = text;
+        self.separate();
+    }
+
+    /// Closes the innermost anchor; returns its label for an empty block.
+    fn close_anchor(&mut self) -> Option<&'a str> {
+        let anchor = self.anchors.pop()?;
+        let mut text = normalize_whitespace(&anchor.text);
+        if text.is_empty() {
+            text = anchor
+                .fallback
+                .or(anchor.image_alt)
+                .map(normalize_whitespace)
+                .unwrap_or_default();
+        }
+        if let Some(link) = anchor.link {
+            let end = self.slots.len();
+            let pending = &mut self.links[link];
+            pending.text = text.clone();
+            pending.slots = Some(match pending.slots {
+                Some((start, _)) => (start, end),
+                None => (end, end),
+            });
+        }
+        if anchor.switcher || anchor.hreflang.is_some() || anchor.lang.is_some() {
+            let entry = anchor
+                .hreflang
+                .or(anchor.lang)
+                .map(str::to_string)
+                .unwrap_or_else(|| text.clone());
+            self.switcher_entry(&entry);
+        }
+        anchor.fallback
+    }
+
+    fn switcher_entry(&mut self, entry: &str) {
+        let entry = normalize_whitespace(entry);
+        if !entry.is_empty() && !self.locale.switcher.contains(&entry) {
+            self.locale.switcher.push(entry);
+        }
+    }
+
+    fn push_link(&mut self, link: PendingLink) {
+        if self.links.len() < MAX_LINKS {
+            self.links.push(link);
+        }
+    }
+
+    /// Elements that carry text or links in attributes rather than content.
+    fn void_element(&mut self, element: &'a Element, context: &Context<'a>) {
+        match element.name() {
+            "base" if self.base_href.is_none() => {
+                self.base_href = non_empty(element.attr("href"));
+            }
+            "meta" => self.meta(element, context),
+            "link" => self.link_element(element),
+            "img" => {
+                let alt = non_empty(element.attr("alt"));
+                if let (Some(alt), false) = (alt, context.hidden) {
+                    self.leaf_block(BlockKind::ImageAlt, alt, context, "img");
+                    if let Some(anchor) = self.anchors.last_mut() {
+                        anchor.image_alt = anchor.image_alt.or(Some(alt));
+                    }
+                }
+            }
+            "input" => {
+                let input_type = element.attr("type").unwrap_or("text").trim();
+                if input_type.eq_ignore_ascii_case("submit")
+                    || input_type.eq_ignore_ascii_case("button")
+                {
+                    if let Some(value) = non_empty(element.attr("value")) {
+                        self.leaf_block(BlockKind::Button, value, context, "input");
+                    }
+                } else if input_type.eq_ignore_ascii_case("image") {
+                    if let Some(alt) = non_empty(element.attr("alt")) {
+                        self.leaf_block(BlockKind::ImageAlt, alt, context, "input");
+                    }
+                }
+                self.form_labels(element, context, "input");
+            }
+            "select" => self.form_labels(element, context, "select"),
+            "area" => {
+                if let Some(href) = non_empty(element.attr("href")) {
+                    self.push_link(PendingLink {
+                        raw_url: href.to_string(),
+                        kind: LinkKind::Area,
+                        text: normalize_whitespace(element.attr("alt").unwrap_or("")),
+                        rel: rel_tokens(element),
+                        hreflang: non_empty(element.attr("hreflang")).map(str::to_string),
+                        media_type: non_empty(element.attr("type")).map(str::to_string),
+                        slots: None,
+                    });
+                }
+            }
+            "br" => self.separate(),
+            _ => {}
+        }
+    }
+
+    fn form_labels(&mut self, element: &'a Element, context: &Context<'a>, leaf: &str) {
+        for attribute in ["placeholder", "aria-label"] {
+            if let Some(label) = non_empty(element.attr(attribute)) {
+                self.leaf_block(BlockKind::FormLabel, label, context, leaf);
+            }
+        }
+    }
+
+    fn meta(&mut self, element: &'a Element, context: &Context<'a>) {
+        let content = element.attr("content").unwrap_or("");
+        let key = element
+            .attr("name")
+            .or_else(|| element.attr("property"))
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let kind = match key.as_str() {
+            "description" => Some(BlockKind::MetaDescription),
+            "keywords" => Some(BlockKind::MetaKeywords),
+            "og:title" | "og:description" | "twitter:title" | "twitter:description" => {
+                Some(BlockKind::OgTag)
+            }
+            "og:locale" | "og:locale:alternate" => {
+                if let Some(locale) = non_empty(Some(content)) {
+                    self.locale.og_locale.push(locale.to_string());
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            let leaf = format!("meta[{key}]");
+            self.leaf_block(kind, content, context, &leaf);
+        }
+        let http_equiv = element.attr("http-equiv").unwrap_or("").trim();
+        if http_equiv.eq_ignore_ascii_case("content-language") {
+            if let Some(language) = non_empty(Some(content)) {
+                self.meta_content_language = Some(language.to_string());
+            }
+        } else if http_equiv.eq_ignore_ascii_case("refresh") {
+            if let Some(target) = refresh_target(content) {
+                self.push_link(PendingLink {
+                    raw_url: target.to_string(),
+                    kind: LinkKind::MetaRefresh,
+                    text: String::new(),
+                    rel: Vec::new(),
+                    hreflang: None,
+                    media_type: None,
+                    slots: None,
+                });
+            }
+        }
+    }
+
+    fn link_element(&mut self, element: &'a Element) {
+        let Some(href) = non_empty(element.attr("href")) else {
+            return;
+        };
+        let rel = rel_tokens(element);
+        let has = |token: &str| rel.iter().any(|r| r == token);
+        let kind = if has("alternate") {
+            LinkKind::Alternate
+        } else if has("canonical") {
+            LinkKind::Canonical
+        } else if rel.is_empty() || rel.iter().all(|r| RESOURCE_RELS.contains(&r.as_str())) {
+            return;
+        } else {
+            LinkKind::LinkElement
+        };
+        self.push_link(PendingLink {
+            raw_url: href.to_string(),
+            kind,
+            text: normalize_whitespace(element.attr("title").unwrap_or("")),
+            rel,
+            hreflang: non_empty(element.attr("hreflang")).map(str::to_string),
+            media_type: non_empty(element.attr("type")).map(str::to_string),
+            slots: None,
+        });
+    }
+
+    /// Elements whose content is not visible text but may still matter.
+    fn skipped_element(&mut self, node: ego_tree::NodeRef<'a, Node>, element: &'a Element) {
+        let context = Context {
+            lang: non_empty(element.attr("lang")).or(self.context().lang),
+            ..self.context()
+        };
+        let inner_text = || {
+            let mut text = String::new();
+            for child in node.children() {
+                if let Node::Text(t) = child.value() {
+                    text.push_str(t);
+                }
+            }
+            text
+        };
+        match element.name() {
+            "title" if self.title.is_none() => {
+                let title = normalize_whitespace(&inner_text());
+                if !title.is_empty() {
+                    let visible = Context {
+                        hidden: false,
+                        ..context
+                    };
+                    self.leaf_block(BlockKind::Title, &title, &visible, "title");
+                    self.title = Some(title);
+                }
+            }
+            "script" => {
+                let is_json_ld = element
+                    .attr("type")
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"));
+                if is_json_ld {
+                    // Invalid JSON-LD is common and harmless: skip it.
+                    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&inner_text()) {
+                        let mut parts = Vec::new();
+                        flatten_json_ld(&value, 0, &mut parts);
+                        let visible = Context {
+                            hidden: false,
+                            ..context
+                        };
+                        self.leaf_block(BlockKind::JsonLd, &parts.join("; "), &visible, "script");
+                        match value {
+                            serde_json::Value::Array(items) => self.json_ld.extend(items),
+                            other => self.json_ld.push(other),
+                        }
+                    }
+                }
+            }
+            "iframe" => {
+                if let Some(src) = non_empty(element.attr("src")) {
+                    self.push_link(PendingLink {
+                        raw_url: src.to_string(),
+                        kind: LinkKind::Iframe,
+                        text: normalize_whitespace(element.attr("title").unwrap_or("")),
+                        rel: Vec::new(),
+                        hreflang: None,
+                        media_type: None,
+                        slots: None,
+                    });
+                }
+            }
+            "textarea" => {
+                let context = Context {
+                    hidden: context.hidden || is_hidden(element),
+                    ..context
+                };
+                self.form_labels(element, &context, "textarea");
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(self, meta: DocMeta) -> Document {
+        let mut doc = empty_document(&meta);
+        doc.locale.html_lang = self.locale.html_lang;
+        doc.locale.og_locale = self.locale.og_locale;
+        doc.locale.switcher = self.locale.switcher;
+        if doc.locale.content_language.is_none() {
+            doc.locale.content_language = self.meta_content_language;
+        }
+        doc.title = self.title;
+        doc.json_ld = self.json_ld;
+
+        let page_url = Url::parse(&meta.final_url)
+            .or_else(|_| Url::parse(&meta.url))
+            .ok();
+        let base = match (self.base_href, &page_url) {
+            (Some(href), Some(page)) => page.join(href).ok().or_else(|| page_url.clone()),
+            (Some(href), None) => Url::parse(href).ok(),
+            (None, page) => page.clone(),
+        };
+        let resolve = |raw: &str| -> Option<String> {
+            let resolved = match &base {
+                Some(base) => base.join(raw.trim()).ok()?,
+                None => Url::parse(raw.trim()).ok()?,
+            };
+            // mailto:, tel:, javascript: and data: are not pages to crawl.
+            matches!(resolved.scheme(), "http" | "https").then(|| resolved.to_string())
+        };
+
+        let mut slot_index = Vec::with_capacity(self.slots.len());
+        for pending in self.slots {
+            let Some(kind) = pending.kind.filter(|_| !pending.text.is_empty()) else {
+                slot_index.push(None);
+                continue;
+            };
+            slot_index.push(Some(doc.blocks.len()));
+            doc.blocks.push(Block {
+                kind,
+                index: doc.blocks.len(),
+                path: pending.path,
+                href: pending.href.as_deref().and_then(resolve),
+                lang_attr: pending.lang_attr.map(str::to_string),
+                language: None,
+                text: pending.text,
+            });
+        }
+        for pending in self.links {
+            let Some(url) = resolve(&pending.raw_url) else {
+                continue;
+            };
+            let block_index = pending.slots.and_then(|(start, end)| {
+                slot_index
+                    .get(start..end.max(start + 1).min(slot_index.len()))
+                    .and_then(|range| range.iter().flatten().next().copied())
+            });
+            if pending.kind == LinkKind::Alternate {
+                if let Some(hreflang) = &pending.hreflang {
+                    doc.locale.hreflang.push((hreflang.clone(), url.clone()));
+                }
+            }
+            doc.links.push(Link {
+                url,
+                kind: pending.kind,
+                text: pending.text,
+                rel: pending.rel,
+                hreflang: pending.hreflang,
+                media_type: pending.media_type,
+                block_index,
+            });
+        }
+        push_url_block(&mut doc);
+        doc
+    }
+}
+
+/// The target of `<meta http-equiv=refresh content="0; url=...">`.
+fn refresh_target(content: &str) -> Option<&str> {
+    let (_, rest) = content.split_once([';', ','])?;
+    let rest = rest.trim_start();
+    let after_key = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("url") {
+        rest[3..].trim_start().strip_prefix('=')?
+    } else {
+        rest
+    };
+    let target = after_key.trim().trim_matches(['\'', '"']).trim();
+    (!target.is_empty()).then_some(target)
+}
+
+/// The JSON-LD fields that say who a firm is and whom it serves.
+const JSON_LD_FIELDS: &[&str] = &["name", "description", "areaServed", "inLanguage", "address"];
+
+/// Flattens JSON-LD into `field: value` parts a rule can read.
+fn flatten_json_ld(value: &serde_json::Value, depth: usize, parts: &mut Vec<String>) {
+    if depth > MAX_JSON_LD_DEPTH {
+        return;
+    }
+    match value {
+        serde_json::Value::Object(object) => {
+            for field in JSON_LD_FIELDS {
+                if let Some(field_value) = object.get(*field) {
+                    let mut leaves = Vec::new();
+                    json_leaves(field_value, depth + 1, &mut leaves);
+                    let text = normalize_whitespace(&leaves.join(", "));
+                    if !text.is_empty() {
+                        parts.push(format!("{field}: {text}"));
+                    }
+                }
+            }
+            for (key, nested) in object {
+                if !JSON_LD_FIELDS.contains(&key.as_str())
+                    && (nested.is_object() || nested.is_array())
+                {
+                    flatten_json_ld(nested, depth + 1, parts);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                flatten_json_ld(item, depth + 1, parts);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The readable values inside a JSON-LD field (`@type`/`@id` are plumbing).
+fn json_leaves(value: &serde_json::Value, depth: usize, leaves: &mut Vec<String>) {
+    if depth > MAX_JSON_LD_DEPTH {
+        return;
+    }
+    match value {
+        serde_json::Value::String(s) => leaves.push(s.clone()),
+        serde_json::Value::Number(n) => leaves.push(n.to_string()),
+        serde_json::Value::Array(items) => {
+            for item in items {
+                json_leaves(item, depth + 1, leaves);
+            }
+        }
+        serde_json::Value::Object(object) => {
+            // Addresses read in postal order, whatever order the map keeps.
+            for key in ADDRESS_ORDER {
+                if let Some(nested) = object.get(*key) {
+                    json_leaves(nested, depth + 1, leaves);
+                }
+            }
+            for (key, nested) in object {
+                if !key.starts_with('@') && !ADDRESS_ORDER.contains(&key.as_str()) {
+                    json_leaves(nested, depth + 1, leaves);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+const ADDRESS_ORDER: &[&str] = &[
+    "streetAddress",
+    "postalCode",
+    "addressLocality",
+    "addressRegion",
+    "addressCountry",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::LanguageModel;
+    use crate::model::LanguageSource;
+
+    fn extract(html: &str, url: &str) -> Document {
+        extract_html(html, DocMeta::for_url(url, SourceKind::Website))
+    }
+
+    fn texts(doc: &Document, kind: BlockKind) -> Vec<&str> {
+        doc.blocks
+            .iter()
+            .filter(|b| b.kind == kind)
+            .map(|b| b.text.as_str())
+            .collect()
+    }
+
+    fn block<'d>(doc: &'d Document, text: &str) -> &'d Block {
+        doc.blocks
+            .iter()
+            .find(|b| b.text == text)
+            .unwrap_or_else(|| panic!("no block `{text}` in {:#?}", doc.blocks))
+    }
+
+    #[test]
+    fn every_block_kind_is_extracted() {
+        let html = r#"<!doctype html><html lang="en"><head>
+            <title> Example   Exchange </title>
+            <meta name="description" content="Trade digital assets.">
+            <meta name="keywords" content="crypto, exchange">
+            <meta property="og:title" content="Example on social">
+            <meta name="twitter:description" content="Short card text">
+            </head><body>
+            <h1>Welcome</h1>
+            <p>First paragraph.</p>
+            <blockquote>A quote.</blockquote>
+            <ul><li>Item one</li></ul>
+            <table><tr><th>Fee</th><td>0.1%</td></tr></table>
+            <button>Sign up</button>
+            <input type="submit" value="Register">
+            <a class="btn btn-primary" href="/join">Join now</a>
+            <a role="button" href="/start">Start</a>
+            <a href="/about">About us</a>
+            <img src="x.png" alt="A phone with the app">
+            <label for="e">E-mail</label><input id="e" placeholder="you@example.test" aria-label="Your e-mail">
+            <select aria-label="Country"><option>Germany</option><option>France</option></select>
+            <div id="cookie-banner"><p>We use cookies.</p><button>Accept</button></div>
+            <footer><p>Registered office in Vienna.</p><ul><li>Imprint</li></ul></footer>
+            <div role="contentinfo">Role footer text</div>
+            <div>Loose div text</div>
+            </body></html>"#;
+        let doc = extract(html, "https://example.test/");
+        assert_eq!(doc.title.as_deref(), Some("Example Exchange"));
+        assert_eq!(texts(&doc, BlockKind::Title), ["Example Exchange"]);
+        assert_eq!(
+            texts(&doc, BlockKind::MetaDescription),
+            ["Trade digital assets."]
+        );
+        assert_eq!(texts(&doc, BlockKind::MetaKeywords), ["crypto, exchange"]);
+        assert_eq!(
+            texts(&doc, BlockKind::OgTag),
+            ["Example on social", "Short card text"]
+        );
+        assert_eq!(texts(&doc, BlockKind::Heading), ["Welcome"]);
+        assert_eq!(
+            texts(&doc, BlockKind::Paragraph),
+            ["First paragraph.", "A quote.", "Loose div text"]
+        );
+        assert_eq!(texts(&doc, BlockKind::ListItem), ["Item one"]);
+        assert_eq!(texts(&doc, BlockKind::TableCell), ["Fee", "0.1%"]);
+        assert_eq!(
+            texts(&doc, BlockKind::Button),
+            ["Sign up", "Register", "Join now", "Start", "Accept"]
+        );
+        assert_eq!(texts(&doc, BlockKind::Link), ["About us"]);
+        assert_eq!(texts(&doc, BlockKind::ImageAlt), ["A phone with the app"]);
+        assert_eq!(
+            texts(&doc, BlockKind::FormLabel),
+            ["E-mail", "you@example.test", "Your e-mail", "Country"]
+        );
+        assert_eq!(texts(&doc, BlockKind::FormOption), ["Germany", "France"]);
+        assert_eq!(texts(&doc, BlockKind::CookieBanner), ["We use cookies."]);
+        assert_eq!(
+            texts(&doc, BlockKind::Footer),
+            [
+                "Registered office in Vienna.",
+                "Imprint",
+                "Role footer text"
+            ]
+        );
+        assert_eq!(texts(&doc, BlockKind::Url), ["https://example.test/"]);
+        assert_eq!(
+            block(&doc, "Join now").href.as_deref(),
+            Some("https://example.test/join")
+        );
+        assert_eq!(
+            block(&doc, "About us").href.as_deref(),
+            Some("https://example.test/about")
+        );
+        for (i, b) in doc.blocks.iter().enumerate() {
+            assert_eq!(b.index, i);
+            assert_eq!(
+                b.lang_attr.as_deref(),
+                if b.kind == BlockKind::Url {
+                    None
+                } else {
+                    Some("en")
+                }
+            );
+        }
+        assert_eq!(block(&doc, "First paragraph.").path, "body>p");
+    }
+
+    #[test]
+    fn hidden_script_and_comment_text_is_not_text() {
+        let html = r#"<html><head><style>.x{color:red}</style><script>var secret = "script text";</script></head><body>
+            <p>Visible</p>
+            <!-- a comment about Germany -->
+            <noscript>Enable scripts</noscript>
+            <template><p>Template text</p></template>
+            <svg><text>Svg text</text></svg>
+            <iframe src="/frame">Iframe fallback</iframe>
+            <p hidden>Hidden attribute</p>
+            <div aria-hidden="true"><p>Aria hidden</p></div>
+            <div style="display: none"><p>Display none</p><a href="/hidden-link">Hidden link</a></div>
+            <span style="VISIBILITY:hidden">Invisible span</span>
+            </body></html>"#;
+        let doc = extract(html, "https://example.test/");
+        let all: Vec<&str> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(all, ["Visible", "https://example.test/"]);
+        // Hidden links are still links (menus are often hidden until opened).
+        let hidden = doc
+            .links
+            .iter()
+            .find(|l| l.url.ends_with("/hidden-link"))
+            .unwrap();
+        assert_eq!(hidden.block_index, None);
+        assert!(doc
+            .links
+            .iter()
+            .any(|l| l.kind == LinkKind::Iframe && l.url == "https://example.test/frame"));
+    }
+
+    #[test]
+    fn nested_text_belongs_to_the_innermost_block_only() {
+        let html = r#"<body><section class="hero main">Intro <b>bold</b> words
+            <div><p>Inner <em>para</em></p>tail</div>
+            <a href="/x"><div><h2>Card title</h2><p>Card text</p></div></a>
+            Read our <a href="/terms">terms</a> today.</section></body>"#;
+        let doc = extract(html, "https://example.test/");
+        let all: Vec<&str> = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            all,
+            [
+                "Intro bold words Read our today.",
+                "tail",
+                "Inner para",
+                "Card title",
+                "Card text",
+                "terms",
+                "https://example.test/"
+            ]
+        );
+        assert_eq!(
+            block(&doc, "Intro bold words Read our today.").path,
+            "body>section.hero"
+        );
+        assert_eq!(block(&doc, "Inner para").path, "body>section.hero>div>p");
+        // A card link with no text of its own points at its first text block.
+        let card = doc.links.iter().find(|l| l.url.ends_with("/x")).unwrap();
+        assert_eq!(card.text, "Card title Card text");
+        assert_eq!(card.block_index, Some(block(&doc, "Card title").index));
+        let terms = doc
+            .links
+            .iter()
+            .find(|l| l.url.ends_with("/terms"))
+            .unwrap();
+        assert_eq!(terms.block_index, Some(block(&doc, "terms").index));
+    }
+
+    #[test]
+    fn links_resolve_against_base_and_keep_their_attributes() {
+        let html = r#"<html><head>
+            <link rel="canonical" href="/canonical">
+            <base href="https://cdn.example.test/site/">
+            <link rel="stylesheet" href="style.css">
+            <link rel="alternate" type="application/rss+xml" href="feed.xml" title="News">
+            <meta http-equiv="refresh" content="0; URL='/moved'">
+            </head><body>
+            <a href="page" rel="Sponsored NoFollow ugc" hreflang="de">Partner</a>
+            <a href="mailto:x@example.test">Mail</a>
+            <a href="tel:+3312345">Call</a>
+            <a href="javascript:void(0)">Script</a>
+            <a href="https://other.test/a?ref=abc">Other</a>
+            <map><area href="/area" alt="Region"></map>
+            <a href="/icon" aria-label="Open the app"><svg></svg></a>
+            <a href="/img"><img src="a.png" alt="App store badge"></a>
+            </body></html>"#;
+        let doc = extract(html, "https://example.test/start/index.html");
+        let urls: Vec<(&str, LinkKind)> =
+            doc.links.iter().map(|l| (l.url.as_str(), l.kind)).collect();
+        assert_eq!(
+            urls,
+            [
+                ("https://cdn.example.test/canonical", LinkKind::Canonical),
+                (
+                    "https://cdn.example.test/site/feed.xml",
+                    LinkKind::Alternate
+                ),
+                ("https://cdn.example.test/moved", LinkKind::MetaRefresh),
+                ("https://cdn.example.test/site/page", LinkKind::Anchor),
+                ("https://other.test/a?ref=abc", LinkKind::Anchor),
+                ("https://cdn.example.test/area", LinkKind::Area),
+                ("https://cdn.example.test/icon", LinkKind::Anchor),
+                ("https://cdn.example.test/img", LinkKind::Anchor),
+            ]
+        );
+        let partner = &doc.links[3];
+        assert_eq!(partner.rel, ["sponsored", "nofollow", "ugc"]);
+        assert_eq!(partner.hreflang.as_deref(), Some("de"));
+        assert_eq!(partner.text, "Partner");
+        assert_eq!(
+            doc.links[1].media_type.as_deref(),
+            Some("application/rss+xml")
+        );
+        assert_eq!(doc.links[1].text, "News");
+        assert_eq!(doc.links[5].text, "Region");
+        assert_eq!(doc.links[6].text, "Open the app");
+        assert_eq!(block(&doc, "Open the app").kind, BlockKind::Link);
+        assert_eq!(doc.links[7].text, "App store badge");
+        assert_eq!(
+            texts(&doc, BlockKind::Link)
+                .iter()
+                .filter(|t| **t == "Mail")
+                .count(),
+            1
+        );
+        assert_eq!(block(&doc, "Mail").href, None, "mailto is not a page");
+        let links = extract_links(html, &Url::parse("https://example.test/").unwrap());
+        assert_eq!(links.len(), doc.links.len());
+    }
+
+    #[test]
+    fn meta_refresh_forms() {
+        assert_eq!(
+            refresh_target("0; url=https://x.test/"),
+            Some("https://x.test/")
+        );
+        assert_eq!(refresh_target("5;URL=\"/a\""), Some("/a"));
+        assert_eq!(refresh_target("0, /b"), Some("/b"));
+        assert_eq!(refresh_target("10"), None);
+        assert_eq!(refresh_target("0; url="), None);
+    }
+
+    #[test]
+    fn links_are_capped() {
+        let mut html = String::from("<body>");
+        for i in 0..(MAX_LINKS + 50) {
+            html.push_str(&format!("<a href=\"/p{i}\">p</a>"));
+        }
+        let doc = extract(&html, "https://example.test/");
+        assert_eq!(doc.links.len(), MAX_LINKS);
+    }
+
+    #[test]
+    fn locale_markup_is_collected() {
+        let html = r#"<html lang="de-AT"><head>
+            <meta http-equiv="content-language" content="de">
+            <meta property="og:locale" content="de_AT">
+            <meta property="og:locale:alternate" content="en_GB">
+            <link rel="alternate" hreflang="en" href="https://example.test/en/">
+            <link rel="alternate" hreflang="x-default" href="/">
+            </head><body>
+            <div class="language-switcher"><a href="/fr/">Français</a><a href="/it/" hreflang="it">Italiano</a></div>
+            <select id="locale-select"><option lang="pl">Polski</option><option>Dansk</option></select>
+            <a href="/nl/" lang="nl">Nederlands</a>
+            </body></html>"#;
+        let doc = extract(html, "https://de.exchange.example/de-at/markets");
+        assert_eq!(doc.locale.html_lang.as_deref(), Some("de-AT"));
+        assert_eq!(doc.locale.content_language.as_deref(), Some("de"));
+        assert_eq!(doc.locale.og_locale, ["de_AT", "en_GB"]);
+        assert_eq!(
+            doc.locale.hreflang,
+            [
+                ("en".to_string(), "https://example.test/en/".to_string()),
+                (
+                    "x-default".to_string(),
+                    "https://de.exchange.example/".to_string()
+                )
+            ]
+        );
+        assert_eq!(doc.locale.switcher, ["Français", "it", "pl", "Dansk", "nl"]);
+        assert_eq!(doc.locale.path_locale.as_deref(), Some("de-at"));
+        assert_eq!(doc.locale.subdomain_locale.as_deref(), Some("de"));
+
+        // The header wins over the meta tag.
+        let mut meta = DocMeta::for_url("https://example.test/", SourceKind::Website);
+        meta.content_language = Some("fr".into());
+        let doc = extract_html(html, meta);
+        assert_eq!(doc.locale.content_language.as_deref(), Some("fr"));
+    }
+
+    #[test]
+    fn url_locales_need_a_known_code() {
+        let locale = |url: &str| {
+            let l = url_locale(url);
+            (l.path_locale, l.subdomain_locale)
+        };
+        assert_eq!(
+            locale("https://example.test/fr/"),
+            (Some("fr".into()), None)
+        );
+        assert_eq!(
+            locale("https://example.test/help/pt_BR/x"),
+            (Some("pt_BR".into()), None)
+        );
+        assert_eq!(
+            locale("https://example.test/en-eu"),
+            (Some("en-eu".into()), None)
+        );
+        assert_eq!(locale("https://example.test/blog/it/"), (None, None));
+        assert_eq!(locale("https://example.test/my/orders"), (None, None));
+        assert_eq!(locale("https://www.example.test/"), (None, None));
+        assert_eq!(
+            locale("https://fr.example.test/"),
+            (None, Some("fr".into()))
+        );
+        assert_eq!(locale("https://app.example.test/"), (None, None));
+        assert_eq!(
+            locale("https://www.at.example.test/"),
+            (None, Some("at".into()))
+        );
+        assert_eq!(locale("https://example.test/"), (None, None));
+        assert_eq!(locale("not a url"), (None, None));
+    }
+
+    #[test]
+    fn json_ld_is_parsed_and_flattened() {
+        let html = r#"<head>
+            <script type="application/ld+json">{"@context":"https://schema.org","@type":"Organization",
+              "name":"Example Exchange","description":"Buy and sell crypto.",
+              "areaServed":[{"@type":"Country","name":"Germany"},"AT"],
+              "address":{"@type":"PostalAddress","streetAddress":"Main Street 1","addressLocality":"Vilnius","addressCountry":"LT"},
+              "subOrganization":{"name":"Example Europe","inLanguage":"de"}}</script>
+            <script type="application/ld+json">{ invalid json </script>
+            <script type="application/ld+json">[{"@type":"WebSite","name":"Site"}]</script>
+            </head>"#;
+        let doc = extract(html, "https://example.test/");
+        assert_eq!(doc.json_ld.len(), 2);
+        assert_eq!(doc.json_ld[0]["name"], "Example Exchange");
+        assert_eq!(doc.json_ld[1]["name"], "Site");
+        assert_eq!(
+            texts(&doc, BlockKind::JsonLd),
+            [
+                "name: Example Exchange; description: Buy and sell crypto.; areaServed: Germany, AT; address: Main Street 1, Vilnius, LT; name: Example Europe; inLanguage: de",
+                "name: Site"
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_html_is_recovered() {
+        let inputs = [
+            "",
+            "<",
+            "<p>unclosed <b>bold <i>italic</p> after",
+            "<table><td>cell<p>para</table>text",
+            "</div></div><a href='/x'>link<a href='/y'>second",
+            "<html><html lang=fr><body><body>twice",
+            "\u{0}\u{feff}<p>\u{0}nul</p>",
+        ];
+        for input in inputs {
+            let doc = extract(input, "https://example.test/");
+            assert_eq!(doc.blocks.last().unwrap().kind, BlockKind::Url, "{input}");
+        }
+        let doc = extract(
+            "<p>unclosed <b>bold <i>italic</p> after",
+            "https://example.test/",
+        );
+        assert!(doc.blocks.iter().any(|b| b.text == "unclosed bold italic"));
+        // Deeper nesting only slows html5ever down (quadratic); the walk itself is iterative.
+        let deep = "<div>".repeat(5_000) + "deep text";
+        let doc = extract(&deep, "https://example.test/");
+        assert!(doc.blocks.iter().any(|b| b.text == "deep text"));
+        assert!(block(&doc, "deep text").path.contains('…'));
+    }
+
+    #[test]
+    fn plain_text_becomes_paragraphs() {
+        let text = "Dear customer,\n\nOur new   offer\nstarts today.\n\n\n  \nRegards\n";
+        let mut meta = DocMeta::for_url("https://example.test/mail/de/", SourceKind::Email);
+        meta.content_language = Some("de".into());
+        let doc = extract_text(text, meta);
+        assert_eq!(
+            texts(&doc, BlockKind::Paragraph),
+            ["Dear customer,", "Our new offer starts today.", "Regards"]
+        );
+        assert_eq!(doc.blocks.last().unwrap().kind, BlockKind::Url);
+        assert_eq!(doc.locale.content_language.as_deref(), Some("de"));
+        assert_eq!(
+            doc.locale.path_locale, None,
+            "`de` is not the first segment"
+        );
+        assert_eq!(doc.source_kind, SourceKind::Email);
+    }
+
+    #[test]
+    fn french_path_page_wholly_in_english_is_detected_as_english() {
+        let html = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/extract/fr-path-english.html"
+        ))
+        .unwrap();
+        let mut doc = extract(&html, "https://example.test/fr/fees");
+        assert_eq!(doc.locale.path_locale.as_deref(), Some("fr"));
+        let model = LanguageModel::bundled().unwrap();
+        model.detect_blocks(&mut doc);
+        let page = model.page_language(&doc);
+        assert_eq!(page.primary.as_deref(), Some("en"));
+        assert_eq!(page.declared.as_deref(), Some("fr"));
+        let long = doc.blocks.iter().filter(|b| b.text.len() > 60);
+        for block in long {
+            let guess = block.language.as_ref().unwrap();
+            assert_eq!(guess.code, "en", "{}", block.text);
+            assert_ne!(guess.source, LanguageSource::Markup);
+        }
+    }
+
+    #[test]
+    fn italian_header_over_english_body_gives_blocks_different_languages() {
+        let html = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/extract/italian-header-english-body.html"
+        ))
+        .unwrap();
+        let mut doc = extract(&html, "https://example.test/");
+        LanguageModel::bundled().unwrap().detect_blocks(&mut doc);
+        let language = |text_start: &str| {
+            let block = doc
+                .blocks
+                .iter()
+                .find(|b| b.text.starts_with(text_start))
+                .unwrap();
+            block.language.as_ref().map(|g| g.code.clone())
+        };
+        assert_eq!(language("Il modo più semplice").as_deref(), Some("it"));
+        assert_eq!(language("Our platform lets").as_deref(), Some("en"));
+        assert_eq!(language("https://").as_deref(), None);
+        // A short Italian menu item falls back to its own `lang` attribute.
+        let menu = block(&doc, "Accedi");
+        assert_eq!(menu.lang_attr.as_deref(), Some("it"));
+        let guess = menu.language.as_ref().unwrap();
+        assert_eq!(
+            (guess.code.as_str(), guess.source),
+            ("it", LanguageSource::Markup)
+        );
+    }
+}
