@@ -667,6 +667,42 @@ fn key_line(text: &str, start: usize, key: &str) -> usize {
     line_at(text, start)
 }
 
+/// The id of the `[[rule]]` around byte `at`, read from the raw text: a
+/// syntax error leaves no parsed table to ask, but the author still wants
+/// to know which rule to fix.
+fn enclosing_rule_id(text: &str, at: usize) -> Option<String> {
+    let at = at.min(text.len());
+    let header = text[..at].rfind("[[rule]]")?;
+    let end = text[header + 8..]
+        .find("[[")
+        .map_or(text.len(), |i| header + 8 + i);
+    text[header..end].lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("id")?.trim_start();
+        let value = rest.strip_prefix('=')?.trim();
+        let value = value.strip_prefix('"')?;
+        Some(value[..value.find('"')?].to_string())
+    })
+}
+
+/// The line inside the rule starting at byte `start` where the string
+/// value `value` is written, or the rule's own line.
+fn value_line(text: &str, start: usize, value: &str) -> usize {
+    let quoted = [format!("\"{value}\""), format!("'{value}'")];
+    let mut offset = start.min(text.len());
+    let mut first = true;
+    for line in text[offset..].split_inclusive('\n') {
+        if !first && line.trim_start().starts_with('[') {
+            break;
+        }
+        first = false;
+        if quoted.iter().any(|q| line.contains(q.as_str())) {
+            return line_at(text, offset);
+        }
+        offset += line.len();
+    }
+    line_at(text, start)
+}
+
 /// The key a serde message is about (`unknown field `x``, `missing field `x``).
 fn key_in_message(message: &str) -> Option<&str> {
     let start = message.find('`')? + 1;
@@ -678,10 +714,15 @@ fn parse_rule_file(file: &str, text: &str, rules: &mut Vec<Rule>, errors: &mut V
     let raw: RawFile = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
+            let at = e.span().map_or(0, |s| s.start);
+            let mut message = e.message().trim().to_string();
+            if let Some(id) = enclosing_rule_id(text, at) {
+                message.push_str(&format!(" (in rule `{id}`)"));
+            }
             errors.push(RulesError::Parse {
                 file: file.to_string(),
-                line: e.span().map_or(1, |s| line_at(text, s.start)),
-                message: e.message().trim().to_string(),
+                line: line_at(text, at),
+                message,
             });
             return;
         }
@@ -705,8 +746,14 @@ fn parse_rule_file(file: &str, text: &str, rules: &mut Vec<Rule>, errors: &mut V
             Ok(r) => r,
             Err(e) => {
                 let message = e.message().trim().to_string();
-                let line = key_in_message(&message)
-                    .map_or(header_line, |key| key_line(text, start, key));
+                let line = match key_in_message(&message) {
+                    // "unknown variant `webshop`": find where the bad value is written.
+                    Some(value) if message.starts_with("unknown variant") => {
+                        value_line(text, start, value)
+                    }
+                    Some(key) => key_line(text, start, key),
+                    None => header_line,
+                };
                 errors.push(invalid(line, message));
                 continue;
             }
