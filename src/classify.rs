@@ -78,9 +78,10 @@ impl Classifier {
     /// detected), every rule, page-language and locale findings, context
     /// filtering, score and level.
     pub fn classify(&self, doc: &Document) -> Classification {
-        let needs_detection = doc.blocks.iter().any(|b| {
-            b.language.is_none() && !matches!(b.kind, BlockKind::Url | BlockKind::JsonLd)
-        });
+        let needs_detection = doc
+            .blocks
+            .iter()
+            .any(|b| b.language.is_none() && !matches!(b.kind, BlockKind::Url | BlockKind::JsonLd));
         let detected;
         let doc = if needs_detection {
             let mut copy = doc.clone();
@@ -380,7 +381,8 @@ fn block_location(block: &Block, byte_offset: usize) -> Location {
 }
 
 fn char_offset(text: &str, byte_offset: usize) -> usize {
-    text.get(..byte_offset).map_or(0, |prefix| prefix.chars().count())
+    text.get(..byte_offset)
+        .map_or(0, |prefix| prefix.chars().count())
 }
 
 /// Hex of SHA-256 over rule id, URL and folded matched text, cut to 16
@@ -397,7 +399,11 @@ pub fn finding_id(rule_id: &str, url: &str, matched: &str) -> String {
 }
 
 fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
-    let matched = item.haystack.get(item.start..item.end).unwrap_or("").to_string();
+    let matched = item
+        .haystack
+        .get(item.start..item.end)
+        .unwrap_or("")
+        .to_string();
     let snippet = snippet(&item.haystack, item.start, item.end, SNIPPET_CONTEXT_CHARS);
     Finding {
         id: finding_id(&item.rule_id, &doc.url, &matched),
@@ -525,11 +531,18 @@ examples.no_match = ["de-CH"]
 
     fn classifier() -> Classifier {
         let set = RuleSet::from_sources(&[
-            ("scoring.toml".into(), include_str!("../patterns/scoring.toml").into()),
+            (
+                "scoring.toml".into(),
+                include_str!("../patterns/scoring.toml").into(),
+            ),
             ("test.toml".into(), RULES.into()),
         ])
         .unwrap();
-        assert!(set.check_examples().is_empty(), "{:?}", set.check_examples());
+        assert!(
+            set.check_examples().is_empty(),
+            "{:?}",
+            set.check_examples()
+        );
         Classifier::new(Arc::new(set))
     }
 
@@ -548,7 +561,8 @@ examples.no_match = ["de-CH"]
             block.path = format!("body>main>{}", kind.as_str());
             doc.blocks.push(block);
         }
-        doc.blocks.push(Block::new(BlockKind::Url, doc.final_url.clone(), 4));
+        doc.blocks
+            .push(Block::new(BlockKind::Url, doc.final_url.clone(), 4));
         doc.links.push(Link {
             url: "https://partner.example/?ref=boerse1".into(),
             kind: LinkKind::Anchor,
@@ -559,7 +573,9 @@ examples.no_match = ["de-CH"]
             block_index: Some(2),
         });
         doc.locale.html_lang = Some("de-AT".into());
-        doc.locale.hreflang.push(("de-CH".into(), "https://boerse.example.de/ch".into()));
+        doc.locale
+            .hreflang
+            .push(("de-CH".into(), "https://boerse.example.de/ch".into()));
         doc
     }
 
@@ -587,7 +603,11 @@ examples.no_match = ["de-CH"]
         ] {
             assert!(found.contains(&id), "{id} missing from {found:?}");
         }
-        let cta: Vec<&Finding> = result.findings.iter().filter(|f| f.rule_id == "cta.signup.de").collect();
+        let cta: Vec<&Finding> = result
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "cta.signup.de")
+            .collect();
         assert_eq!(cta.len(), 1, "the prose mention is not a button");
         let cta = cta[0];
         assert_eq!(cta.matched, "Jetzt registrieren");
@@ -597,11 +617,23 @@ examples.no_match = ["de-CH"]
         assert_eq!(cta.id.len(), 16);
         assert_eq!(cta.content_sha256, "ab".repeat(32));
         assert_eq!(cta.fetched_at, "2025-01-01T00:00:00Z");
-        let euro = result.findings.iter().find(|f| f.rule_id == "currency.eur").unwrap();
+        let euro = result
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "currency.eur")
+            .unwrap();
         assert_eq!(euro.matched, "10 €");
         assert_eq!(euro.location.char_offset, 9);
-        assert!(euro.snippet.contains("Zahle ab 10 € per Überweisung"), "{}", euro.snippet);
-        let rel = result.findings.iter().find(|f| f.rule_id == "affiliate.sponsored").unwrap();
+        assert!(
+            euro.snippet.contains("Zahle ab 10 € per Überweisung"),
+            "{}",
+            euro.snippet
+        );
+        let rel = result
+            .findings
+            .iter()
+            .find(|f| f.rule_id == "affiliate.sponsored")
+            .unwrap();
         assert_eq!(rel.matched, "sponsored");
         assert_eq!(rel.category, Category::Affiliate);
         assert_eq!(result.level, Level::Strong, "score {}", result.score);
@@ -649,7 +681,10 @@ examples.no_match = ["de-CH"]
 
     #[test]
     fn finding_id_folds_the_matched_text() {
-        assert_eq!(finding_id("r", "u", "Konto ERÖFFNEN"), finding_id("r", "u", "konto eroffnen"));
+        assert_eq!(
+            finding_id("r", "u", "Konto ERÖFFNEN"),
+            finding_id("r", "u", "konto eroffnen")
+        );
         assert_ne!(finding_id("r", "u", "a"), finding_id("r", "v", "a"));
     }
 }

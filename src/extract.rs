@@ -32,21 +32,34 @@ pub fn extract_html(html: &str, meta: DocMeta) -> Document {
     let base = url::Url::parse(&doc.final_url).ok();
     let root = parsed.root_element();
     doc.locale.html_lang = root.value().attr("lang").map(str::to_string);
-    let Some(selector) = BLOCKS.as_ref() else { return doc };
+    let Some(selector) = BLOCKS.as_ref() else {
+        return doc;
+    };
     for element in parsed.select(selector) {
         let name = element.value().name();
         let attr = |k: &str| element.value().attr(k).map(str::to_string);
-        let resolve = |href: &str| base.as_ref().and_then(|b| b.join(href).ok()).map(|u| u.to_string());
+        let resolve = |href: &str| {
+            base.as_ref()
+                .and_then(|b| b.join(href).ok())
+                .map(|u| u.to_string())
+        };
         let (kind, text) = match name {
             "title" => (BlockKind::Title, text_of(element)),
             "meta" if attr("property").is_some() => {
                 doc.locale.og_locale.extend(attr("content"));
                 continue;
             }
-            "meta" if attr("name").as_deref() == Some("keywords") => (BlockKind::MetaKeywords, attr("content").unwrap_or_default()),
-            "meta" => (BlockKind::MetaDescription, attr("content").unwrap_or_default()),
+            "meta" if attr("name").as_deref() == Some("keywords") => {
+                (BlockKind::MetaKeywords, attr("content").unwrap_or_default())
+            }
+            "meta" => (
+                BlockKind::MetaDescription,
+                attr("content").unwrap_or_default(),
+            ),
             "link" => {
-                if let (Some(tag), Some(href)) = (attr("hreflang"), attr("href").and_then(|h| resolve(&h))) {
+                if let (Some(tag), Some(href)) =
+                    (attr("hreflang"), attr("href").and_then(|h| resolve(&h)))
+                {
                     doc.locale.hreflang.push((tag, href));
                 }
                 continue;
@@ -67,7 +80,9 @@ pub fn extract_html(html: &str, meta: DocMeta) -> Document {
                 url: url.clone(),
                 kind: LinkKind::Anchor,
                 text: text.clone(),
-                rel: attr("rel").map(|r| r.split_whitespace().map(str::to_lowercase).collect()).unwrap_or_default(),
+                rel: attr("rel")
+                    .map(|r| r.split_whitespace().map(str::to_lowercase).collect())
+                    .unwrap_or_default(),
                 hreflang: attr("hreflang"),
                 media_type: None,
                 block_index: Some(doc.blocks.len()),
@@ -82,8 +97,13 @@ pub fn extract_html(html: &str, meta: DocMeta) -> Document {
         doc.blocks.push(block);
     }
     let index = doc.blocks.len();
-    doc.blocks.push(Block::new(BlockKind::Url, doc.final_url.clone(), index));
-    doc.title = doc.blocks.iter().find(|b| b.kind == BlockKind::Title).map(|b| b.text.clone());
+    doc.blocks
+        .push(Block::new(BlockKind::Url, doc.final_url.clone(), index));
+    doc.title = doc
+        .blocks
+        .iter()
+        .find(|b| b.kind == BlockKind::Title)
+        .map(|b| b.text.clone());
     doc
 }
 

@@ -38,11 +38,33 @@ pub struct LanguageModel {
 }
 
 const ISO3: [(&str, &str); 27] = [
-    ("bul", "bg"), ("hrv", "hr"), ("ces", "cs"), ("dan", "da"), ("nld", "nl"), ("eng", "en"),
-    ("est", "et"), ("fin", "fi"), ("fra", "fr"), ("deu", "de"), ("ell", "el"), ("hun", "hu"),
-    ("ita", "it"), ("lav", "lv"), ("lit", "lt"), ("pol", "pl"), ("por", "pt"), ("ron", "ro"),
-    ("slk", "sk"), ("slv", "sl"), ("spa", "es"), ("swe", "sv"), ("rus", "ru"), ("ukr", "uk"),
-    ("tur", "tr"), ("srp", "sr"), ("cat", "ca"),
+    ("bul", "bg"),
+    ("hrv", "hr"),
+    ("ces", "cs"),
+    ("dan", "da"),
+    ("nld", "nl"),
+    ("eng", "en"),
+    ("est", "et"),
+    ("fin", "fi"),
+    ("fra", "fr"),
+    ("deu", "de"),
+    ("ell", "el"),
+    ("hun", "hu"),
+    ("ita", "it"),
+    ("lav", "lv"),
+    ("lit", "lt"),
+    ("pol", "pl"),
+    ("por", "pt"),
+    ("ron", "ro"),
+    ("slk", "sk"),
+    ("slv", "sl"),
+    ("spa", "es"),
+    ("swe", "sv"),
+    ("rus", "ru"),
+    ("ukr", "uk"),
+    ("tur", "tr"),
+    ("srp", "sr"),
+    ("cat", "ca"),
 ];
 
 impl LanguageModel {
@@ -56,12 +78,24 @@ impl LanguageModel {
         let mut infos = Vec::new();
         if let Some(toml::Value::Array(entries)) = value.get("language") {
             for entry in entries {
-                let text = |k: &str| entry.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let text = |k: &str| {
+                    entry
+                        .get(k)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
                 infos.push(LanguageInfo {
                     code: text("code"),
                     name: text("name"),
-                    eu_official: entry.get("eu_official").and_then(|v| v.as_bool()).unwrap_or(false),
-                    weight: entry.get("weight").and_then(|v| v.as_float()).unwrap_or(0.0),
+                    eu_official: entry
+                        .get("eu_official")
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false),
+                    weight: entry
+                        .get("weight")
+                        .and_then(|v| v.as_float())
+                        .unwrap_or(0.0),
                     non_eu_regions: Vec::new(),
                     note: text("note"),
                 });
@@ -90,21 +124,36 @@ impl LanguageModel {
     pub fn detect_blocks(&self, doc: &mut Document) {
         let page = doc.locale.html_lang.clone();
         for block in &mut doc.blocks {
-            if matches!(block.kind, crate::model::BlockKind::Url | crate::model::BlockKind::JsonLd) {
+            if matches!(
+                block.kind,
+                crate::model::BlockKind::Url | crate::model::BlockKind::JsonLd
+            ) {
                 continue;
             }
             let detected = (block.text.chars().count() >= 20)
                 .then(|| whatlang::detect(&block.text))
                 .flatten()
                 .filter(|info| info.is_reliable())
-                .and_then(|info| ISO3.iter().find(|(c3, _)| *c3 == info.lang().code()).map(|(_, c)| (*c, info.confidence())));
+                .and_then(|info| {
+                    ISO3.iter()
+                        .find(|(c3, _)| *c3 == info.lang().code())
+                        .map(|(_, c)| (*c, info.confidence()))
+                });
             block.language = match detected {
-                Some((code, confidence)) => Some(LanguageGuess { code: code.to_string(), confidence, source: LanguageSource::Detected }),
-                None => block.lang_attr.clone().or_else(|| page.clone()).map(|tag| LanguageGuess {
-                    code: tag.split(['-', '_']).next().unwrap_or("").to_lowercase(),
-                    confidence: 0.3,
-                    source: LanguageSource::Markup,
+                Some((code, confidence)) => Some(LanguageGuess {
+                    code: code.to_string(),
+                    confidence,
+                    source: LanguageSource::Detected,
                 }),
+                None => block
+                    .lang_attr
+                    .clone()
+                    .or_else(|| page.clone())
+                    .map(|tag| LanguageGuess {
+                        code: tag.split(['-', '_']).next().unwrap_or("").to_lowercase(),
+                        confidence: 0.3,
+                        source: LanguageSource::Markup,
+                    }),
             };
         }
     }
@@ -119,13 +168,24 @@ impl LanguageModel {
                 total += n;
             }
         }
-        let shares: BTreeMap<String, f64> = chars.into_iter().map(|(k, v)| (k, if total > 0.0 { v / total } else { 0.0 })).collect();
+        let shares: BTreeMap<String, f64> = chars
+            .into_iter()
+            .map(|(k, v)| (k, if total > 0.0 { v / total } else { 0.0 }))
+            .collect();
         let mut ranked: Vec<(&String, &f64)> = shares.iter().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(a.1));
         PageLanguage {
             primary: ranked.first().map(|(k, _)| (*k).clone()),
-            eu_languages: ranked.iter().filter(|(k, _)| EU_OFFICIAL_LANGUAGES.contains(&k.as_str())).map(|(k, _)| (*k).clone()).collect(),
-            declared: doc.locale.html_lang.clone().or_else(|| doc.locale.content_language.clone()),
+            eu_languages: ranked
+                .iter()
+                .filter(|(k, _)| EU_OFFICIAL_LANGUAGES.contains(&k.as_str()))
+                .map(|(k, _)| (*k).clone())
+                .collect(),
+            declared: doc
+                .locale
+                .html_lang
+                .clone()
+                .or_else(|| doc.locale.content_language.clone()),
             shares,
         }
     }
@@ -147,7 +207,9 @@ pub fn classify_locale(tag: &str) -> LocaleClass {
     }
     match parts.next().map(|r| r.to_uppercase()) {
         None => LocaleClass::LanguageOnly { language },
-        Some(region) if region == "EU" || is_eu_country(&region) => LocaleClass::EuRegion { language, region },
+        Some(region) if region == "EU" || is_eu_country(&region) => {
+            LocaleClass::EuRegion { language, region }
+        }
         Some(region) if region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()) => {
             LocaleClass::NonEuRegion { language, region }
         }

@@ -34,6 +34,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The file holding language markers (its own shape, owned by `lang`).
 pub const LANGUAGES_FILE: &str = "languages.toml";
@@ -43,7 +44,8 @@ pub const SCORING_FILE: &str = "scoring.toml";
 /// itself (page language, locale markup); pattern files may not use it.
 pub const BUILTIN_PREFIX: &str = "builtin.";
 
-static BUNDLE: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/patterns");
+static BUNDLE: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/patterns");
 
 /// Errors reading or compiling a rule bundle. Each names the file and, where
 /// there is one, the line and the rule id.
@@ -69,7 +71,9 @@ pub enum RulesError {
         rule_id: String,
         message: String,
     },
-    #[error("{file}:{line}: rule `{rule_id}`: duplicate id, first defined in {first_file}:{first_line}")]
+    #[error(
+        "{file}:{line}: rule `{rule_id}`: duplicate id, first defined in {first_file}:{first_line}"
+    )]
     Duplicate {
         file: String,
         line: usize,
@@ -249,8 +253,27 @@ struct Channel {
     /// word boundary at its start and end.
     phrases: Vec<PhraseEntry>,
     set: Option<RegexSet>,
-    /// Per set index: the same regex compiled alone, and its rule.
-    regexes: Vec<(Regex, usize)>,
+    /// Per set index: the same regex for positions (compiled on first
+    /// use: most never match, and compiling hundreds of Unicode-aware
+    /// regexes up front dominates start-up), and its rule.
+    regexes: Vec<LazyRegex>,
+}
+
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: String,
+    compiled: OnceLock<Option<Regex>>,
+    rule: usize,
+}
+
+impl LazyRegex {
+    fn get(&self) -> Option<&Regex> {
+        // The pattern already compiled as part of the set, so this cannot
+        // fail in practice; if it ever did, the regex is skipped, never a panic.
+        self.compiled
+            .get_or_init(|| build_regex(&self.pattern).ok())
+            .as_ref()
+    }
 }
 
 #[derive(Debug)]
@@ -286,13 +309,14 @@ impl Channel {
         }
         if let Some(set) = &self.set {
             for index in set.matches(hay).iter() {
-                let (regex, rule) = &self.regexes[index];
+                let lazy = &self.regexes[index];
+                let Some(regex) = lazy.get() else { continue };
                 out.extend(
                     regex
                         .find_iter(hay)
                         .filter(|m| m.end() > m.start())
                         .map(|m| RuleHit {
-                            rule: *rule,
+                            rule: lazy.rule,
                             start: m.start(),
                             end: m.end(),
                         }),
@@ -307,7 +331,10 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn boundary_before(hay: &str, at: usize) -> bool {
-    hay[..at].chars().next_back().is_none_or(|c| !is_word_char(c))
+    hay[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c))
 }
 
 fn boundary_after(hay: &str, at: usize) -> bool {
@@ -438,14 +465,15 @@ impl RuleSet {
         };
         // A bundle without language markers still loads: the model then
         // knows no weights and page-language findings use the default weight.
-        let languages = LanguageModel::from_toml(languages_text.map_or("", |t| t.as_str()), LANGUAGES_FILE)
-            .map_err(|e| {
-                errors.push(RulesError::Languages {
-                    file: LANGUAGES_FILE.to_string(),
-                    message: e.to_string(),
+        let languages =
+            LanguageModel::from_toml(languages_text.map_or("", |t| t.as_str()), LANGUAGES_FILE)
+                .map_err(|e| {
+                    errors.push(RulesError::Languages {
+                        file: LANGUAGES_FILE.to_string(),
+                        message: e.to_string(),
+                    })
                 })
-            })
-            .ok();
+                .ok();
         let channels = compile_channels(&rules, &mut errors);
         match (errors.len(), scoring, languages) {
             (0, Some(mut scoring), Some(languages)) => {
@@ -841,7 +869,9 @@ fn parse_rule_file(file: &str, text: &str, rules: &mut Vec<Rule>, errors: &mut V
             "`blocks` only applies to target = \"text\"",
         );
         for pattern in &raw_rule.regex {
-            if let Err(e) = build_regex(pattern) {
+            // Parsing is enough to catch mistakes and is cheap; the regex is
+            // compiled alone only when the set says it matched (see `Channel`).
+            if let Err(e) = regex_syntax::Parser::new().parse(pattern) {
                 errors.push(invalid(
                     key_line(text, start, "regex"),
                     format!("bad regex `{pattern}`: {e}"),
@@ -857,9 +887,7 @@ fn parse_rule_file(file: &str, text: &str, rules: &mut Vec<Rule>, errors: &mut V
         if errors.len() > before {
             continue;
         }
-        let blocks = raw_rule.blocks.unwrap_or_else(|| {
-            ALL_TEXT_BLOCKS.to_vec()
-        });
+        let blocks = raw_rule.blocks.unwrap_or_else(|| ALL_TEXT_BLOCKS.to_vec());
         let block_mask = blocks.iter().fold(0, |mask, kind| mask | block_bit(*kind));
         rules.push(Rule {
             id: raw_rule.id,
@@ -963,7 +991,7 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
             let mut phrases: Vec<String> = Vec::new();
             let mut entries: Vec<PhraseEntry> = Vec::new();
             let mut regex_sources: Vec<String> = Vec::new();
-            let mut regexes: Vec<(Regex, usize)> = Vec::new();
+            let mut regexes: Vec<LazyRegex> = Vec::new();
             for (index, rule) in rules.iter().enumerate() {
                 if rule.target != target || rule.case_sensitive != case_sensitive {
                     continue;
@@ -984,19 +1012,12 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
                     }
                 }
                 for pattern in &rule.regex {
-                    // Validated while parsing; a failure here is still reported, never panics.
-                    match build_regex(pattern) {
-                        Ok(regex) => {
-                            regex_sources.push(pattern.clone());
-                            regexes.push((regex, index));
-                        }
-                        Err(e) => errors.push(RulesError::Invalid {
-                            file: rule.file.clone(),
-                            line: rule.line,
-                            rule_id: rule.id.clone(),
-                            message: format!("bad regex `{pattern}`: {e}"),
-                        }),
-                    }
+                    regex_sources.push(pattern.clone());
+                    regexes.push(LazyRegex {
+                        pattern: pattern.clone(),
+                        compiled: OnceLock::new(),
+                        rule: index,
+                    });
                 }
             }
             let mut channel = Channel {
@@ -1024,11 +1045,31 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
                     .build()
                 {
                     Ok(set) => channel.set = Some(set),
-                    Err(e) => errors.push(RulesError::Parse {
-                        file: format!("<{} regexes>", target.as_str()),
-                        line: 0,
-                        message: format!("cannot build the regex set: {e}"),
-                    }),
+                    // Every pattern parsed alone, so the set fails only on
+                    // compilation (size limits): find the rule to blame.
+                    Err(e) => match channel
+                        .regexes
+                        .iter()
+                        .find_map(|r| build_regex(&r.pattern).err().map(|e| (r, e)))
+                    {
+                        Some((culprit, e)) => {
+                            let rule = &rules[culprit.rule];
+                            errors.push(RulesError::Invalid {
+                                file: rule.file.clone(),
+                                line: rule.line,
+                                rule_id: rule.id.clone(),
+                                message: format!(
+                                    "regex `{}` does not compile: {e}",
+                                    culprit.pattern
+                                ),
+                            });
+                        }
+                        None => errors.push(RulesError::Parse {
+                            file: format!("<{} regexes>", target.as_str()),
+                            line: 0,
+                            message: format!("cannot build the regex set: {e}"),
+                        }),
+                    },
                 }
             }
             channels.push(channel);
@@ -1081,9 +1122,16 @@ examples.no_match = ["Bitcoin verkaufen"]
     fn shorter_phrase_of_another_rule_still_matches() {
         let set = bundle(TWO_RULES).unwrap();
         let hits = set.scan(Target::Text, "Jetzt BITCOIN kaufen!");
-        let ids: Vec<&str> = hits.iter().map(|h| set.rules()[h.rule].id.as_str()).collect();
+        let ids: Vec<&str> = hits
+            .iter()
+            .map(|h| set.rules()[h.rule].id.as_str())
+            .collect();
         assert_eq!(ids, ["crypto.bitcoin", "service.buy_bitcoin.de"]);
-        assert!(set.check_examples().is_empty(), "{:?}", set.check_examples());
+        assert!(
+            set.check_examples().is_empty(),
+            "{:?}",
+            set.check_examples()
+        );
     }
 
     #[test]
@@ -1123,7 +1171,10 @@ examples.no_match = ["Bitcoin verkaufen"]
     fn upper_case_regex_on_folded_text_is_rejected() {
         let rules = TWO_RULES.replace(r"\bkonto", r"\bKonto");
         let error = bundle(&rules).unwrap_err().to_string();
-        assert!(error.contains("test.toml:") && error.contains("service.buy_bitcoin.de"), "{error}");
+        assert!(
+            error.contains("test.toml:") && error.contains("service.buy_bitcoin.de"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -56,6 +56,7 @@ pub struct PageParams {
     pub repeat_decay: f64,
     pub default_cap: f64,
     pub weak: f64,
+    pub weak_min_eu_evidence: f64,
     pub moderate: f64,
     pub strong: f64,
     pub min_eu_evidence: f64,
@@ -129,9 +130,9 @@ impl Scoring {
                 .map_or(1, |at| text[..at].matches('\n').count() + 1)
         };
         let raw: RawScoring = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
             error(line, e.message().trim().to_string())
         })?;
         let mut signals = HashMap::new();
@@ -163,7 +164,9 @@ impl Scoring {
                 "page thresholds must satisfy 0 < weak <= moderate <= strong",
             ),
             (
-                page.default_cap >= 0.0 && page.min_eu_evidence >= 0.0 && page.kind_min_weight >= 0.0,
+                page.default_cap >= 0.0
+                    && page.min_eu_evidence >= 0.0
+                    && page.kind_min_weight >= 0.0,
                 "default_cap",
                 "page caps and minimums must be >= 0",
             ),
@@ -253,7 +256,10 @@ impl Scoring {
             Some(code) => {
                 return self.page.shared_languages.iter().any(|l| l == code);
             }
-            None => self.rule_languages.get(rule_id).map_or(&[], |v| v.as_slice()),
+            None => self
+                .rule_languages
+                .get(rule_id)
+                .map_or(&[], |v| v.as_slice()),
         };
         !languages.is_empty()
             && languages
@@ -338,7 +344,10 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         let capped = total.min(scoring.cap(signal));
         let scale = if total > 0.0 { capped / total } else { 0.0 };
         by_signal.insert(signal, capped);
-        shared.insert(signal, raw_shared.get(&signal).copied().unwrap_or(0.0) * scale);
+        shared.insert(
+            signal,
+            raw_shared.get(&signal).copied().unwrap_or(0.0) * scale,
+        );
     }
     let non_eu = by_signal.get(&Signal::NonEu).copied().unwrap_or(0.0);
     let shared_total: f64 = shared.values().sum();
@@ -359,14 +368,19 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         .eu_signals
         .iter()
         .copied()
-        .filter(|s| by_signal.get(s).is_some_and(|v| *v >= params.kind_min_weight))
+        .filter(|s| {
+            by_signal
+                .get(s)
+                .is_some_and(|v| *v >= params.kind_min_weight)
+        })
         .collect();
     let total: f64 = by_signal
         .iter()
         .filter(|(s, _)| **s != Signal::NonEu)
         .map(|(_, v)| v)
         .sum();
-    let combined = params.combination_min_kinds > 0 && eu_kinds.len() >= params.combination_min_kinds;
+    let combined =
+        params.combination_min_kinds > 0 && eu_kinds.len() >= params.combination_min_kinds;
     let score = round2(if combined {
         total * params.combination_multiplier
     } else {
@@ -381,7 +395,10 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         Level::Strong
     } else if score >= params.moderate && can_rise {
         Level::Moderate
-    } else if score >= params.weak && eu_evidence > 0.0 {
+    } else if score >= params.weak
+        && eu_evidence > 0.0
+        && eu_evidence >= params.weak_min_eu_evidence
+    {
         Level::Weak
     } else {
         Level::None
@@ -422,11 +439,19 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
         .map(|p| (p, page_breakdown(p.findings, scoring, firm_crypto)))
         .collect();
     let count = |level: Level| scored.iter().filter(|(_, b)| b.level == level).count();
-    let (strong, moderate, weak) = (count(Level::Strong), count(Level::Moderate), count(Level::Weak));
+    let (strong, moderate, weak) = (
+        count(Level::Strong),
+        count(Level::Moderate),
+        count(Level::Weak),
+    );
     let firm = &scoring.firm;
-    let mut level = if strong > 0 || (firm.strong_min_moderate_pages > 0 && moderate >= firm.strong_min_moderate_pages) {
+    let mut level = if strong > 0
+        || (firm.strong_min_moderate_pages > 0 && moderate >= firm.strong_min_moderate_pages)
+    {
         Level::Strong
-    } else if moderate > 0 || (firm.moderate_min_weak_pages > 0 && weak >= firm.moderate_min_weak_pages) {
+    } else if moderate > 0
+        || (firm.moderate_min_weak_pages > 0 && weak >= firm.moderate_min_weak_pages)
+    {
         Level::Moderate
     } else if weak > 0 {
         Level::Weak
@@ -458,7 +483,14 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
             _ => Level::None,
         };
     }
-    reasons.push(headline(level, strong, moderate, weak, pages.len(), ranked.first().copied()));
+    reasons.push(headline(
+        level,
+        strong,
+        moderate,
+        weak,
+        pages.len(),
+        ranked.first().copied(),
+    ));
     if let Some(summary) = evidence_summary(&scored, scoring) {
         reasons.push(summary);
     }
@@ -492,7 +524,11 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
     if gated > 0 {
         reasons.push(format!(
             "{} without crypto context not counted",
-            plural(gated, "call to action or promotion", "calls to action or promotions")
+            plural(
+                gated,
+                "call to action or promotion",
+                "calls to action or promotions"
+            )
         ));
     }
     if blocked > 0 {
@@ -548,9 +584,14 @@ fn headline(
 /// "German-language pages with sign-up calls to action (e.g. “Jetzt
 /// registrieren”), euro amounts (e.g. “100 €”) and EU payment methods (e.g.
 /// “SEPA”) on 14 pages".
-fn evidence_summary(scored: &[(&PageEvidence, PageBreakdown)], scoring: &Scoring) -> Option<String> {
-    let evidential: Vec<&(&PageEvidence, PageBreakdown)> =
-        scored.iter().filter(|(_, b)| b.level >= Level::Weak).collect();
+fn evidence_summary(
+    scored: &[(&PageEvidence, PageBreakdown)],
+    scoring: &Scoring,
+) -> Option<String> {
+    let evidential: Vec<&(&PageEvidence, PageBreakdown)> = scored
+        .iter()
+        .filter(|(_, b)| b.level >= Level::Weak)
+        .collect();
     if evidential.is_empty() {
         return None;
     }
@@ -564,7 +605,8 @@ fn evidence_summary(scored: &[(&PageEvidence, PageBreakdown)], scoring: &Scoring
             }
         }
         for (signal, value) in &breakdown.by_signal {
-            if *value > 0.0 && !matches!(signal, Signal::Language | Signal::Crypto | Signal::NonEu) {
+            if *value > 0.0 && !matches!(signal, Signal::Language | Signal::Crypto | Signal::NonEu)
+            {
                 *totals.entry(*signal).or_default() += value;
                 examples
                     .entry(*signal)
@@ -667,7 +709,9 @@ mod tests {
     fn scoring() -> Scoring {
         let mut scoring =
             Scoring::from_toml(include_str!("../patterns/scoring.toml"), "scoring.toml").unwrap();
-        scoring.rule_languages.insert("cta.es".into(), vec!["es".into()]);
+        scoring
+            .rule_languages
+            .insert("cta.es".into(), vec!["es".into()]);
         scoring.rule_needs_crypto.insert("promo.bonus".into());
         scoring
     }
@@ -758,7 +802,12 @@ mod tests {
             finding("place.eu", Signal::Place, 1.5, "European Union"),
             finding("builtin.language.en", Signal::Language, 0.5, "English"),
             finding("crypto.assets", Signal::Crypto, 0.5, "crypto-assets"),
-            finding("disclaimer.rs", Signal::Disclaimer, 1.0, "reverse solicitation"),
+            finding(
+                "disclaimer.rs",
+                Signal::Disclaimer,
+                1.0,
+                "reverse solicitation",
+            ),
         ];
         assert!(page_level(&page, &s) <= Level::Weak);
     }
@@ -790,14 +839,26 @@ mod tests {
             finding("payment.sepa", Signal::Payment, 2.5, "SEPA"),
         ];
         let mut with = page.clone();
-        with.push(finding("disclaimer.eu", Signal::Disclaimer, 3.0, "not available to EU residents"));
+        with.push(finding(
+            "disclaimer.eu",
+            Signal::Disclaimer,
+            3.0,
+            "not available to EU residents",
+        ));
         assert!(page_score(&with, &s) >= page_score(&page, &s));
         let verdict = firm_verdict(
-            &[PageEvidence { url: "https://x.example/", findings: &with, language: None }],
+            &[PageEvidence {
+                url: "https://x.example/",
+                findings: &with,
+                language: None,
+            }],
             &s,
         );
         assert!(
-            verdict.reasons.iter().any(|r| r.contains("1 disclaimer found") && r.contains("not a cure")),
+            verdict
+                .reasons
+                .iter()
+                .any(|r| r.contains("1 disclaimer found") && r.contains("not a cure")),
             "{:?}",
             verdict.reasons
         );
@@ -817,12 +878,22 @@ mod tests {
             ..PageLanguage::default()
         };
         let pages: Vec<PageEvidence> = (0..3)
-            .map(|_| PageEvidence { url: "https://x.example/de/", findings: &page, language: Some(&language) })
+            .map(|_| PageEvidence {
+                url: "https://x.example/de/",
+                findings: &page,
+                language: Some(&language),
+            })
             .collect();
         let verdict = firm_verdict(&pages, &s);
         assert_eq!(verdict.level, Level::Strong);
-        assert!(verdict.reasons[1].starts_with("de-language pages with"), "{:?}", verdict.reasons);
-        assert!(verdict.reasons[1].contains("“SEPA”") && verdict.reasons[1].ends_with("on 3 pages"));
+        assert!(
+            verdict.reasons[1].starts_with("de-language pages with"),
+            "{:?}",
+            verdict.reasons
+        );
+        assert!(
+            verdict.reasons[1].contains("“SEPA”") && verdict.reasons[1].ends_with("on 3 pages")
+        );
         assert_eq!(firm_verdict(&pages[..1], &s).level, Level::Moderate);
     }
 
@@ -835,11 +906,26 @@ mod tests {
             finding("place.de", Signal::Place, 1.5, "Deutschland"),
         ];
         let context = [finding("crypto.btc", Signal::Crypto, 0.5, "Bitcoin")];
-        let alone = firm_verdict(&[PageEvidence { url: "a", findings: &offer, language: None }], &s);
+        let alone = firm_verdict(
+            &[PageEvidence {
+                url: "a",
+                findings: &offer,
+                language: None,
+            }],
+            &s,
+        );
         let together = firm_verdict(
             &[
-                PageEvidence { url: "a", findings: &offer, language: None },
-                PageEvidence { url: "b", findings: &context, language: None },
+                PageEvidence {
+                    url: "a",
+                    findings: &offer,
+                    language: None,
+                },
+                PageEvidence {
+                    url: "b",
+                    findings: &context,
+                    language: None,
+                },
             ],
             &s,
         );
@@ -848,11 +934,20 @@ mod tests {
 
     #[test]
     fn bad_scoring_files_name_the_line() {
-        let text = include_str!("../patterns/scoring.toml").replace("repeat_decay = 0.5", "repeat_decay = 0.5\nbogus = 1");
-        let error = Scoring::from_toml(&text, "scoring.toml").unwrap_err().to_string();
-        assert!(error.starts_with("scoring.toml:") && error.contains("bogus"), "{error}");
-        let text = include_str!("../patterns/scoring.toml").replace("[signals.event]", "[signals.events]");
-        let error = Scoring::from_toml(&text, "scoring.toml").unwrap_err().to_string();
+        let text = include_str!("../patterns/scoring.toml")
+            .replace("repeat_decay = 0.5", "repeat_decay = 0.5\nbogus = 1");
+        let error = Scoring::from_toml(&text, "scoring.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("scoring.toml:") && error.contains("bogus"),
+            "{error}"
+        );
+        let text =
+            include_str!("../patterns/scoring.toml").replace("[signals.event]", "[signals.events]");
+        let error = Scoring::from_toml(&text, "scoring.toml")
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("unknown signal `events`"), "{error}");
     }
 }

@@ -25,7 +25,11 @@ fn every_bundled_example_behaves() {
             .sum::<usize>(),
         failures.len()
     );
-    assert!(failures.is_empty(), "{} example failures (listed above)", failures.len());
+    assert!(
+        failures.is_empty(),
+        "{} example failures (listed above)",
+        failures.len()
+    );
 }
 
 #[test]
@@ -40,10 +44,23 @@ fn bundle_on_disk_equals_bundle_compiled_in() {
 fn every_rule_has_the_fields_a_report_cites() {
     let set = RuleSet::bundled().unwrap_or_else(|e| panic!("{e}"));
     for rule in set.rules() {
-        assert!(!rule.legal_ref.trim().is_empty(), "{}: empty legal_ref", rule.id);
-        assert!(!rule.description.trim().is_empty(), "{}: empty description", rule.id);
+        assert!(
+            !rule.legal_ref.trim().is_empty(),
+            "{}: empty legal_ref",
+            rule.id
+        );
+        assert!(
+            !rule.description.trim().is_empty(),
+            "{}: empty description",
+            rule.id
+        );
         if rule.signal == micar_scan::Signal::Disclaimer {
-            assert_eq!(rule.cures, Some(false), "{}: disclaimers must say cures = false", rule.id);
+            assert_eq!(
+                rule.cures,
+                Some(false),
+                "{}: disclaimers must say cures = false",
+                rule.id
+            );
         }
     }
 }
@@ -64,7 +81,11 @@ examples.no_match = ["Deposit via ACH"]
 /// Writes `files` plus the real scoring.toml into a fresh directory and loads it.
 fn load(files: &[(&str, &str)]) -> Result<RuleSet, RulesError> {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(patterns_dir().join("scoring.toml"), dir.path().join("scoring.toml")).unwrap();
+    std::fs::copy(
+        patterns_dir().join("scoring.toml"),
+        dir.path().join("scoring.toml"),
+    )
+    .unwrap();
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).unwrap();
     }
@@ -79,8 +100,14 @@ fn error_text(files: &[(&str, &str)]) -> String {
 }
 
 fn assert_names(error: &str, file_and_line: &str, rule_id: &str) {
-    assert!(error.contains(file_and_line), "error should name `{file_and_line}`:\n{error}");
-    assert!(error.contains(&format!("`{rule_id}`")), "error should name rule `{rule_id}`:\n{error}");
+    assert!(
+        error.contains(file_and_line),
+        "error should name `{file_and_line}`:\n{error}"
+    );
+    assert!(
+        error.contains(&format!("`{rule_id}`")),
+        "error should name rule `{rule_id}`:\n{error}"
+    );
 }
 
 #[test]
@@ -94,13 +121,21 @@ fn a_good_rule_loads_and_passes_its_examples() {
 #[test]
 fn bad_toml_names_file_line_and_rule() {
     let broken = GOOD_RULE.replace("weight = 2.0", "weight = = 2.0");
-    assert_names(&error_text(&[("broken.toml", &broken)]), "broken.toml:6", "payment.sepa.test");
+    assert_names(
+        &error_text(&[("broken.toml", &broken)]),
+        "broken.toml:6",
+        "payment.sepa.test",
+    );
 }
 
 #[test]
 fn unknown_key_names_file_line_and_rule() {
     let broken = GOOD_RULE.replace("weight = 2.0", "weight = 2.0\nwieght = 2.0");
-    assert_names(&error_text(&[("typo.toml", &broken)]), "typo.toml:7", "payment.sepa.test");
+    assert_names(
+        &error_text(&[("typo.toml", &broken)]),
+        "typo.toml:7",
+        "payment.sepa.test",
+    );
 }
 
 #[test]
@@ -112,12 +147,19 @@ fn missing_examples_name_file_line_and_rule() {
     let broken = GOOD_RULE
         .replace("examples.no_match = [\"Deposit via ACH\"]\n", "")
         .replace("examples.match = [\"Deposit via SEPA\"]\n", "");
-    assert_names(&error_text(&[("noex.toml", &broken)]), "noex.toml:", "payment.sepa.test");
+    assert_names(
+        &error_text(&[("noex.toml", &broken)]),
+        "noex.toml:",
+        "payment.sepa.test",
+    );
 }
 
 #[test]
 fn bad_regex_names_file_line_and_rule() {
-    let broken = GOOD_RULE.replace("phrases = [\"sepa\"]", "phrases = [\"sepa\"]\nregex = ['\\bsepa(\\s+instant']");
+    let broken = GOOD_RULE.replace(
+        "phrases = [\"sepa\"]",
+        "phrases = [\"sepa\"]\nregex = ['\\bsepa(\\s+instant']",
+    );
     let error = error_text(&[("regex.toml", &broken)]);
     assert_names(&error, "regex.toml:10", "payment.sepa.test");
     assert!(error.contains("bad regex"), "{error}");
@@ -160,7 +202,9 @@ fn failing_examples_are_reported_with_rule_and_example() {
     assert_eq!(failures.len(), 1);
     let text = failures[0].to_string();
     assert!(
-        text.contains("wrong.toml:2") && text.contains("payment.sepa.test") && text.contains("SEPA Instant is free"),
+        text.contains("wrong.toml:2")
+            && text.contains("payment.sepa.test")
+            && text.contains("SEPA Instant is free"),
         "{text}"
     );
 }
