@@ -1,1 +1,1194 @@
-//! (module under construction in this session)
+//! The rule bundle: `patterns/*.toml` read, checked and compiled once.
+//!
+//! Rules are data. Adding a phrase, a language or a payment method means
+//! editing `patterns/`, never this file. Every rule file is validated up
+//! front and every error names the file, the line and the rule id, so that a
+//! pattern author sees at once what to fix; all errors of a bundle are
+//! reported together rather than one per run.
+//!
+//! Matching is compiled for speed: all literal phrases of one target go into
+//! a single Aho–Corasick automaton over folded text (lower case, accents
+//! removed; see [`crate::text::fold`]) and all regexes of one target into one
+//! [`RegexSet`], so a block is scanned once per target whatever the number of
+//! rules; only the regexes the set reports are then run again for positions.
+//! Case-sensitive rules ("EUR", "EU" but not Portuguese "eu") live in a
+//! separate automaton and set that run on the original text.
+//!
+//! The automaton reports overlapping matches rather than leftmost-longest
+//! ones: the same words often belong to several rules ("bitcoin" is crypto
+//! context, "buy bitcoin" a service), and a longest-match automaton would
+//! hide the shorter rule. Leftmost-longest selection is applied per rule
+//! after the word-boundary check instead.
+//!
+//! This module never touches the network and never decides a verdict: it
+//! reports where rules matched; `classify` turns matches into findings and
+//! `score` weighs them.
+
+use crate::lang::LanguageModel;
+use crate::model::{BlockKind, Category, Signal};
+use crate::score::Scoring;
+use crate::text::{fold, normalize_whitespace};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// The file holding language markers (its own shape, owned by `lang`).
+pub const LANGUAGES_FILE: &str = "languages.toml";
+/// The file holding weights and thresholds (its own shape, see `score`).
+pub const SCORING_FILE: &str = "scoring.toml";
+/// Rule ids starting with this belong to findings the classifier makes
+/// itself (page language, locale markup); pattern files may not use it.
+pub const BUILTIN_PREFIX: &str = "builtin.";
+
+static BUNDLE: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/patterns");
+
+/// Errors reading or compiling a rule bundle. Each names the file and, where
+/// there is one, the line and the rule id.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RulesError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: {message}")]
+    Parse {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{file}:{line}: rule `{rule_id}`: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        rule_id: String,
+        message: String,
+    },
+    #[error(
+        "{file}:{line}: rule `{rule_id}`: duplicate id, first defined in {first_file}:{first_line}"
+    )]
+    Duplicate {
+        file: String,
+        line: usize,
+        rule_id: String,
+        first_file: String,
+        first_line: usize,
+    },
+    #[error("{file}: required file is missing from the pattern bundle")]
+    Missing { file: String },
+    #[error("{file}: {message}")]
+    Languages { file: String, message: String },
+    /// Several of the above; one per line when displayed.
+    #[error("{} errors in the pattern bundle:\n{}", .0.len(), list_errors(.0))]
+    Several(Vec<RulesError>),
+}
+
+fn list_errors(errors: &[RulesError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What a rule looks at.
+#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// Text blocks (the default).
+    Text,
+    /// The document's final URL.
+    Url,
+    /// Every outgoing link's absolute URL.
+    LinkUrl,
+    /// Every link's `rel` tokens joined by spaces.
+    LinkRel,
+    /// Each locale markup value (html lang, Content-Language, hreflang, og:locale, switcher, path, subdomain).
+    Locale,
+}
+
+impl Target {
+    const ALL: [Target; 5] = [
+        Target::Text,
+        Target::Url,
+        Target::LinkUrl,
+        Target::LinkRel,
+        Target::Locale,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Text => "text",
+            Target::Url => "url",
+            Target::LinkUrl => "link_url",
+            Target::LinkRel => "link_rel",
+            Target::Locale => "locale",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A rule's self-test: texts it must match and texts it must not.
+#[derive(Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(rename = "match", default)]
+    pub matches: Vec<String>,
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
+
+/// One checked rule of the bundle.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub category: Category,
+    pub signal: Signal,
+    pub weight: f64,
+    pub languages: Vec<String>,
+    /// Block kinds the rule applies to (for `target = "text"`).
+    pub blocks: Vec<BlockKind>,
+    pub target: Target,
+    pub legal_ref: String,
+    pub description: String,
+    pub requires: Vec<Signal>,
+    pub service: Option<String>,
+    pub cures: Option<bool>,
+    /// The pattern file it came from.
+    pub file: String,
+    /// The line of its `[[rule]]` header.
+    pub line: usize,
+    pub phrases: Vec<String>,
+    pub regex: Vec<String>,
+    pub case_sensitive: bool,
+    pub examples: Examples,
+    block_mask: u32,
+}
+
+impl Rule {
+    /// Whether the rule looks at blocks of this kind.
+    pub fn applies_to(&self, kind: BlockKind) -> bool {
+        self.block_mask & block_bit(kind) != 0
+    }
+
+    /// The block kind its text examples are matched as.
+    pub fn example_block_kind(&self) -> BlockKind {
+        if self.applies_to(BlockKind::Paragraph) {
+            BlockKind::Paragraph
+        } else {
+            self.blocks.first().copied().unwrap_or(BlockKind::Paragraph)
+        }
+    }
+}
+
+fn block_bit(kind: BlockKind) -> u32 {
+    1u32 << (kind as u32)
+}
+
+/// An example that did not behave as its rule says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExampleFailure {
+    pub rule_id: String,
+    pub file: String,
+    pub line: usize,
+    pub example: String,
+    /// `true` for an `examples.match` entry, `false` for `no_match`.
+    pub expected_match: bool,
+    /// What the rule matched in the example, if anything.
+    pub got: Option<String>,
+}
+
+impl std::fmt::Display for ExampleFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let expected = if self.expected_match {
+            "should match"
+        } else {
+            "should not match"
+        };
+        let got = match &self.got {
+            Some(text) => format!("matched “{text}”"),
+            None => "no match".to_string(),
+        };
+        write!(
+            f,
+            "{}:{}: rule `{}`: example “{}” {expected}, got {got}",
+            self.file, self.line, self.rule_id, self.example
+        )
+    }
+}
+
+/// A match of one rule: byte range in the text that was scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RuleHit {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The compiled bundle. Build it once and share it (`Arc`): it is `Send + Sync`.
+#[derive(Debug)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    sha256: String,
+    languages: LanguageModel,
+    scoring: Scoring,
+    /// Indexed by `Target::index() * 2 + case_sensitive`.
+    channels: Vec<Channel>,
+}
+
+#[derive(Debug, Default)]
+struct Channel {
+    automaton: Option<AhoCorasick>,
+    /// Per automaton pattern: the phrase's rules and whether it needs a
+    /// word boundary at its start and end.
+    phrases: Vec<PhraseEntry>,
+    set: Option<RegexSet>,
+    /// Per set index: the same regex for positions (compiled on first
+    /// use: most never match, and compiling hundreds of Unicode-aware
+    /// regexes up front dominates start-up), and its rule.
+    regexes: Vec<LazyRegex>,
+}
+
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: String,
+    compiled: OnceLock<Option<Regex>>,
+    rule: usize,
+}
+
+impl LazyRegex {
+    fn get(&self) -> Option<&Regex> {
+        // The pattern already compiled as part of the set, so this cannot
+        // fail in practice; if it ever did, the regex is skipped, never a panic.
+        self.compiled
+            .get_or_init(|| build_regex(&self.pattern).ok())
+            .as_ref()
+    }
+}
+
+#[derive(Debug)]
+struct PhraseEntry {
+    rules: Vec<usize>,
+    boundary_start: bool,
+    boundary_end: bool,
+}
+
+impl Channel {
+    fn is_empty(&self) -> bool {
+        self.automaton.is_none() && self.set.is_none()
+    }
+
+    /// Appends the hits in `hay` (already folded or original, as the channel
+    /// needs) to `out`, ranges in `hay`.
+    fn scan(&self, hay: &str, out: &mut Vec<RuleHit>) {
+        if let Some(automaton) = &self.automaton {
+            for m in automaton.find_overlapping_iter(hay) {
+                let entry = &self.phrases[m.pattern().as_usize()];
+                if entry.boundary_start && !boundary_before(hay, m.start()) {
+                    continue;
+                }
+                if entry.boundary_end && !boundary_after(hay, m.end()) {
+                    continue;
+                }
+                out.extend(entry.rules.iter().map(|&rule| RuleHit {
+                    rule,
+                    start: m.start(),
+                    end: m.end(),
+                }));
+            }
+        }
+        if let Some(set) = &self.set {
+            for index in set.matches(hay).iter() {
+                let lazy = &self.regexes[index];
+                let Some(regex) = lazy.get() else { continue };
+                out.extend(
+                    regex
+                        .find_iter(hay)
+                        .filter(|m| m.end() > m.start())
+                        .map(|m| RuleHit {
+                            rule: lazy.rule,
+                            start: m.start(),
+                            end: m.end(),
+                        }),
+                );
+            }
+        }
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn boundary_before(hay: &str, at: usize) -> bool {
+    hay[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c))
+}
+
+fn boundary_after(hay: &str, at: usize) -> bool {
+    hay[at..].chars().next().is_none_or(|c| !is_word_char(c))
+}
+
+/// Keeps, per rule, the leftmost-longest non-overlapping hits, in order.
+fn select_hits(hits: &mut Vec<RuleHit>) {
+    hits.sort_by(|a, b| {
+        (a.rule, a.start)
+            .cmp(&(b.rule, b.start))
+            .then(b.end.cmp(&a.end))
+    });
+    let mut kept: Vec<RuleHit> = Vec::with_capacity(hits.len());
+    for hit in hits.drain(..) {
+        match kept.last() {
+            Some(last) if last.rule == hit.rule && hit.start < last.end => {}
+            _ => kept.push(hit),
+        }
+    }
+    *hits = kept;
+}
+
+impl RuleSet {
+    /// Every `*.toml` in `dir` (sorted by name).
+    ///
+    /// # Errors
+    /// [`RulesError::Io`] when the directory or a file cannot be read; any
+    /// error of [`RuleSet::from_sources`].
+    pub fn load_dir(dir: &Path) -> Result<RuleSet, RulesError> {
+        let io = |path: &Path, source| RulesError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+            let path = entry.map_err(|e| io(dir, e))?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("toml") || !path.is_file() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.push((name, text));
+        }
+        RuleSet::from_sources(&files)
+    }
+
+    /// The bundle compiled into the binary (the crate's `patterns/`).
+    ///
+    /// # Errors
+    /// As [`RuleSet::from_sources`]; a file that is not UTF-8 is a parse error.
+    pub fn bundled() -> Result<RuleSet, RulesError> {
+        let mut files = Vec::new();
+        for file in BUNDLE.files() {
+            let name = file.path().to_string_lossy().into_owned();
+            if !name.ends_with(".toml") {
+                continue;
+            }
+            let text = file.contents_utf8().ok_or_else(|| RulesError::Parse {
+                file: name.clone(),
+                line: 1,
+                message: "not UTF-8".to_string(),
+            })?;
+            files.push((name, text.to_string()));
+        }
+        RuleSet::from_sources(&files)
+    }
+
+    /// From (file name, text) pairs. `scoring.toml` is required;
+    /// `languages.toml` is read by the language model; every other file
+    /// holds rules.
+    ///
+    /// # Errors
+    /// Every problem found in the bundle: TOML syntax, unknown keys, invalid
+    /// values, bad regexes, missing examples, duplicate ids; one error, or
+    /// [`RulesError::Several`] listing them all.
+    pub fn from_sources(files: &[(String, String)]) -> Result<RuleSet, RulesError> {
+        let mut sorted: Vec<&(String, String)> = files.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+
+        let mut hasher = Sha256::new();
+        for (name, text) in &sorted {
+            hasher.update((name.len() as u64).to_le_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update((text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        }
+        let sha256 = hex::encode(hasher.finalize());
+
+        let mut errors = Vec::new();
+        let mut rules: Vec<Rule> = Vec::new();
+        let mut scoring_text = None;
+        let mut languages_text = None;
+        for (name, text) in &sorted {
+            match name.as_str() {
+                SCORING_FILE => scoring_text = Some(text),
+                LANGUAGES_FILE => languages_text = Some(text),
+                _ => parse_rule_file(name, text, &mut rules, &mut errors),
+            }
+        }
+        let mut first_seen: HashMap<&str, &Rule> = HashMap::new();
+        for rule in &rules {
+            if let Some(first) = first_seen.get(rule.id.as_str()) {
+                errors.push(RulesError::Duplicate {
+                    file: rule.file.clone(),
+                    line: rule.line,
+                    rule_id: rule.id.clone(),
+                    first_file: first.file.clone(),
+                    first_line: first.line,
+                });
+            } else {
+                first_seen.insert(&rule.id, rule);
+            }
+        }
+        let scoring = match scoring_text {
+            Some(text) => Scoring::from_toml(text, SCORING_FILE)
+                .map_err(|e| errors.push(e))
+                .ok(),
+            None => {
+                errors.push(RulesError::Missing {
+                    file: SCORING_FILE.to_string(),
+                });
+                None
+            }
+        };
+        // A bundle without language markers still loads: the model then
+        // knows no weights and page-language findings use the default weight.
+        let languages =
+            LanguageModel::from_toml(languages_text.map_or("", |t| t.as_str()), LANGUAGES_FILE)
+                .map_err(|e| {
+                    errors.push(RulesError::Languages {
+                        file: LANGUAGES_FILE.to_string(),
+                        message: e.to_string(),
+                    })
+                })
+                .ok();
+        let channels = compile_channels(&rules, &mut errors);
+        match (errors.len(), scoring, languages) {
+            (0, Some(mut scoring), Some(languages)) => {
+                scoring.derive_from(&rules, &languages);
+                Ok(RuleSet {
+                    rules,
+                    sha256,
+                    languages,
+                    scoring,
+                    channels,
+                })
+            }
+            (1, _, _) => Err(errors.remove(0)),
+            _ => Err(RulesError::Several(errors)),
+        }
+    }
+
+    /// SHA-256 over the sorted file names and bytes of the bundle; reports record it.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn languages(&self) -> &LanguageModel {
+        &self.languages
+    }
+
+    pub fn scoring(&self) -> &Scoring {
+        &self.scoring
+    }
+
+    /// Whether any rule looks at `target`.
+    pub(crate) fn has_target(&self, target: Target) -> bool {
+        !self.channels[target.index() * 2].is_empty()
+            || !self.channels[target.index() * 2 + 1].is_empty()
+    }
+
+    /// All hits of rules of `target` in `text` (ranges in `text`), already
+    /// reduced to leftmost-longest per rule. Text-target rules are not yet
+    /// filtered by block kind: see [`Rule::applies_to`].
+    pub(crate) fn scan(&self, target: Target, text: &str) -> Vec<RuleHit> {
+        let mut hits = Vec::new();
+        let folded_channel = &self.channels[target.index() * 2];
+        let exact_channel = &self.channels[target.index() * 2 + 1];
+        // Blocks from `extract` are already whitespace-normalised; anything
+        // else is normalised here so that a phrase's single spaces match.
+        let normalised;
+        let text = if needs_whitespace_normalising(text) {
+            normalised = normalize_whitespace(text);
+            normalised.as_str()
+        } else {
+            text
+        };
+        if !folded_channel.is_empty() {
+            let folded = fold(text);
+            let start = hits.len();
+            folded_channel.scan(&folded.text, &mut hits);
+            for hit in &mut hits[start..] {
+                let (a, b) = folded.original_range(hit.start, hit.end);
+                hit.start = a;
+                hit.end = b;
+            }
+        }
+        exact_channel.scan(text, &mut hits);
+        select_hits(&mut hits);
+        hits
+    }
+
+    /// Runs every rule's examples; returns the failures.
+    pub fn check_examples(&self) -> Vec<ExampleFailure> {
+        let mut failures = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            let cases = rule
+                .examples
+                .matches
+                .iter()
+                .map(|e| (e, true))
+                .chain(rule.examples.no_match.iter().map(|e| (e, false)));
+            for (example, expected_match) in cases {
+                let got = self.example_match(index, example);
+                if got.is_some() != expected_match {
+                    failures.push(ExampleFailure {
+                        rule_id: rule.id.clone(),
+                        file: rule.file.clone(),
+                        line: rule.line,
+                        example: example.clone(),
+                        expected_match,
+                        got,
+                    });
+                }
+            }
+        }
+        failures
+    }
+
+    /// What rule `index` matches in `example`, scanned as its target's value.
+    fn example_match(&self, index: usize, example: &str) -> Option<String> {
+        let rule = &self.rules[index];
+        let text = if rule.target == Target::LinkRel {
+            example.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            example.to_string()
+        };
+        let text = if needs_whitespace_normalising(&text) {
+            normalize_whitespace(&text)
+        } else {
+            text
+        };
+        self.scan(rule.target, &text)
+            .into_iter()
+            .find(|hit| hit.rule == index)
+            .map(|hit| text[hit.start..hit.end].to_string())
+    }
+}
+
+fn needs_whitespace_normalising(text: &str) -> bool {
+    let mut previous_space = true;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if previous_space || c != ' ' {
+                return true;
+            }
+            previous_space = true;
+        } else {
+            previous_space = false;
+        }
+    }
+    previous_space && !text.is_empty()
+}
+
+// ---------------------------------------------------------------------------
+// Parsing and validation
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    rule: Vec<toml::Spanned<toml::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    category: Category,
+    signal: Signal,
+    weight: f64,
+    #[serde(default)]
+    languages: Vec<String>,
+    blocks: Option<Vec<BlockKind>>,
+    #[serde(default = "default_target")]
+    target: Target,
+    legal_ref: String,
+    description: String,
+    #[serde(default)]
+    phrases: Vec<String>,
+    #[serde(default)]
+    regex: Vec<String>,
+    #[serde(default)]
+    case_sensitive: bool,
+    #[serde(default)]
+    requires: Vec<Signal>,
+    service: Option<String>,
+    cures: Option<bool>,
+    examples: Option<Examples>,
+}
+
+fn default_target() -> Target {
+    Target::Text
+}
+
+/// Services of MiCAR Art. 3(1)(16), plus the product families NCAs ask about.
+pub const SERVICES: &[&str] = &[
+    "custody",
+    "trading_platform",
+    "exchange_for_funds",
+    "exchange_for_crypto",
+    "execution",
+    "placing",
+    "reception_transmission",
+    "advice",
+    "portfolio_management",
+    "transfer",
+    "staking",
+    "lending",
+    "derivatives",
+];
+
+fn line_at(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line where `key` is set inside the rule starting at byte `start`
+/// (up to the next table header), or the rule's own line.
+fn key_line(text: &str, start: usize, key: &str) -> usize {
+    let mut offset = start.min(text.len());
+    let mut first = true;
+    for line in text[offset..].split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if !first && trimmed.starts_with('[') {
+            break;
+        }
+        first = false;
+        if let Some(rest) = trimmed.strip_prefix(key) {
+            if rest.trim_start().starts_with(['=', '.']) {
+                return line_at(text, offset);
+            }
+        }
+        offset += line.len();
+    }
+    line_at(text, start)
+}
+
+/// The id of the `[[rule]]` around byte `at`, read from the raw text: a
+/// syntax error leaves no parsed table to ask, but the author still wants
+/// to know which rule to fix.
+fn enclosing_rule_id(text: &str, at: usize) -> Option<String> {
+    let at = at.min(text.len());
+    let header = text[..at].rfind("[[rule]]")?;
+    let end = text[header + 8..]
+        .find("[[")
+        .map_or(text.len(), |i| header + 8 + i);
+    text[header..end].lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("id")?.trim_start();
+        let value = rest.strip_prefix('=')?.trim();
+        let value = value.strip_prefix('"')?;
+        Some(value[..value.find('"')?].to_string())
+    })
+}
+
+/// The line inside the rule starting at byte `start` where the string
+/// value `value` is written, or the rule's own line.
+fn value_line(text: &str, start: usize, value: &str) -> usize {
+    let quoted = [format!("\"{value}\""), format!("'{value}'")];
+    let mut offset = start.min(text.len());
+    let mut first = true;
+    for line in text[offset..].split_inclusive('\n') {
+        if !first && line.trim_start().starts_with('[') {
+            break;
+        }
+        first = false;
+        if quoted.iter().any(|q| line.contains(q.as_str())) {
+            return line_at(text, offset);
+        }
+        offset += line.len();
+    }
+    line_at(text, start)
+}
+
+/// The key a serde message is about (`unknown field `x``, `missing field `x``).
+fn key_in_message(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let end = start + message[start..].find('`')?;
+    Some(&message[start..end])
+}
+
+fn parse_rule_file(file: &str, text: &str, rules: &mut Vec<Rule>, errors: &mut Vec<RulesError>) {
+    let raw: RawFile = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let at = e.span().map_or(0, |s| s.start);
+            let mut message = e.message().trim().to_string();
+            if let Some(id) = enclosing_rule_id(text, at) {
+                message.push_str(&format!(" (in rule `{id}`)"));
+            }
+            errors.push(RulesError::Parse {
+                file: file.to_string(),
+                line: line_at(text, at),
+                message,
+            });
+            return;
+        }
+    };
+    for spanned in raw.rule {
+        let start = spanned.span().start;
+        let header_line = line_at(text, start);
+        let value = spanned.into_inner();
+        let rule_id = value
+            .get("id")
+            .and_then(|v| v.as_str())
+            .unwrap_or("<no id>")
+            .to_string();
+        let invalid = |line: usize, message: String| RulesError::Invalid {
+            file: file.to_string(),
+            line,
+            rule_id: rule_id.clone(),
+            message,
+        };
+        let raw_rule: RawRule = match value.try_into() {
+            Ok(r) => r,
+            Err(e) => {
+                let message = e.message().trim().to_string();
+                let line = match key_in_message(&message) {
+                    // "unknown variant `webshop`": find where the bad value is written.
+                    Some(value) if message.starts_with("unknown variant") => {
+                        value_line(text, start, value)
+                    }
+                    Some(key) => key_line(text, start, key),
+                    None => header_line,
+                };
+                errors.push(invalid(line, message));
+                continue;
+            }
+        };
+        let before = errors.len();
+        let mut check = |ok: bool, key: &str, message: &str| {
+            if !ok {
+                errors.push(invalid(key_line(text, start, key), message.to_string()));
+            }
+        };
+        check(
+            !raw_rule.id.is_empty()
+                && raw_rule
+                    .id
+                    .chars()
+                    .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-')),
+            "id",
+            "id must be non-empty lower-case [a-z0-9_.-]",
+        );
+        check(
+            !raw_rule.id.starts_with(BUILTIN_PREFIX),
+            "id",
+            "ids starting with `builtin.` are reserved for the classifier's own findings",
+        );
+        check(
+            raw_rule.weight.is_finite() && raw_rule.weight >= 0.0,
+            "weight",
+            "weight must be a finite number >= 0",
+        );
+        check(
+            raw_rule
+                .languages
+                .iter()
+                .all(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_lowercase())),
+            "languages",
+            "languages must be ISO 639-1 codes in lower case",
+        );
+        check(
+            !raw_rule.phrases.is_empty() || !raw_rule.regex.is_empty(),
+            "phrases",
+            "at least one of `phrases` or `regex` is required",
+        );
+        check(
+            raw_rule.phrases.iter().all(|p| !p.trim().is_empty()),
+            "phrases",
+            "empty phrase",
+        );
+        let examples = raw_rule.examples.unwrap_or_default();
+        check(
+            !examples.matches.is_empty(),
+            "examples",
+            "examples.match needs at least one example",
+        );
+        check(
+            !examples.no_match.is_empty(),
+            "examples",
+            "examples.no_match needs at least one example",
+        );
+        check(
+            raw_rule.cures.is_none() || raw_rule.signal == Signal::Disclaimer,
+            "cures",
+            "`cures` is only for disclaimer rules",
+        );
+        check(
+            raw_rule.cures != Some(true),
+            "cures",
+            "`cures` must be false: a disclaimer never cures solicitation",
+        );
+        check(
+            raw_rule
+                .service
+                .as_deref()
+                .is_none_or(|s| SERVICES.contains(&s)),
+            "service",
+            &format!("unknown service; expected one of {}", SERVICES.join(", ")),
+        );
+        check(
+            raw_rule.blocks.as_ref().is_none_or(|b| !b.is_empty()),
+            "blocks",
+            "`blocks` must not be empty (omit it for all text blocks)",
+        );
+        check(
+            raw_rule.blocks.is_none() || raw_rule.target == Target::Text,
+            "blocks",
+            "`blocks` only applies to target = \"text\"",
+        );
+        for pattern in &raw_rule.regex {
+            // Parsing is enough to catch mistakes and is cheap; the regex is
+            // compiled alone only when the set says it matched (see `Channel`).
+            if let Err(e) = regex_syntax::Parser::new().parse(pattern) {
+                errors.push(invalid(
+                    key_line(text, start, "regex"),
+                    format!("bad regex `{pattern}`: {e}"),
+                ));
+            } else if !raw_rule.case_sensitive && !no_upper_case_literal(pattern) {
+                // Folded text has no upper case, so an upper-case literal can never match.
+                errors.push(invalid(
+                    key_line(text, start, "regex"),
+                    format!("regex `{pattern}` has upper-case letters but runs on folded (lower-case) text; write it in lower case or set case_sensitive = true"),
+                ));
+            }
+        }
+        if errors.len() > before {
+            continue;
+        }
+        let blocks = raw_rule.blocks.unwrap_or_else(|| ALL_TEXT_BLOCKS.to_vec());
+        let block_mask = blocks.iter().fold(0, |mask, kind| mask | block_bit(*kind));
+        rules.push(Rule {
+            id: raw_rule.id,
+            category: raw_rule.category,
+            signal: raw_rule.signal,
+            weight: raw_rule.weight,
+            languages: raw_rule.languages,
+            blocks,
+            target: raw_rule.target,
+            legal_ref: raw_rule.legal_ref,
+            description: raw_rule.description,
+            requires: raw_rule.requires,
+            service: raw_rule.service,
+            cures: raw_rule.cures,
+            file: file.to_string(),
+            line: header_line,
+            phrases: raw_rule.phrases,
+            regex: raw_rule.regex,
+            case_sensitive: raw_rule.case_sensitive,
+            examples,
+            block_mask,
+        });
+    }
+}
+
+/// Whether `pattern` has no upper-case literal: upper-case letters, if any,
+/// are escape classes (`\D`, `\S`, `\W`, `\B`, `\P{..}`).
+fn no_upper_case_literal(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    let mut previous_backslash = false;
+    let mut in_braces = false;
+    while let Some(c) = chars.next() {
+        if in_braces {
+            in_braces = c != '}';
+            continue;
+        }
+        if previous_backslash {
+            previous_backslash = false;
+            if matches!(c, 'P' | 'p') && chars.peek() == Some(&'{') {
+                in_braces = true;
+            }
+            continue;
+        }
+        if c == '\\' {
+            previous_backslash = true;
+        } else if c.is_uppercase() {
+            return false;
+        }
+    }
+    true
+}
+
+/// Every block kind but the URL pseudo-block.
+const ALL_TEXT_BLOCKS: [BlockKind; 18] = [
+    BlockKind::Title,
+    BlockKind::MetaDescription,
+    BlockKind::MetaKeywords,
+    BlockKind::OgTag,
+    BlockKind::Heading,
+    BlockKind::Paragraph,
+    BlockKind::ListItem,
+    BlockKind::TableCell,
+    BlockKind::Button,
+    BlockKind::Link,
+    BlockKind::ImageAlt,
+    BlockKind::FormLabel,
+    BlockKind::FormOption,
+    BlockKind::Footer,
+    BlockKind::CookieBanner,
+    BlockKind::FeedItem,
+    BlockKind::JsonLd,
+    BlockKind::Other,
+];
+
+/// Regexes may be large (many alternatives, Unicode classes); the default
+/// 10 MB limit is for untrusted input, these come from the bundle.
+const REGEX_SIZE_LIMIT: usize = 64 << 20;
+
+fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+/// A phrase as it is matched: whitespace runs collapsed, folded unless the
+/// rule is case-sensitive.
+fn phrase_key(phrase: &str, case_sensitive: bool) -> String {
+    let collapsed = normalize_whitespace(phrase);
+    if case_sensitive {
+        collapsed
+    } else {
+        fold(&collapsed).text
+    }
+}
+
+fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel> {
+    let mut channels = Vec::with_capacity(Target::ALL.len() * 2);
+    for target in Target::ALL {
+        for case_sensitive in [false, true] {
+            let mut phrase_index: HashMap<String, usize> = HashMap::new();
+            let mut phrases: Vec<String> = Vec::new();
+            let mut entries: Vec<PhraseEntry> = Vec::new();
+            let mut regex_sources: Vec<String> = Vec::new();
+            let mut regexes: Vec<LazyRegex> = Vec::new();
+            for (index, rule) in rules.iter().enumerate() {
+                if rule.target != target || rule.case_sensitive != case_sensitive {
+                    continue;
+                }
+                for phrase in &rule.phrases {
+                    let key = phrase_key(phrase, case_sensitive);
+                    let slot = *phrase_index.entry(key.clone()).or_insert_with(|| {
+                        entries.push(PhraseEntry {
+                            rules: Vec::new(),
+                            boundary_start: key.chars().next().is_some_and(is_word_char),
+                            boundary_end: key.chars().next_back().is_some_and(is_word_char),
+                        });
+                        phrases.push(key);
+                        entries.len() - 1
+                    });
+                    if !entries[slot].rules.contains(&index) {
+                        entries[slot].rules.push(index);
+                    }
+                }
+                for pattern in &rule.regex {
+                    regex_sources.push(pattern.clone());
+                    regexes.push(LazyRegex {
+                        pattern: pattern.clone(),
+                        compiled: OnceLock::new(),
+                        rule: index,
+                    });
+                }
+            }
+            let mut channel = Channel {
+                phrases: entries,
+                regexes,
+                ..Channel::default()
+            };
+            if !phrases.is_empty() {
+                match AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&phrases)
+                {
+                    Ok(automaton) => channel.automaton = Some(automaton),
+                    Err(e) => errors.push(RulesError::Parse {
+                        file: format!("<{} phrases>", target.as_str()),
+                        line: 0,
+                        message: format!("cannot build the phrase automaton: {e}"),
+                    }),
+                }
+            }
+            if !regex_sources.is_empty() {
+                match RegexSetBuilder::new(&regex_sources)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .dfa_size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                {
+                    Ok(set) => channel.set = Some(set),
+                    // Every pattern parsed alone, so the set fails only on
+                    // compilation (size limits): find the rule to blame.
+                    Err(e) => match channel
+                        .regexes
+                        .iter()
+                        .find_map(|r| build_regex(&r.pattern).err().map(|e| (r, e)))
+                    {
+                        Some((culprit, e)) => {
+                            let rule = &rules[culprit.rule];
+                            errors.push(RulesError::Invalid {
+                                file: rule.file.clone(),
+                                line: rule.line,
+                                rule_id: rule.id.clone(),
+                                message: format!(
+                                    "regex `{}` does not compile: {e}",
+                                    culprit.pattern
+                                ),
+                            });
+                        }
+                        None => errors.push(RulesError::Parse {
+                            file: format!("<{} regexes>", target.as_str()),
+                            line: 0,
+                            message: format!("cannot build the regex set: {e}"),
+                        }),
+                    },
+                }
+            }
+            channels.push(channel);
+        }
+    }
+    channels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCORING: &str = include_str!("../patterns/scoring.toml");
+
+    fn bundle(rules: &str) -> Result<RuleSet, RulesError> {
+        RuleSet::from_sources(&[
+            ("scoring.toml".to_string(), SCORING.to_string()),
+            ("test.toml".to_string(), rules.to_string()),
+        ])
+    }
+
+    const TWO_RULES: &str = r#"
+[[rule]]
+id = "crypto.bitcoin"
+category = "website"
+signal = "crypto"
+weight = 0.5
+legal_ref = "x"
+description = "crypto context"
+phrases = ["bitcoin"]
+examples.match = ["Bitcoin kaufen"]
+examples.no_match = ["Bitcoinkurs heute"]
+
+[[rule]]
+id = "service.buy_bitcoin.de"
+category = "website"
+signal = "service"
+weight = 1.0
+languages = ["de"]
+legal_ref = "x"
+description = "exchange for funds"
+phrases = ["bitcoin   kaufen", "krypto kaufen"]
+regex = ['\bkonto\s+er(o|oe)ffnen\b']
+service = "exchange_for_funds"
+examples.match = ["Jetzt Bitcoin kaufen", "Konto eröffnen"]
+examples.no_match = ["Bitcoin verkaufen"]
+"#;
+
+    #[test]
+    fn shorter_phrase_of_another_rule_still_matches() {
+        let set = bundle(TWO_RULES).unwrap();
+        let hits = set.scan(Target::Text, "Jetzt BITCOIN kaufen!");
+        let ids: Vec<&str> = hits
+            .iter()
+            .map(|h| set.rules()[h.rule].id.as_str())
+            .collect();
+        assert_eq!(ids, ["crypto.bitcoin", "service.buy_bitcoin.de"]);
+        assert!(
+            set.check_examples().is_empty(),
+            "{:?}",
+            set.check_examples()
+        );
+    }
+
+    #[test]
+    fn matches_map_back_to_original_text() {
+        let set = bundle(TWO_RULES).unwrap();
+        let text = "Jetzt ein Konto eröffnen";
+        let hit = set.scan(Target::Text, text)[0];
+        assert_eq!(&text[hit.start..hit.end], "Konto eröffnen");
+    }
+
+    #[test]
+    fn word_boundaries_are_checked_after_matching() {
+        let set = bundle(TWO_RULES).unwrap();
+        assert!(set.scan(Target::Text, "bitcoins").is_empty());
+        assert!(set.scan(Target::Text, "antibitcoin").is_empty());
+        assert_eq!(set.scan(Target::Text, "(bitcoin)").len(), 1);
+    }
+
+    #[test]
+    fn sha_depends_on_content_and_not_on_order() {
+        let a = RuleSet::from_sources(&[
+            ("scoring.toml".into(), SCORING.into()),
+            ("a.toml".into(), TWO_RULES.into()),
+        ])
+        .unwrap();
+        let b = RuleSet::from_sources(&[
+            ("a.toml".into(), TWO_RULES.into()),
+            ("scoring.toml".into(), SCORING.into()),
+        ])
+        .unwrap();
+        assert_eq!(a.sha256(), b.sha256());
+        let c = bundle(&TWO_RULES.replace("weight = 0.5", "weight = 0.6")).unwrap();
+        assert_ne!(a.sha256(), c.sha256());
+    }
+
+    #[test]
+    fn upper_case_regex_on_folded_text_is_rejected() {
+        let rules = TWO_RULES.replace(r"\bkonto", r"\bKonto");
+        let error = bundle(&rules).unwrap_err().to_string();
+        assert!(
+            error.contains("test.toml:") && error.contains("service.buy_bitcoin.de"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn missing_scoring_file_is_named() {
+        let error = RuleSet::from_sources(&[("a.toml".into(), TWO_RULES.into())]).unwrap_err();
+        assert!(error.to_string().contains("scoring.toml"), "{error}");
+    }
+
+    #[test]
+    fn whitespace_check() {
+        assert!(!needs_whitespace_normalising("a b c"));
+        assert!(needs_whitespace_normalising("a  b"));
+        assert!(needs_whitespace_normalising("a\tb"));
+        assert!(needs_whitespace_normalising(" a"));
+        assert!(needs_whitespace_normalising("a "));
+    }
+}
