@@ -1,0 +1,118 @@
+//! The bundled demo through the real binary: it runs without network or
+//! setup, writes a whole report that validates against the checked-in JSON
+//! Schema, and reaches the verdicts the demo firms were written for.
+
+use assert_cmd::Command;
+use micar_scan::model::{Category, Level, Signal, SourceKind};
+use micar_scan::report::{FirmReport, Report, ScanStatus};
+
+fn run_demo() -> (Report, serde_json::Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("demo.json");
+    let assert = Command::cargo_bin("micar-scan")
+        .unwrap()
+        .arg("demo")
+        .arg("--output")
+        .arg(&output)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let text = std::fs::read_to_string(&output).expect("demo writes its report");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("report is JSON");
+    let report: Report = serde_json::from_str(&text).expect("report parses back into its types");
+    (report, json, stdout)
+}
+
+fn firm<'a>(report: &'a Report, name: &str) -> &'a FirmReport {
+    report
+        .firms
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("firm {name} missing from the demo report"))
+}
+
+#[test]
+fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
+    let (report, json, stdout) = run_demo();
+
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("reports/schema.json").unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "report does not match its schema: {problems:#?}"
+    );
+
+    assert_eq!(
+        report.scan.status,
+        ScanStatus::Complete,
+        "{:?}",
+        report.scan.partial_reasons
+    );
+    assert_eq!(report.firms.len(), 3);
+
+    let aurora = firm(&report, "Aurora Exchange");
+    assert_eq!(aurora.verdict.level, Level::Strong, "{:#?}", aurora.verdict);
+    assert!(!aurora.verdict.reasons.is_empty());
+    assert!(
+        aurora.pages.len() >= 20,
+        "Aurora's sites have 10+ pages each"
+    );
+    let affiliate_findings: Vec<_> = aurora
+        .findings
+        .iter()
+        .filter(|f| f.source_kind == SourceKind::Affiliate)
+        .collect();
+    assert!(
+        affiliate_findings
+            .iter()
+            .any(|f| f.signal == Signal::Affiliate),
+        "the blog's referral links are affiliate findings"
+    );
+    assert!(affiliate_findings
+        .iter()
+        .all(|f| f.category == Category::Affiliate));
+    assert!(
+        aurora
+            .errors
+            .iter()
+            .any(|e| e.kind == "robots_disallowed" && e.rule.is_some()),
+        "the robots.txt skip is recorded with its rule"
+    );
+    assert!(
+        !aurora.outgoing_links.is_empty(),
+        "external links are recorded, not crawled"
+    );
+    assert!(aurora
+        .findings
+        .iter()
+        .any(|f| f.signal == Signal::Disclaimer && f.cures == Some(false)));
+
+    for name in ["Ipê Cripto", "Van der Meer Lindqvist Advocaten"] {
+        let other = firm(&report, name);
+        assert_eq!(
+            other.verdict.level,
+            Level::None,
+            "{name}: {:#?}",
+            other.verdict
+        );
+        assert!(other.pages.len() >= 10);
+    }
+
+    // Every finding stands as evidence on its own.
+    for f in report.firms.iter().flat_map(|f| &f.findings) {
+        assert!(f.url.starts_with("http://"));
+        assert_eq!(f.content_sha256.len(), 64);
+        assert!(f.fetched_at.ends_with('Z'));
+        assert!(!f.snippet.is_empty() && !f.rule_id.is_empty() && !f.legal_ref.is_empty());
+    }
+
+    assert!(
+        stdout.contains("Aurora Exchange") && stdout.contains("strong"),
+        "{stdout}"
+    );
+}
