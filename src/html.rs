@@ -184,11 +184,11 @@ fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
             .iter()
             .map(|source| {
                 format!(
-                    "{} <span class=\"muted\">({}, {} pages, {} errors)</span>",
+                    "{} <span class=\"muted\">({}, {}, {})</span>",
                     url_link(&source.url),
                     esc(&serde_label(&source.kind)),
-                    source.pages_fetched,
-                    source.errors
+                    plural(source.pages_fetched, "page"),
+                    plural(source.errors, "error")
                 )
             })
             .collect();
@@ -403,7 +403,7 @@ fn render_errors(out: &mut String, errors: &[ErrorEntry], title: &str) {
             message.push_str(&format!(" <code>{}</code>", esc(rule)));
         }
         out.push_str(&format!(
-            "<tr><td class=\"url\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"url\">{}</td><td><code>{}</code></td><td>{}</td><td class=\"when\">{}</td></tr>\n",
             esc(&error.url),
             esc(&error.kind),
             message,
@@ -452,12 +452,23 @@ fn render_firm_diff(out: &mut String, firm: &FirmDiff) {
         ),
         None => "<span class=\"muted\">absent</span>".to_string(),
     };
+    let verdict_text = if firm.verdict_changed {
+        format!(
+            "{} → {}",
+            verdict(&firm.verdict_before),
+            verdict(&firm.verdict_after)
+        )
+    } else {
+        format!(
+            "{} <span class=\"muted\">verdict unchanged</span>",
+            verdict(&firm.verdict_after)
+        )
+    };
     out.push_str(&format!(
-        "<div class=\"firm-diff\">\n<h3>{} <span class=\"verdict-change{}\">{} → {}</span></h3>\n<p class=\"counts\"><span class=\"d-new\">+{} new</span> <span class=\"d-resolved\">−{} resolved</span> <span class=\"d-changed\">~{} changed</span> <span class=\"muted\">{} unchanged</span></p>\n",
+        "<div class=\"firm-diff\">\n<h3>{} <span class=\"verdict-change{}\">{}</span></h3>\n<p class=\"counts\"><span class=\"d-new\">+{} new</span> <span class=\"d-resolved\">−{} resolved</span> <span class=\"d-changed\">~{} changed</span> <span class=\"muted\">{} unchanged</span></p>\n",
         esc(&firm.name),
         if firm.verdict_changed { " moved" } else { "" },
-        verdict(&firm.verdict_before),
-        verdict(&firm.verdict_after),
+        verdict_text,
         firm.new.len(),
         firm.resolved.len(),
         firm.changed.len(),
@@ -612,6 +623,14 @@ fn url_link(url: &str) -> String {
     }
 }
 
+fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn short_hash(hash: &str) -> String {
     if hash.chars().count() <= SHORT_HASH_CHARS {
         return format!("<code class=\"hash\">{}</code>", esc(hash));
@@ -744,6 +763,7 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line
 th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.url, .url { word-break: break-all; }
+td.when { white-space: nowrap; }
 a { color: var(--accent); }
 ul.reasons { margin: 4px 0 8px; padding-left: 20px; }
 .sources { font-size: 13px; }
