@@ -460,7 +460,7 @@ fn render_firm_diff(out: &mut String, firm: &FirmDiff) {
         )
     } else {
         format!(
-            "{} <span class=\"muted\">verdict unchanged</span>",
+            "{} <span class=\"muted\">· verdict unchanged</span>",
             verdict(&firm.verdict_after)
         )
     };
