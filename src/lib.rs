@@ -25,5 +25,6 @@ pub mod scan;
 pub mod score;
 pub mod sitemap;
 pub mod text;
+pub mod warc;
 
 pub use model::*;
