@@ -12,6 +12,7 @@ pub mod classify;
 pub mod config;
 pub mod crawl;
 pub mod demo;
+pub mod evidence;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;

@@ -281,11 +281,12 @@ fn read_member<R: BufRead>(input: &mut R) -> Result<Vec<u8>, String> {
     Ok(member)
 }
 
+/// Header fields and block of a record, before its place in the file is attached.
+type ParsedRecord = (Vec<(String, String)>, Vec<u8>);
+
 /// Parses one record; `Ok(None)` at a clean end of input. Blank lines
 /// before a record (the end-of-record CRLFs) are skipped.
-fn parse_record<R: BufRead>(
-    input: &mut R,
-) -> Result<Option<(Vec<(String, String)>, Vec<u8>)>, String> {
+fn parse_record<R: BufRead>(input: &mut R) -> Result<Option<ParsedRecord>, String> {
     let read_error = |error: std::io::Error| format!("read failed: {error}");
     let version = loop {
         let mut line = Vec::new();
