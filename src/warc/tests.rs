@@ -265,3 +265,9 @@ fn existing_archives_are_never_overwritten() {
         );
     }
 }
+
+#[test]
+fn the_writer_can_be_shared_across_threads() {
+    fn assert_send<T: Send>() {}
+    assert_send::<WarcWriter>();
+}

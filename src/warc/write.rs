@@ -116,8 +116,10 @@ impl WarcWriter {
     /// Returns where the response record is.
     ///
     /// # Errors
-    /// [`WarcError::Url`] when the URL does not parse; [`WarcError::Io`]
-    /// naming the file when writing or rotating fails.
+    /// [`WarcError::Url`] when the URL does not parse (nothing is written);
+    /// [`WarcError::Io`] naming the file when writing or rotating fails, after
+    /// which the file may end in a partial gzip member: readers report it at
+    /// that offset, and the writer should not be used further.
     pub fn write_exchange(&mut self, exchange: &Exchange) -> Result<RecordRef, WarcError> {
         let target = target_uri(exchange.url)?;
         if self.current.exchanges > 0 && self.current.bytes >= self.max_file_bytes {
