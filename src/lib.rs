@@ -13,6 +13,7 @@ pub mod config;
 pub mod crawl;
 pub mod demo;
 pub mod diff;
+pub mod evidence;
 pub mod extract;
 pub mod fetch;
 pub mod frontier;
@@ -27,5 +28,6 @@ pub mod scan;
 pub mod score;
 pub mod sitemap;
 pub mod text;
+pub mod warc;
 
 pub use model::*;

@@ -1,0 +1,663 @@
+//! The evidence bundle: a manifest that fixes the SHA-256 of a report and of
+//! every WARC file captured with it, and an offline check that someone who
+//! does not trust this tool can run (or reproduce with standard tools) to
+//! confirm the bundle is whole and that every cited finding stands in the
+//! archived bytes.
+//!
+//! Verification only reads; it must never repair, rewrite or re-fetch
+//! anything, and it reports every problem it finds rather than stopping at
+//! the first, because a supervisor needs the whole picture. It reads the
+//! report as plain JSON so that it keeps working on reports from other
+//! versions of the tool.
+
+use crate::charset;
+use crate::report::{self, ReportError, Tool};
+use crate::warc::{sha256_hex, WarcReader, WarcRecord};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use unicode_normalization::UnicodeNormalization;
+
+/// Version of the manifest format (semver).
+pub const MANIFEST_VERSION: &str = "1.0.0";
+
+/// The digests that pin a report and its archives together.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Manifest {
+    pub manifest_version: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+    pub tool: Tool,
+    pub report: FileDigest,
+    pub warc_files: Vec<FileDigest>,
+}
+
+/// One file of the bundle.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct FileDigest {
+    /// Path relative to the manifest's directory, `/`-separated.
+    pub name: String,
+    /// Lower-case hex SHA-256 of the file's bytes.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What [`verify`] checked and what it found wrong.
+#[derive(Serialize, Clone, Debug, PartialEq, Default)]
+pub struct Verification {
+    /// WARC records whose digests were recomputed.
+    pub records_checked: usize,
+    /// Report findings whose cited record was checked.
+    pub findings_checked: usize,
+    /// Report pages whose cited record was checked.
+    pub pages_checked: usize,
+    /// Empty when the bundle verifies.
+    pub problems: Vec<Problem>,
+}
+
+impl Verification {
+    /// True when nothing was found wrong.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// One thing that does not verify, and where.
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct Problem {
+    /// `file.warc.gz @ 12345 <urn:uuid:…>`, `report finding 3f2a…`, `manifest`, …
+    pub location: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Errors that prevent verification or manifest writing altogether.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvidenceError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a micar-scan manifest: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot write manifest: {0}")]
+    Write(#[from] ReportError),
+    #[error("cannot serialise manifest: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+/// `<report stem>.manifest.json` beside the report (`scan.json` → `scan.manifest.json`).
+pub fn manifest_path(report_path: &Path) -> PathBuf {
+    let stem = match report_path.extension() {
+        Some(extension) if extension.eq_ignore_ascii_case("json") => report_path.file_stem(),
+        _ => report_path.file_name(),
+    };
+    let stem = stem
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".to_string());
+    report_path.with_file_name(format!("{stem}.manifest.json"))
+}
+
+/// Writes the manifest of a report and its WARC files beside the report,
+/// atomically. WARC files are named relative to the manifest's directory,
+/// so the bundle can be moved as a folder.
+///
+/// # Errors
+/// [`EvidenceError::Io`] naming a file that cannot be read;
+/// [`EvidenceError::Write`] when the manifest cannot be written.
+pub fn write_manifest(
+    report_path: &Path,
+    warc_files: &[PathBuf],
+) -> Result<PathBuf, EvidenceError> {
+    let manifest_path = manifest_path(report_path);
+    let base = bundle_dir(&manifest_path)?;
+    let report = FileDigest {
+        name: file_name(report_path),
+        ..digest_file(report_path)?
+    };
+    let mut warcs = Vec::with_capacity(warc_files.len());
+    for path in warc_files {
+        let absolute = std::fs::canonicalize(path).map_err(|source| io_error(path, source))?;
+        warcs.push(FileDigest {
+            name: relative_name(&base, &absolute),
+            ..digest_file(path)?
+        });
+    }
+    let manifest = Manifest {
+        manifest_version: MANIFEST_VERSION.to_string(),
+        created_at: report::now_rfc3339(),
+        tool: Tool::default(),
+        report,
+        warc_files: warcs,
+    };
+    let mut text = serde_json::to_string_pretty(&manifest)?;
+    text.push('\n');
+    report::write_atomic(&manifest_path, text.as_bytes())?;
+    Ok(manifest_path)
+}
+
+/// Re-reads the manifest, the report and every WARC file the manifest lists,
+/// and checks: the report's and every WARC file's SHA-256 and size against
+/// the manifest; every record's `WARC-Block-Digest` and
+/// `WARC-Payload-Digest`; and for each page and finding of the report that
+/// cites a record (`warc_file`, `warc_record_id`, `warc_offset`) that the
+/// record is at that offset with that id, that its payload's SHA-256 equals
+/// the cited `content_sha256`, and that a finding's `matched` text and the
+/// pieces of its `snippet` occur in the payload read as text (whitespace,
+/// markup and character references aside).
+///
+/// # Errors
+/// [`EvidenceError::Io`] or [`EvidenceError::Parse`] when the manifest cannot
+/// be read at all; everything else is a [`Problem`] in the result.
+pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
+    let manifest_path = manifest_path(report_path);
+    let manifest_text = std::fs::read_to_string(&manifest_path)
+        .map_err(|source| io_error(&manifest_path, source))?;
+    let manifest: Manifest =
+        serde_json::from_str(&manifest_text).map_err(|source| EvidenceError::Parse {
+            path: manifest_path.clone(),
+            source,
+        })?;
+    let base = manifest_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut verification = Verification::default();
+    let mut problems = Problems::default();
+
+    if manifest.report.name != file_name(report_path) {
+        problems.add(
+            "manifest",
+            format!(
+                "lists report {:?}, not {:?}",
+                manifest.report.name,
+                file_name(report_path)
+            ),
+        );
+    }
+    check_file_digest(report_path, &manifest.report, &mut problems);
+
+    // Cited records are looked up by the archive's file name, as reports carry it.
+    let mut archives: HashMap<String, PathBuf> = HashMap::new();
+    for entry in &manifest.warc_files {
+        let path = base.join(&entry.name);
+        if check_file_digest(&path, entry, &mut problems) {
+            verification.records_checked += check_records(&path, &mut problems);
+        }
+        archives.insert(file_name(&path), path);
+    }
+
+    // An unreadable report has already been named by the digest check above.
+    if let Ok(bytes) = std::fs::read(report_path) {
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(report) => {
+                let mut citations = Citations {
+                    archives: &archives,
+                    cache: HashMap::new(),
+                };
+                check_citations(&report, &mut citations, &mut verification, &mut problems);
+            }
+            Err(error) => problems.add(file_name(report_path), format!("not JSON: {error}")),
+        }
+    }
+    verification.problems = problems.0;
+    Ok(verification)
+}
+
+#[derive(Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            location: location.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Compares a file with its manifest entry; false when the file cannot be read.
+fn check_file_digest(path: &Path, expected: &FileDigest, problems: &mut Problems) -> bool {
+    match digest_file(path) {
+        Ok(actual) => {
+            if !actual.sha256.eq_ignore_ascii_case(&expected.sha256) {
+                problems.add(
+                    expected.name.clone(),
+                    format!(
+                        "SHA-256 is {}, the manifest says {}",
+                        actual.sha256, expected.sha256
+                    ),
+                );
+            }
+            if actual.bytes != expected.bytes {
+                problems.add(
+                    expected.name.clone(),
+                    format!(
+                        "{} bytes, the manifest says {}",
+                        actual.bytes, expected.bytes
+                    ),
+                );
+            }
+            true
+        }
+        Err(error) => {
+            problems.add(expected.name.clone(), format!("cannot be read: {error}"));
+            false
+        }
+    }
+}
+
+/// Recomputes every record's digests; returns how many records were read.
+fn check_records(path: &Path, problems: &mut Problems) -> usize {
+    let reader = match WarcReader::open(path) {
+        Ok(reader) => reader,
+        Err(error) => {
+            problems.add(file_name(path), error.to_string());
+            return 0;
+        }
+    };
+    let mut count = 0;
+    for record in reader {
+        match record {
+            Ok(record) => {
+                count += 1;
+                for message in record.digest_problems() {
+                    problems.add(record_location(&record), message);
+                }
+            }
+            Err(error) => problems.add(file_name(path), format!("unreadable: {error}")),
+        }
+    }
+    count
+}
+
+fn record_location(record: &WarcRecord) -> String {
+    format!(
+        "{} @ {} {}",
+        record.file,
+        record.offset,
+        record.header("WARC-Record-ID").unwrap_or("(no record id)")
+    )
+}
+
+/// What a cited record turned out to hold.
+struct CitedRecord {
+    location: String,
+    record_id: Option<String>,
+    warc_type: Option<String>,
+    payload_sha256: Option<String>,
+    /// The payload as text in several readings, whitespace removed.
+    text_views: Vec<String>,
+}
+
+struct Citations<'a> {
+    archives: &'a HashMap<String, PathBuf>,
+    cache: HashMap<(String, u64), Result<CitedRecord, String>>,
+}
+
+impl Citations<'_> {
+    fn record(&mut self, warc_file: &str, offset: u64) -> &Result<CitedRecord, String> {
+        let archives = self.archives;
+        self.cache
+            .entry((warc_file.to_string(), offset))
+            .or_insert_with(|| {
+                let path = archives.get(warc_file).ok_or_else(|| {
+                    format!("cites {warc_file}, which the manifest does not list")
+                })?;
+                let record = WarcReader::read_at(path, offset)
+                    .map_err(|error| format!("cited record cannot be read: {error}"))?;
+                Ok(CitedRecord::from_record(&record))
+            })
+    }
+}
+
+impl CitedRecord {
+    fn from_record(record: &WarcRecord) -> CitedRecord {
+        let payload = record.http_payload();
+        let text_views = payload
+            .map(|payload| {
+                let content_type = record
+                    .http_headers()
+                    .into_iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+                    .map(|(_, value)| value);
+                text_views(payload, content_type.as_deref())
+            })
+            .unwrap_or_default();
+        CitedRecord {
+            location: record_location(record),
+            record_id: record.header("WARC-Record-ID").map(str::to_string),
+            warc_type: record.header("WARC-Type").map(str::to_string),
+            payload_sha256: payload.map(sha256_hex),
+            text_views,
+        }
+    }
+
+    fn contains(&self, text: &str) -> bool {
+        let needle = squash(text);
+        needle.is_empty() || self.text_views.iter().any(|view| view.contains(&needle))
+    }
+}
+
+/// Checks every page and finding of every firm that cites a record.
+fn check_citations(
+    report: &serde_json::Value,
+    citations: &mut Citations,
+    verification: &mut Verification,
+    problems: &mut Problems,
+) {
+    let firms = report
+        .get("firms")
+        .and_then(|firms| firms.as_array())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for firm in firms {
+        for page in items(firm, "pages") {
+            let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
+            let location = format!("report page {url}");
+            if check_citation(page, &location, citations, problems, false) {
+                verification.pages_checked += 1;
+            }
+        }
+        for finding in items(firm, "findings") {
+            let id = finding.get("id").and_then(|id| id.as_str()).unwrap_or("?");
+            let location = format!("report finding {id}");
+            if check_citation(finding, &location, citations, problems, true) {
+                verification.findings_checked += 1;
+            }
+        }
+    }
+}
+
+fn items<'a>(firm: &'a serde_json::Value, key: &str) -> &'a [serde_json::Value] {
+    firm.get(key)
+        .and_then(|items| items.as_array())
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// Checks one page or finding; false when it cites no record.
+fn check_citation(
+    item: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+    is_finding: bool,
+) -> bool {
+    let text = |key: &str| item.get(key).and_then(|value| value.as_str());
+    let warc_file = text("warc_file");
+    let record_id = text("warc_record_id");
+    let offset = item.get("warc_offset").and_then(|value| value.as_u64());
+    let (warc_file, record_id, offset) = match (warc_file, record_id, offset) {
+        (None, None, None) => return false,
+        (Some(file), Some(id), Some(offset)) => (file, id, offset),
+        _ => {
+            problems.add(
+                location,
+                "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
+            );
+            return true;
+        }
+    };
+    let cited = match citations.record(warc_file, offset) {
+        Ok(cited) => cited,
+        Err(message) => {
+            problems.add(location, format!("{message} ({warc_file} @ {offset})"));
+            return true;
+        }
+    };
+    if cited.record_id.as_deref() != Some(record_id) {
+        problems.add(
+            location,
+            format!(
+                "cites {record_id} at {warc_file} @ {offset}, but the record there is {}",
+                cited.record_id.as_deref().unwrap_or("(no id)")
+            ),
+        );
+        return true;
+    }
+    if !matches!(cited.warc_type.as_deref(), Some("response" | "resource")) {
+        problems.add(
+            location,
+            format!(
+                "cited record {} is a {} record, not a response",
+                cited.location,
+                cited.warc_type.as_deref().unwrap_or("(untyped)")
+            ),
+        );
+    }
+    match (text("content_sha256"), &cited.payload_sha256) {
+        (Some(claimed), Some(actual)) if claimed.eq_ignore_ascii_case(actual) => {}
+        (Some(claimed), Some(actual)) => problems.add(
+            location,
+            format!(
+                "content_sha256 is {claimed}, but the payload of {} hashes to {actual}",
+                cited.location
+            ),
+        ),
+        (None, _) => problems.add(location, "cites a record but has no content_sha256"),
+        (_, None) => problems.add(
+            location,
+            format!("cited record {} has no HTTP payload", cited.location),
+        ),
+    }
+    if is_finding {
+        if let Some(matched) = text("matched") {
+            if !cited.contains(matched) {
+                problems.add(
+                    location,
+                    format!(
+                        "matched text {matched:?} does not occur in the payload of {}",
+                        cited.location
+                    ),
+                );
+            }
+        }
+        if let Some(snippet) = text("snippet") {
+            // Snippets mark cuts with `…`; each piece between cuts must stand in the page.
+            if let Some(piece) = snippet.split('…').find(|piece| !cited.contains(piece)) {
+                problems.add(
+                    location,
+                    format!(
+                        "snippet text {piece:?} does not occur in the payload of {}",
+                        cited.location
+                    ),
+                );
+            }
+        }
+    }
+    true
+}
+
+/// The payload read as text: as decoded, as HTML text and attribute values
+/// (character references resolved, markup gone), and as JSON strings. Each
+/// view has whitespace removed so that reflowed text still matches.
+fn text_views(payload: &[u8], content_type: Option<&str>) -> Vec<String> {
+    let decoded = charset::decode(payload, content_type).text;
+    let mut views = vec![squash(&decoded)];
+    views.push(squash(&html_text(&decoded)));
+    if let Ok(json) = serde_json::from_str::<serde_json::Value>(&decoded) {
+        let mut strings = String::new();
+        json_strings(&json, &mut strings);
+        views.push(squash(&strings));
+    }
+    views
+}
+
+/// Text nodes joined as they stand (inline markup splits words), attribute
+/// values kept apart by a separator no match can contain.
+fn html_text(source: &str) -> String {
+    let document = scraper::Html::parse_document(source);
+    let mut out = String::with_capacity(source.len() / 2);
+    for node in document.tree.root().descendants() {
+        match node.value() {
+            scraper::Node::Text(text) => out.push_str(text),
+            scraper::Node::Element(element) => {
+                for (_, value) in element.attrs() {
+                    out.push('\u{1}');
+                    out.push_str(value);
+                    out.push('\u{1}');
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn json_strings(value: &serde_json::Value, out: &mut String) {
+    match value {
+        serde_json::Value::String(text) => {
+            out.push('\u{1}');
+            out.push_str(text);
+        }
+        serde_json::Value::Array(values) => values.iter().for_each(|v| json_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| json_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// NFC with whitespace and invisible formatting characters removed.
+fn squash(text: &str) -> String {
+    text.nfc()
+        .filter(|ch| {
+            !ch.is_whitespace()
+                && !matches!(
+                    ch,
+                    '\u{ad}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}'
+                )
+        })
+        .collect()
+}
+
+/// SHA-256 and size of a file, read in chunks (archives can be large).
+fn digest_file(path: &Path) -> Result<FileDigest, EvidenceError> {
+    let mut file = std::fs::File::open(path).map_err(|source| io_error(path, source))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .map_err(|source| io_error(path, source))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+        bytes += read as u64;
+    }
+    Ok(FileDigest {
+        name: file_name(path),
+        sha256: hex::encode(hasher.finalize()),
+        bytes,
+    })
+}
+
+/// The manifest's directory, absolute, so archive names can be made relative to it.
+fn bundle_dir(manifest_path: &Path) -> Result<PathBuf, EvidenceError> {
+    let dir = match manifest_path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::canonicalize(&dir).map_err(|source| io_error(&dir, source))
+}
+
+/// `to` relative to the directory `from` (both absolute), `/`-separated.
+fn relative_name(from: &Path, to: &Path) -> String {
+    let from: Vec<Component> = from.components().collect();
+    let to: Vec<Component> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let ups = std::iter::repeat_n("..".to_string(), from.len() - common);
+    let downs = to[common..]
+        .iter()
+        .map(|part| part.as_os_str().to_string_lossy().into_owned());
+    ups.chain(downs).collect::<Vec<_>>().join("/")
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> EvidenceError {
+    EvidenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_sits_beside_the_report() {
+        assert_eq!(
+            manifest_path(Path::new("reports/ex-1.json")),
+            PathBuf::from("reports/ex-1.manifest.json")
+        );
+        assert_eq!(
+            manifest_path(Path::new("out")),
+            PathBuf::from("out.manifest.json")
+        );
+    }
+
+    #[test]
+    fn archive_names_are_relative_to_the_bundle() {
+        let base = Path::new("/data/reports");
+        assert_eq!(
+            relative_name(base, Path::new("/data/reports/warc/a.warc.gz")),
+            "warc/a.warc.gz"
+        );
+        assert_eq!(
+            relative_name(base, Path::new("/data/warc/a.warc.gz")),
+            "../warc/a.warc.gz"
+        );
+    }
+
+    #[test]
+    fn matched_text_is_found_through_markup_references_and_reflow() {
+        let html = "<p>Jetzt <b>Konto</b>\n   er&ouml;ffnen &amp; 50&nbsp;&euro; sichern</p>\
+                    <img alt=\"Willkommensbonus f&uuml;r Einsteiger\">";
+        let views = text_views(html.as_bytes(), Some("text/html; charset=utf-8"));
+        let record = CitedRecord {
+            location: String::new(),
+            record_id: None,
+            warc_type: None,
+            payload_sha256: None,
+            text_views: views,
+        };
+        assert!(record.contains("Jetzt Konto eröffnen & 50 € sichern"));
+        assert!(record.contains("Willkommensbonus für Einsteiger"));
+        assert!(!record.contains("Jetzt Konto schließen"));
+        // Attribute values do not run into the text around them.
+        assert!(!record.contains("sichernWillkommensbonus"));
+    }
+
+    #[test]
+    fn json_feed_strings_are_read_unescaped() {
+        let feed =
+            r#"{"items":[{"content_text":"Neu: \"SEPA\"-Einzahlung \u00fcber 100 \u20ac"}]}"#;
+        let views = text_views(feed.as_bytes(), Some("application/feed+json"));
+        assert!(views
+            .iter()
+            .any(|view| view.contains(&squash("Neu: \"SEPA\"-Einzahlung über 100 €"))));
+    }
+}
