@@ -18,6 +18,7 @@ pub mod frontier;
 pub mod guard;
 pub mod lang;
 pub mod model;
+pub mod offline;
 pub mod report;
 pub mod robots;
 pub mod rules;
