@@ -7,6 +7,7 @@
 //! the stages together. Everything from `extract` on is pure and is tested
 //! without a network. The binary is a thin CLI over this library.
 
+pub mod appstore;
 pub mod charset;
 pub mod classify;
 pub mod config;
