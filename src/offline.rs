@@ -16,7 +16,7 @@
 use crate::model::{Block, BlockKind, Category, Document, Link, LinkKind, SourceKind};
 use crate::report::{now_rfc3339, rfc3339};
 use crate::text::normalize_whitespace;
-use mail_parser::{Address, MessageParser, PartType};
+use mail_parser::{Address, Message, MessageParser, PartType};
 use regex::Regex;
 use scraper::{Html, Node, Selector};
 use std::collections::{HashMap, HashSet};
@@ -180,7 +180,9 @@ fn read_head(path: &Path) -> Result<Vec<u8>, OfflineError> {
 /// attributed), never the address's local part and never the recipients;
 /// the HTML body parts as a page's blocks; text/plain parts as paragraphs,
 /// except a plain-text alternative of an HTML part (the same campaign again,
-/// which would count every finding twice). Addresses inside the body (a
+/// which would count every finding twice). A message attached to it (a
+/// campaign forwarded to a supervisor) adds its subject as a heading, its
+/// sender as above and its body parts. Addresses inside the body (a
 /// personalised greeting, an unsubscribe link) lose their local part too.
 ///
 /// # Errors
@@ -269,6 +271,33 @@ fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -
         blocks.push(block);
     }
 
+    append_bodies(&message, "email", 0, &mut blocks, &mut document);
+    for (index, block) in blocks.iter_mut().enumerate() {
+        block.index = index;
+        block.text = scrub_addresses(&block.text);
+        block.href = block.href.as_deref().map(scrub_addresses);
+    }
+    for link in &mut document.links {
+        link.url = scrub_addresses(&link.url);
+        link.text = scrub_addresses(&link.text);
+    }
+    document.blocks = blocks;
+    Some(document)
+}
+
+/// Forwarded messages followed inside a message: a complaint forwards the
+/// campaign, rarely a forward of a forward of it.
+const MAX_NESTED_MESSAGES: usize = 3;
+
+/// Appends the blocks and links of `message`'s body parts, and of messages
+/// attached to it (a campaign forwarded to a supervisor as an attachment).
+fn append_bodies(
+    message: &Message<'_>,
+    prefix: &str,
+    depth: usize,
+    blocks: &mut Vec<Block>,
+    document: &mut Document,
+) {
     let html_parts: HashSet<u32> = message.html_body.iter().copied().collect();
     let mut body_parts: Vec<u32> = message
         .html_body
@@ -282,7 +311,7 @@ fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -
         let Some(part) = message.part(part_id) else {
             continue;
         };
-        let prefix = format!("email>part[{part_id}]");
+        let prefix = format!("{prefix}>part[{part_id}]");
         match &part.body {
             PartType::Html(html) => {
                 let part_document = html_document(html, &document.url);
@@ -297,18 +326,21 @@ fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -
                     .locale
                     .og_locale
                     .extend(part_document.locale.og_locale);
-                let first_index = blocks.len();
+                let mut new_index = HashMap::new();
                 for mut block in part_document.blocks {
                     // Mail clients show the subject, never a part's <title>;
                     // and a part has no URL of its own.
                     if matches!(block.kind, BlockKind::Url | BlockKind::Title) {
                         continue;
                     }
+                    new_index.insert(block.index, blocks.len());
                     block.path = format!("{prefix}>{}", block.path);
                     blocks.push(block);
                 }
                 for mut link in part_document.links {
-                    link.block_index = link.block_index.map(|index| index + first_index);
+                    link.block_index = link
+                        .block_index
+                        .and_then(|index| new_index.get(&index).copied());
                     document.links.push(link);
                 }
             }
@@ -324,17 +356,28 @@ fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -
             _ => {}
         }
     }
-    for (index, block) in blocks.iter_mut().enumerate() {
-        block.index = index;
-        block.text = scrub_addresses(&block.text);
-        block.href = block.href.as_deref().map(scrub_addresses);
+    if depth >= MAX_NESTED_MESSAGES {
+        return;
     }
-    for link in &mut document.links {
-        link.url = scrub_addresses(&link.url);
-        link.text = scrub_addresses(&link.text);
+    for &part_id in &message.attachments {
+        let Some(PartType::Message(nested)) = message.part(part_id).map(|part| &part.body) else {
+            continue;
+        };
+        let prefix = format!("{prefix}>message[{part_id}]");
+        if let Some(subject) = nested.subject().map(normalize_whitespace) {
+            if !subject.is_empty() {
+                let mut block = Block::new(BlockKind::Heading, subject, 0);
+                block.path = format!("{prefix}>subject");
+                blocks.push(block);
+            }
+        }
+        if let Some(sender) = nested.from().and_then(sender_line) {
+            let mut block = Block::new(BlockKind::Other, sender, 0);
+            block.path = format!("{prefix}>from");
+            blocks.push(block);
+        }
+        append_bodies(nested, &prefix, depth + 1, blocks, document);
     }
-    document.blocks = blocks;
-    Some(document)
 }
 
 /// `From: Display Name (domain)` without the local part; `None` when the

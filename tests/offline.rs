@@ -360,3 +360,44 @@ fn unreadable_and_empty_inputs_are_errors_naming_the_file() {
     assert!(matches!(error, OfflineError::NoMessages { .. }), "{error}");
     assert!(error.to_string().contains("empty.mbox"));
 }
+
+#[test]
+fn links_point_at_the_blocks_holding_their_text() {
+    let campaign = read_email(&fixture("nl-campaign.eml")).unwrap().remove(0);
+    assert!(!campaign.links.is_empty());
+    for link in &campaign.links {
+        let index = link.block_index.expect("anchor links have a block");
+        assert_eq!(campaign.blocks[index].text, link.text, "{link:?}");
+    }
+}
+
+#[test]
+fn a_campaign_forwarded_as_an_attachment_is_read_with_its_sender_domain() {
+    let documents = read_email(&fixture("it-forwarded-complaint.eml")).unwrap();
+    assert_eq!(documents.len(), 1);
+    let complaint = &documents[0];
+    assert_eq!(complaint.url, "mid:segnalazione-0042@cittadino.example");
+    assert_eq!(
+        complaint.title.as_deref(),
+        Some("Fwd: pubblicità non richiesta")
+    );
+    assert_eq!(
+        texts_of(complaint, BlockKind::Heading),
+        ["10 euro in regalo per te"]
+    );
+    assert_eq!(
+        texts_of(complaint, BlockKind::Other),
+        [
+            "From: Mario Rossi (cittadino.example)",
+            "From: Nordlicht Krypto Italia (nordlicht-krypto.example)"
+        ]
+    );
+    let text = all_text(complaint);
+    assert!(text.contains("Apri il tuo conto su Nordlicht Krypto e ricevi 10 euro in Bitcoin."));
+    assert!(text.contains("Buongiorno, inoltro il messaggio ricevuto ieri."));
+    assert_eq!(texts_of(complaint, BlockKind::Link), ["Iscriviti ora"]);
+    assert_eq!(complaint.locale.html_lang.as_deref(), Some("it"));
+    for local_part in ["mario.rossi", "ciao@", "segnalazioni@"] {
+        assert!(!text.contains(local_part), "{local_part} leaked: {text}");
+    }
+}
