@@ -7,6 +7,7 @@
 //! the stages together. Everything from `extract` on is pure and is tested
 //! without a network. The binary is a thin CLI over this library.
 
+pub mod appstore;
 pub mod charset;
 pub mod classify;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod guard;
 pub mod html;
 pub mod lang;
 pub mod model;
+pub mod offline;
 pub mod report;
 pub mod robots;
 pub mod rules;

@@ -354,6 +354,9 @@ pub struct Document {
     pub category_override: Option<Category>,
     /// RFC 3339 UTC.
     pub fetched_at: String,
+    /// When the source says the content was published (an e-mail's `Date:`,
+    /// a feed item's date), RFC 3339 UTC; `None` when it does not say.
+    pub published_at: Option<String>,
     /// SHA-256 (hex) of the body bytes as received.
     pub content_sha256: String,
     pub title: Option<String>,
@@ -374,6 +377,7 @@ impl Document {
             source_kind,
             category_override: None,
             fetched_at: String::new(),
+            published_at: None,
             content_sha256: String::new(),
             title: None,
             blocks: Vec::new(),

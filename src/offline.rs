@@ -1,0 +1,849 @@
+//! Offline evidence: files a firm or a supervisor already holds — e-mail
+//! campaigns (`.eml`, `.mbox`), pages saved from a browser, WARC archives
+//! written by other tools — turned into [`Document`]s that `classify` reads
+//! like any fetched page.
+//!
+//! ESMA counts e-mail campaigns to EU users as solicitation, and much of the
+//! evidence an NCA holds arrives as files rather than URLs. This module reads
+//! only the file it is given: it never touches the network, never follows a
+//! link found in a file, and never copies the local part of an e-mail address
+//! (a sender's or a recipient's) into a document, because reports are shared
+//! with people who have no business knowing who received a campaign.
+//!
+//! MIME is parsed by `mail-parser` (charsets, quoted-printable, base64,
+//! encoded words); this module only decides what of a message is evidence.
+
+use crate::model::{Block, BlockKind, Category, Document, Link, LinkKind, SourceKind};
+use crate::report::{now_rfc3339, rfc3339};
+use crate::text::normalize_whitespace;
+use mail_parser::{Address, Message, MessageParser, PartType};
+use regex::Regex;
+use scraper::{Html, Node, Selector};
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::LazyLock;
+use url::Url;
+
+/// Largest single file (`.eml`, saved page) read whole; bigger ones are not
+/// plausible evidence files and would only exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest single message inside an mbox; larger messages are skipped with an error.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Leading bytes [`read_path`] looks at to sniff a file's kind.
+pub const SNIFF_BYTES: usize = 4096;
+
+/// The kinds of local evidence files the scanner understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OfflineKind {
+    /// One RFC 5322 message.
+    Eml,
+    /// A Unix mailbox: messages separated by `From ` lines.
+    Mbox,
+    /// A page saved from a browser.
+    Html,
+    /// A WARC (ISO 28500) archive.
+    Warc,
+}
+
+/// Why a file yielded no documents. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OfflineError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: larger than {limit} bytes")]
+    TooLarge { file: String, limit: u64 },
+    #[error("{file}: message {index} is not an e-mail message")]
+    NotAMessage { file: String, index: usize },
+    #[error("{file}: no e-mail messages found (an mbox must start with a `From ` line)")]
+    NoMessages { file: String },
+    #[error("{file}: not an e-mail, a saved HTML page or a WARC file")]
+    UnknownKind { file: String },
+    #[error("{file}: {reason}")]
+    Unsupported { file: String, reason: String },
+}
+
+/// The kind of `path`, by its extension first and then by its first bytes
+/// (`head`); `None` when neither tells.
+pub fn detect_kind(path: &Path, head: &[u8]) -> Option<OfflineKind> {
+    kind_by_extension(path).or_else(|| kind_by_content(head))
+}
+
+fn kind_by_extension(path: &Path) -> Option<OfflineKind> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let extension = name.rsplit_once('.')?.1;
+    match extension {
+        "eml" | "msg822" => Some(OfflineKind::Eml),
+        "mbox" | "mbx" => Some(OfflineKind::Mbox),
+        "html" | "htm" | "xhtml" | "shtml" => Some(OfflineKind::Html),
+        "warc" => Some(OfflineKind::Warc),
+        _ => None,
+    }
+}
+
+/// Header names that open real messages; a line `Name: value` with one of
+/// these first marks an e-mail rather than any text file with a colon.
+const MESSAGE_HEADERS: &[&str] = &[
+    "return-path",
+    "received",
+    "delivered-to",
+    "from",
+    "to",
+    "date",
+    "subject",
+    "message-id",
+    "mime-version",
+    "x-mailer",
+    "reply-to",
+    "dkim-signature",
+    "arc-seal",
+    "authentication-results",
+    "content-type",
+];
+
+fn kind_by_content(head: &[u8]) -> Option<OfflineKind> {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if head.starts_with(b"WARC/") {
+        return Some(OfflineKind::Warc);
+    }
+    if head.starts_with(b"From ") {
+        return Some(OfflineKind::Mbox);
+    }
+    let text = String::from_utf8_lossy(head);
+    let first_line = text.lines().next().unwrap_or("");
+    if let Some((name, _)) = first_line.split_once(':') {
+        if MESSAGE_HEADERS.contains(&name.trim_end().to_ascii_lowercase().as_str()) {
+            return Some(OfflineKind::Eml);
+        }
+    }
+    let lower = text.trim_start().to_ascii_lowercase();
+    if lower.starts_with("<!doctype html")
+        || lower.starts_with("<html")
+        || lower.contains("<html")
+        || lower.contains("<body")
+    {
+        return Some(OfflineKind::Html);
+    }
+    None
+}
+
+/// Reads any supported evidence file, choosing the reader by [`detect_kind`].
+///
+/// # Errors
+/// [`OfflineError::Read`] when the file cannot be read,
+/// [`OfflineError::UnknownKind`] when its kind cannot be told,
+/// [`OfflineError::Unsupported`] for WARC input (not wired yet), and the
+/// errors of [`read_email`] and [`read_html_file`].
+pub fn read_path(path: &Path) -> Result<Vec<Document>, OfflineError> {
+    let head = read_head(path)?;
+    match detect_kind(path, &head) {
+        Some(OfflineKind::Eml | OfflineKind::Mbox) => read_email(path),
+        Some(OfflineKind::Html) => read_html_file(path),
+        Some(OfflineKind::Warc) => Err(OfflineError::Unsupported {
+            file: display_name(path),
+            reason: "WARC input is not supported yet".into(),
+        }),
+        None => Err(OfflineError::UnknownKind {
+            file: display_name(path),
+        }),
+    }
+}
+
+fn read_head(path: &Path) -> Result<Vec<u8>, OfflineError> {
+    let file = File::open(path).map_err(|source| read_error(path, source))?;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    file.take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|source| read_error(path, source))?;
+    Ok(head)
+}
+
+/// Reads an e-mail campaign: one document per message (an `.eml` holds one,
+/// an mbox any number).
+///
+/// Each document has `url` `mid:<Message-ID>` (RFC 2392) or, without a
+/// Message-ID, `file:<file name>#<n>` (n counts messages from 1);
+/// `source_kind` [`SourceKind::Email`] and `category_override`
+/// [`Category::Email`]; `published_at` from `Date:`; `fetched_at` the time
+/// the file was read; `content_sha256` the SHA-256 of the message's bytes
+/// (in an mbox: that message's bytes, `>From ` quoting undone).
+///
+/// Blocks: the subject as a [`BlockKind::Title`]; the sender's display name
+/// and domain as one [`BlockKind::Other`] block (so that a brand can be
+/// attributed), never the address's local part and never the recipients;
+/// the HTML body parts as a page's blocks; text/plain parts as paragraphs,
+/// except a plain-text alternative of an HTML part (the same campaign again,
+/// which would count every finding twice). A message attached to it (a
+/// campaign forwarded to a supervisor) adds its subject as a heading, its
+/// sender as above and its body parts. Addresses inside the body (a
+/// personalised greeting, an unsubscribe link) lose their local part too.
+///
+/// # Errors
+/// [`OfflineError::Read`] / [`OfflineError::TooLarge`] when the file cannot be
+/// read; [`OfflineError::NotAMessage`] when a message cannot be parsed;
+/// [`OfflineError::NoMessages`] for an mbox without any message.
+pub fn read_email(path: &Path) -> Result<Vec<Document>, OfflineError> {
+    let head = read_head(path)?;
+    let is_mbox = match detect_kind(path, &head) {
+        Some(OfflineKind::Mbox) => true,
+        Some(OfflineKind::Eml) => false,
+        // No telling extension: the first line decides.
+        _ => kind_by_content(&head) == Some(OfflineKind::Mbox),
+    };
+    let fetched_at = now_rfc3339();
+    let name = file_name(path);
+    if !is_mbox {
+        let bytes = read_capped(path)?;
+        let document = message_document(&bytes, &name, 1, &fetched_at).ok_or_else(|| {
+            OfflineError::NotAMessage {
+                file: display_name(path),
+                index: 1,
+            }
+        })?;
+        return Ok(vec![document]);
+    }
+    let file = File::open(path).map_err(|source| read_error(path, source))?;
+    let mut documents = Vec::new();
+    let messages = mail_parser::mailbox::mbox::MessageIterator::new(BufReader::new(file));
+    for (number, message) in (1..).zip(messages) {
+        let message = message.map_err(|source| read_error(path, source))?;
+        if message.contents().len() > MAX_MESSAGE_BYTES {
+            return Err(OfflineError::TooLarge {
+                file: format!("{} (message {number})", display_name(path)),
+                limit: MAX_MESSAGE_BYTES as u64,
+            });
+        }
+        let document = message_document(message.contents(), &name, number, &fetched_at)
+            .ok_or_else(|| OfflineError::NotAMessage {
+                file: display_name(path),
+                index: number,
+            })?;
+        documents.push(document);
+    }
+    if documents.is_empty() {
+        return Err(OfflineError::NoMessages {
+            file: display_name(path),
+        });
+    }
+    Ok(documents)
+}
+
+/// One parsed message → its document; `None` when the bytes are not a message.
+fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -> Option<Document> {
+    let message = MessageParser::default().parse(bytes)?;
+    if message.headers().is_empty() {
+        return None;
+    }
+    let url = match message.message_id() {
+        Some(id) if !id.trim().is_empty() => format!("mid:{}", percent_encode(id.trim())),
+        _ => format!("file:{}#{number}", percent_encode(file)),
+    };
+    let mut document = Document::new(url, SourceKind::Email);
+    document.category_override = Some(Category::Email);
+    document.fetched_at = fetched_at.to_string();
+    document.content_sha256 = crate::fetch::sha256_hex(bytes);
+    document.published_at = message
+        .date()
+        .filter(|date| date.is_valid())
+        .and_then(|date| time::OffsetDateTime::from_unix_timestamp(date.to_timestamp()).ok())
+        .map(rfc3339);
+
+    let mut blocks = Vec::new();
+    if let Some(subject) = message.subject() {
+        let subject = scrub_addresses(&normalize_whitespace(subject));
+        if !subject.is_empty() {
+            document.title = Some(subject.clone());
+            let mut block = Block::new(BlockKind::Title, subject, 0);
+            block.path = "email>subject".into();
+            blocks.push(block);
+        }
+    }
+    if let Some(sender) = message.from().and_then(sender_line) {
+        let mut block = Block::new(BlockKind::Other, sender, 0);
+        block.path = "email>from".into();
+        blocks.push(block);
+    }
+
+    append_bodies(&message, "email", 0, &mut blocks, &mut document);
+    for (index, block) in blocks.iter_mut().enumerate() {
+        block.index = index;
+        block.text = scrub_addresses(&block.text);
+        block.href = block.href.as_deref().map(scrub_addresses);
+    }
+    for link in &mut document.links {
+        link.url = scrub_addresses(&link.url);
+        link.text = scrub_addresses(&link.text);
+    }
+    document.blocks = blocks;
+    Some(document)
+}
+
+/// Forwarded messages followed inside a message: a complaint forwards the
+/// campaign, rarely a forward of a forward of it.
+const MAX_NESTED_MESSAGES: usize = 3;
+
+/// Appends the blocks and links of `message`'s body parts, and of messages
+/// attached to it (a campaign forwarded to a supervisor as an attachment).
+fn append_bodies(
+    message: &Message<'_>,
+    prefix: &str,
+    depth: usize,
+    blocks: &mut Vec<Block>,
+    document: &mut Document,
+) {
+    let html_parts: HashSet<u32> = message.html_body.iter().copied().collect();
+    let mut body_parts: Vec<u32> = message
+        .html_body
+        .iter()
+        .chain(message.text_body.iter())
+        .copied()
+        .collect();
+    body_parts.sort_unstable();
+    body_parts.dedup();
+    for part_id in body_parts {
+        let Some(part) = message.part(part_id) else {
+            continue;
+        };
+        let prefix = format!("{prefix}>part[{part_id}]");
+        match &part.body {
+            PartType::Html(html) => {
+                let part_document = html_document(html, &document.url);
+                if document.locale.html_lang.is_none() {
+                    document.locale.html_lang = part_document.locale.html_lang.clone();
+                }
+                document
+                    .locale
+                    .hreflang
+                    .extend(part_document.locale.hreflang);
+                document
+                    .locale
+                    .og_locale
+                    .extend(part_document.locale.og_locale);
+                let mut new_index = HashMap::new();
+                for mut block in part_document.blocks {
+                    // Mail clients show the subject, never a part's <title>;
+                    // and a part has no URL of its own.
+                    if matches!(block.kind, BlockKind::Url | BlockKind::Title) {
+                        continue;
+                    }
+                    new_index.insert(block.index, blocks.len());
+                    block.path = format!("{prefix}>{}", block.path);
+                    blocks.push(block);
+                }
+                for mut link in part_document.links {
+                    link.block_index = link
+                        .block_index
+                        .and_then(|index| new_index.get(&index).copied());
+                    document.links.push(link);
+                }
+            }
+            // A plain part that is only in the text list stands beside an
+            // HTML alternative of the same content.
+            PartType::Text(text) if html_parts.contains(&part_id) => {
+                for (number, paragraph) in text_paragraphs(text).into_iter().enumerate() {
+                    let mut block = Block::new(BlockKind::Paragraph, paragraph, 0);
+                    block.path = format!("{prefix}>p[{number}]");
+                    blocks.push(block);
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth >= MAX_NESTED_MESSAGES {
+        return;
+    }
+    for &part_id in &message.attachments {
+        let Some(PartType::Message(nested)) = message.part(part_id).map(|part| &part.body) else {
+            continue;
+        };
+        let prefix = format!("{prefix}>message[{part_id}]");
+        if let Some(subject) = nested.subject().map(normalize_whitespace) {
+            if !subject.is_empty() {
+                let mut block = Block::new(BlockKind::Heading, subject, 0);
+                block.path = format!("{prefix}>subject");
+                blocks.push(block);
+            }
+        }
+        if let Some(sender) = nested.from().and_then(sender_line) {
+            let mut block = Block::new(BlockKind::Other, sender, 0);
+            block.path = format!("{prefix}>from");
+            blocks.push(block);
+        }
+        append_bodies(nested, &prefix, depth + 1, blocks, document);
+    }
+}
+
+/// `From: Display Name (domain)` without the local part; `None` when the
+/// header has neither a usable name nor a domain.
+fn sender_line(from: &Address<'_>) -> Option<String> {
+    let sender = from.first()?;
+    let name = sender
+        .name()
+        .map(|name| {
+            // A display name may itself be an address; keep only its domain.
+            let cleaned = name
+                .split_whitespace()
+                .filter(|word| !word.contains('@'))
+                .collect::<Vec<_>>()
+                .join(" ");
+            cleaned
+                .trim_matches(|c: char| c == '"' || c == '\'')
+                .to_string()
+        })
+        .filter(|name| !name.is_empty());
+    let domain = sender
+        .address()
+        .and_then(|address| address.rsplit_once('@'))
+        .map(|(_, domain)| domain.trim().to_ascii_lowercase())
+        .filter(|domain| !domain.is_empty());
+    match (name, domain) {
+        (Some(name), Some(domain)) => Some(format!("From: {name} ({domain})")),
+        (Some(name), None) => Some(format!("From: {name}")),
+        (None, Some(domain)) => Some(format!("From: {domain}")),
+        (None, None) => None,
+    }
+}
+
+fn text_paragraphs(text: &str) -> Vec<String> {
+    let mut paragraphs = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            push_paragraph(&mut paragraphs, &mut current);
+        } else {
+            current.push_str(line);
+            current.push('\n');
+        }
+    }
+    push_paragraph(&mut paragraphs, &mut current);
+    paragraphs
+}
+
+fn push_paragraph(paragraphs: &mut Vec<String>, current: &mut String) {
+    let normalised = normalize_whitespace(current);
+    current.clear();
+    if !normalised.is_empty() {
+        paragraphs.push(normalised);
+    }
+}
+
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    // Also matches the percent-encoded form found in tracking and unsubscribe links.
+    Regex::new(r"(?i)[a-z0-9._%+\-]+(?:@|%40)([a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,})")
+        .expect("a constant pattern compiles")
+});
+
+/// Replaces the local part of every e-mail address in `text` with `…`.
+fn scrub_addresses(text: &str) -> String {
+    ADDRESS.replace_all(text, "…@$1").into_owned()
+}
+
+/// Reads a page saved from a browser as one document.
+///
+/// Its `url` is the page's own address when the file records one
+/// (`<link rel=canonical>`, then `<meta property=og:url>`, then the
+/// `saved from url=` comment browsers write), else `file:<file name>`;
+/// `source_kind` [`SourceKind::File`]; `fetched_at` the time the file was
+/// read (a saved page does not say when it was saved); `content_sha256` the
+/// SHA-256 of the file's bytes.
+///
+/// # Errors
+/// [`OfflineError::Read`] or [`OfflineError::TooLarge`] when the file cannot
+/// be read.
+pub fn read_html_file(path: &Path) -> Result<Vec<Document>, OfflineError> {
+    let bytes = read_capped(path)?;
+    let decoded = crate::charset::decode(&bytes, None);
+    let parsed = Html::parse_document(&decoded.text);
+    let url = recorded_url(&parsed, &decoded.text)
+        .unwrap_or_else(|| format!("file:{}", percent_encode(&file_name(path))));
+    let mut document = html_document(&decoded.text, &url);
+    document.source_kind = SourceKind::File;
+    document.fetched_at = now_rfc3339();
+    document.content_sha256 = crate::fetch::sha256_hex(&bytes);
+    Ok(vec![document])
+}
+
+static SAVED_FROM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->")
+        .expect("a constant pattern compiles")
+});
+
+/// The address a saved page records for itself, if it is an absolute http(s) URL.
+fn recorded_url(parsed: &Html, text: &str) -> Option<String> {
+    let candidates = [
+        first_attribute(parsed, r#"link[rel~="canonical"]"#, "href"),
+        first_attribute(parsed, r#"meta[property="og:url"]"#, "content"),
+        SAVED_FROM
+            .captures(text)
+            .and_then(|captures| captures.get(1))
+            .map(|found| found.as_str().to_string()),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .filter_map(|candidate| Url::parse(candidate.trim()).ok())
+        .find(|url| matches!(url.scheme(), "http" | "https"))
+        .map(String::from)
+}
+
+fn first_attribute(parsed: &Html, selector: &str, attribute: &str) -> Option<String> {
+    let selector = Selector::parse(selector).ok()?;
+    parsed
+        .select(&selector)
+        .find_map(|element| element.value().attr(attribute))
+        .map(str::to_string)
+}
+
+fn read_capped(path: &Path) -> Result<Vec<u8>, OfflineError> {
+    let file = File::open(path).map_err(|source| read_error(path, source))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| read_error(path, source))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(OfflineError::TooLarge {
+            file: display_name(path),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    Ok(bytes)
+}
+
+fn read_error(path: &Path, source: std::io::Error) -> OfflineError {
+    OfflineError::Read {
+        file: display_name(path),
+        source,
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The file's name without its directories: documents must not carry where
+/// a file sat on someone's disk.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "unnamed".into())
+}
+
+/// Percent-encodes everything but the characters RFC 3986 allows unencoded
+/// in a path segment, as RFC 2392 asks for `mid:` URLs.
+fn percent_encode(raw: &str) -> String {
+    let mut encoded = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&byte);
+        if keep {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+// ---------------------------------------------------------------------------
+// HTML → blocks. A stopgap until `crate::extract::extract_html` lands in this
+// tree: same inputs and output shape, so swapping it in is one call. It keeps
+// the extractor's main promise — every visible text node belongs to exactly
+// one block, the innermost block-level element around it — and nothing more.
+// ---------------------------------------------------------------------------
+
+/// Elements that make their own block, with the kind they make.
+fn block_kind(element: &str) -> Option<BlockKind> {
+    Some(match element {
+        "title" => BlockKind::Title,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => BlockKind::Heading,
+        "p" | "blockquote" | "pre" | "div" | "section" | "article" | "main" | "header" | "body"
+        | "center" | "span" | "font" => BlockKind::Paragraph,
+        "li" | "dt" | "dd" => BlockKind::ListItem,
+        "td" | "th" | "caption" => BlockKind::TableCell,
+        "button" => BlockKind::Button,
+        "a" => BlockKind::Link,
+        "label" => BlockKind::FormLabel,
+        "option" => BlockKind::FormOption,
+        "footer" => BlockKind::Footer,
+        _ => return None,
+    })
+}
+
+/// Elements whose text no reader sees.
+const INVISIBLE: &[&str] = &["script", "style", "noscript", "template", "head", "svg"];
+
+/// Inline wrappers that only style text inside a block; they never make one
+/// unless nothing else does (old campaign HTML is all `<font>` and `<span>`).
+const WEAK_BLOCKS: &[&str] = &["span", "font", "div", "center", "body"];
+
+fn html_document(html: &str, url: &str) -> Document {
+    let parsed = Html::parse_document(html);
+    let base = Url::parse(url).ok();
+    let mut document = Document::new(url, SourceKind::File);
+
+    struct Pending {
+        kind: BlockKind,
+        text: String,
+        path: String,
+        href: Option<String>,
+        lang: Option<String>,
+    }
+    // Keyed by the owning element's node id, in order of first text.
+    let mut order = Vec::new();
+    let mut pending = HashMap::new();
+
+    for node in parsed.tree.root().descendants() {
+        let Node::Text(text) = node.value() else {
+            continue;
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        let mut owner = None;
+        let mut weak_owner = None;
+        let mut lang = None;
+        let mut visible = true;
+        for ancestor in node.ancestors() {
+            let Some(element) = ancestor.value().as_element() else {
+                continue;
+            };
+            let name = element.name();
+            if name == "title" && owner.is_none() {
+                owner = Some((ancestor.id(), BlockKind::Title, name));
+                continue;
+            }
+            if INVISIBLE.contains(&name) && !(name == "head" && owner.is_some()) {
+                visible = false;
+                break;
+            }
+            if lang.is_none() {
+                lang = element.attr("lang").map(str::to_string);
+            }
+            if owner.is_none() {
+                if let Some(kind) = block_kind(name) {
+                    if WEAK_BLOCKS.contains(&name) {
+                        weak_owner = weak_owner.or(Some((ancestor.id(), kind, name)));
+                    } else {
+                        owner = Some((ancestor.id(), kind, name));
+                    }
+                }
+            }
+        }
+        let Some((id, kind, name)) = owner.or(weak_owner) else {
+            continue;
+        };
+        if !visible {
+            continue;
+        }
+        let entry = pending.entry(id).or_insert_with(|| {
+            order.push(id);
+            let href = parsed
+                .tree
+                .get(id)
+                .and_then(|element| element.value().as_element())
+                .and_then(|element| element.attr("href"))
+                .and_then(|href| resolve(base.as_ref(), href));
+            Pending {
+                kind,
+                text: String::new(),
+                path: name.to_string(),
+                href,
+                lang: lang.clone(),
+            }
+        });
+        entry.text.push_str(text);
+        entry.text.push(' ');
+    }
+    for id in order {
+        let Some(found) = pending.remove(&id) else {
+            continue;
+        };
+        let text = normalize_whitespace(&found.text);
+        if text.is_empty() {
+            continue;
+        }
+        if found.kind == BlockKind::Title && document.title.is_none() {
+            document.title = Some(text.clone());
+        }
+        let mut block = Block::new(found.kind, text, document.blocks.len());
+        block.path = found.path;
+        block.href = found.href;
+        block.lang_attr = found.lang;
+        document.blocks.push(block);
+    }
+    if let Ok(selector) = Selector::parse(r#"meta[name="description"]"#) {
+        for element in parsed.select(&selector) {
+            if let Some(content) = element.value().attr("content") {
+                let text = normalize_whitespace(content);
+                if !text.is_empty() {
+                    let mut block =
+                        Block::new(BlockKind::MetaDescription, text, document.blocks.len());
+                    block.path = "meta[name=description]".into();
+                    document.blocks.push(block);
+                }
+            }
+        }
+    }
+    if let Ok(selector) = Selector::parse("img[alt]") {
+        for element in parsed.select(&selector) {
+            let text = normalize_whitespace(element.value().attr("alt").unwrap_or(""));
+            if !text.is_empty() {
+                let mut block = Block::new(BlockKind::ImageAlt, text, document.blocks.len());
+                block.path = "img".into();
+                document.blocks.push(block);
+            }
+        }
+    }
+    for block in &document.blocks {
+        if let (BlockKind::Link, Some(href)) = (block.kind, &block.href) {
+            document.links.push(Link {
+                url: href.clone(),
+                kind: LinkKind::Anchor,
+                text: block.text.clone(),
+                rel: Vec::new(),
+                hreflang: None,
+                media_type: None,
+                block_index: Some(block.index),
+            });
+        }
+    }
+    document.locale.html_lang = first_attribute(&parsed, "html[lang]", "lang");
+    if let Ok(selector) = Selector::parse(r#"link[rel~="alternate"][hreflang][href]"#) {
+        for element in parsed.select(&selector) {
+            let (Some(tag), Some(href)) = (
+                element.value().attr("hreflang"),
+                element.value().attr("href"),
+            ) else {
+                continue;
+            };
+            if let Some(href) = resolve(base.as_ref(), href) {
+                document.locale.hreflang.push((tag.to_string(), href));
+            }
+        }
+    }
+    if let Ok(selector) = Selector::parse(r#"meta[property^="og:locale"][content]"#) {
+        for element in parsed.select(&selector) {
+            if let Some(content) = element.value().attr("content") {
+                document.locale.og_locale.push(content.to_string());
+            }
+        }
+    }
+    let mut url_block = Block::new(BlockKind::Url, url, document.blocks.len());
+    url_block.path = "url".into();
+    document.blocks.push(url_block);
+    document
+}
+
+/// `href` as an absolute URL: joined to `base` when there is one that can be
+/// joined to, else only when it is absolute already.
+fn resolve(base: Option<&Url>, href: &str) -> Option<String> {
+    let href = href.trim();
+    match base {
+        Some(base) if !base.cannot_be_a_base() => base.join(href).ok().map(String::from),
+        _ => Url::parse(href).ok().map(String::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_by_extension_wins_over_content() {
+        assert_eq!(
+            detect_kind(Path::new("campaign.EML"), b"<html>"),
+            Some(OfflineKind::Eml)
+        );
+        assert_eq!(
+            detect_kind(Path::new("box.mbox"), b""),
+            Some(OfflineKind::Mbox)
+        );
+        assert_eq!(
+            detect_kind(Path::new("page.htm"), b""),
+            Some(OfflineKind::Html)
+        );
+        assert_eq!(
+            detect_kind(Path::new("crawl.warc.gz"), b""),
+            Some(OfflineKind::Warc)
+        );
+    }
+
+    #[test]
+    fn kind_by_content_when_the_extension_says_nothing() {
+        let unnamed = Path::new("evidence-17");
+        assert_eq!(
+            detect_kind(unnamed, b"From sender@x.example Mon Jan  6 10:00:00 2025\n"),
+            Some(OfflineKind::Mbox)
+        );
+        assert_eq!(
+            detect_kind(unnamed, b"Return-Path: <a@b.example>\r\nFrom: x\r\n"),
+            Some(OfflineKind::Eml)
+        );
+        assert_eq!(
+            detect_kind(unnamed, b"WARC/1.1\r\nWARC-Type: warcinfo\r\n"),
+            Some(OfflineKind::Warc)
+        );
+        assert_eq!(
+            detect_kind(unnamed, b"\xEF\xBB\xBF  <!DOCTYPE html><html lang=nl>"),
+            Some(OfflineKind::Html)
+        );
+        assert_eq!(detect_kind(unnamed, b"Note: call back on Monday"), None);
+        assert_eq!(detect_kind(unnamed, b"\x00\x01binary"), None);
+    }
+
+    #[test]
+    fn addresses_lose_their_local_part() {
+        assert_eq!(
+            scrub_addresses("Hallo jan.devries@mail.example, welkom"),
+            "Hallo …@mail.example, welkom"
+        );
+        assert_eq!(
+            scrub_addresses("https://x.example/unsub?e=jan%40mail.example&t=1"),
+            "https://x.example/unsub?e=…@mail.example&t=1"
+        );
+        assert_eq!(scrub_addresses("no address here"), "no address here");
+    }
+
+    #[test]
+    fn message_ids_are_percent_encoded_for_mid_urls() {
+        assert_eq!(
+            percent_encode("abc.123@mail.example"),
+            "abc.123@mail.example"
+        );
+        assert_eq!(percent_encode("a b/c#d"), "a%20b%2Fc%23d");
+    }
+
+    #[test]
+    fn stopgap_html_puts_each_text_in_one_block() {
+        let document = html_document(
+            r#"<html lang="nl"><head><title>Welkom</title><style>p{}</style></head>
+            <body><p>Stort nu via <a href="/deposit">iDEAL</a> en ontvang € 50</p>
+            <script>var hidden = 1;</script><img src="x.png" alt="Bonus"></body></html>"#,
+            "https://exchange.example/nl/",
+        );
+        let texts: Vec<(BlockKind, &str)> = document
+            .blocks
+            .iter()
+            .map(|block| (block.kind, block.text.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                (BlockKind::Title, "Welkom"),
+                (BlockKind::Paragraph, "Stort nu via en ontvang € 50"),
+                (BlockKind::Link, "iDEAL"),
+                (BlockKind::ImageAlt, "Bonus"),
+                (BlockKind::Url, "https://exchange.example/nl/"),
+            ]
+        );
+        assert_eq!(document.links[0].url, "https://exchange.example/deposit");
+        assert_eq!(document.locale.html_lang.as_deref(), Some("nl"));
+        assert_eq!(document.blocks[1].lang_attr.as_deref(), Some("nl"));
+    }
+}
