@@ -13,6 +13,7 @@ pub mod config;
 pub mod crawl;
 pub mod demo;
 pub mod extract;
+pub mod feed;
 pub mod fetch;
 pub mod frontier;
 pub mod guard;
