@@ -186,12 +186,12 @@ fn entry_document(
             summary.content_type.as_str(),
             Some(&permalink),
         );
-        builder.push_fragment(fragment, BlockKind::FeedItem);
+        builder.push_fragment(fragment, BlockKind::FeedItem, "item>summary");
     }
     if let Some(content) = &entry.content {
         if let Some(body) = &content.body {
             let fragment = fragment_of(body, content.content_type.as_str(), Some(&permalink));
-            builder.push_fragment(fragment, BlockKind::Paragraph);
+            builder.push_fragment(fragment, BlockKind::Paragraph, "item>content");
         }
     }
     // Video and podcast feeds (YouTube's among them) carry the words in
@@ -199,7 +199,7 @@ fn entry_document(
     for media in &entry.media {
         for text in media.title.iter().chain(media.description.iter()) {
             let fragment = fragment_of(&text.content, text.content_type.as_str(), Some(&permalink));
-            builder.push_fragment(fragment, BlockKind::FeedItem);
+            builder.push_fragment(fragment, BlockKind::FeedItem, "item>media");
         }
     }
     document.blocks = builder.blocks;
@@ -470,7 +470,7 @@ impl BlockBuilder {
         }
     }
 
-    fn push_block(&mut self, kind: BlockKind, text: &str, path: &str) -> usize {
+    pub(crate) fn push_block(&mut self, kind: BlockKind, text: &str, path: &str) -> usize {
         let index = self.blocks.len();
         let mut block = Block::new(kind, text, index);
         block.path = path.to_string();
@@ -486,12 +486,7 @@ impl BlockBuilder {
     /// Adds a fragment's paragraphs as blocks of `kind`; a paragraph already
     /// present (feeds often repeat the summary in the content) is not added
     /// again, so one sentence yields one finding.
-    pub(crate) fn push_fragment(&mut self, fragment: Fragment, kind: BlockKind) {
-        let path = match kind {
-            BlockKind::FeedItem => "item>summary",
-            BlockKind::Paragraph => "item>content>p",
-            _ => "item",
-        };
+    pub(crate) fn push_fragment(&mut self, fragment: Fragment, kind: BlockKind, path: &str) {
         let mut block_of_paragraph = Vec::with_capacity(fragment.paragraphs.len());
         for paragraph in &fragment.paragraphs {
             let index = match self.seen.get(paragraph) {

@@ -25,6 +25,7 @@ pub mod rules;
 pub mod scan;
 pub mod score;
 pub mod sitemap;
+pub mod social;
 pub mod text;
 
 pub use model::*;
