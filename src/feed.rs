@@ -16,7 +16,7 @@ use crate::report::rfc3339;
 use crate::text::normalize_whitespace;
 use scraper::{Html, Node};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use url::Url;
 
@@ -458,6 +458,9 @@ pub(crate) struct BlockBuilder {
     pub(crate) links: Vec<Link>,
     language: Option<String>,
     seen: HashMap<String, usize>,
+    /// (url, text) of links kept: a set, because hostile HTML may repeat an
+    /// anchor many thousand times.
+    seen_links: HashSet<(String, String)>,
 }
 
 impl BlockBuilder {
@@ -467,6 +470,7 @@ impl BlockBuilder {
             links: Vec::new(),
             language,
             seen: HashMap::new(),
+            seen_links: HashSet::new(),
         }
     }
 
@@ -500,25 +504,33 @@ impl BlockBuilder {
             block_of_paragraph.push(index);
         }
         for link in fragment.links {
-            if self
-                .links
-                .iter()
-                .any(|known| known.url == link.url && known.text == link.text)
-            {
-                continue;
-            }
-            self.links.push(Link {
-                url: link.url,
-                kind: LinkKind::Anchor,
-                text: link.text,
-                rel: link.rel,
-                hreflang: None,
-                media_type: None,
-                block_index: link
-                    .paragraph
-                    .and_then(|paragraph| block_of_paragraph.get(paragraph).copied()),
-            });
+            let block_index = link
+                .paragraph
+                .and_then(|paragraph| block_of_paragraph.get(paragraph).copied());
+            self.push_link(link.url, link.text, link.rel, block_index);
         }
+    }
+
+    /// Adds an anchor unless one with the same target and text is there.
+    pub(crate) fn push_link(
+        &mut self,
+        url: String,
+        text: String,
+        rel: Vec<String>,
+        block_index: Option<usize>,
+    ) {
+        if !self.seen_links.insert((url.clone(), text.clone())) {
+            return;
+        }
+        self.links.push(Link {
+            url,
+            kind: LinkKind::Anchor,
+            text,
+            rel,
+            hreflang: None,
+            media_type: None,
+            block_index,
+        });
     }
 }
 
@@ -716,6 +728,30 @@ mod tests {
         let parsed = parse_feed(rss, &meta).unwrap();
         assert_eq!(parsed.documents.len(), 1);
         assert_eq!(parsed.skipped_old, 0);
+    }
+
+    #[test]
+    fn dtd_entities_are_never_expanded() {
+        let rss = br#"<?xml version="1.0"?>
+            <!DOCTYPE rss [<!ENTITY boom "EXPANDED">]>
+            <rss version="2.0"><channel><title>t</title>
+            <item><title>a &boom; b</title><link>https://a.example/1</link></item></channel></rss>"#;
+        let parsed = parse_feed(rss, &meta("https://a.example/feed")).unwrap();
+        let title = parsed.documents[0].title.clone().unwrap_or_default();
+        assert!(!title.contains("EXPANDED"), "{title}");
+    }
+
+    #[test]
+    fn repeated_anchors_are_kept_once() {
+        let html = "<p><a href=\"/x\">Go</a></p>".repeat(2000);
+        let rss = format!(
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title>\
+             <link>https://a.example/1</link><description><![CDATA[{html}]]></description>\
+             </item></channel></rss>"
+        );
+        let parsed = parse_feed(rss.as_bytes(), &meta("https://a.example/feed")).unwrap();
+        assert_eq!(parsed.documents[0].links.len(), 1);
+        assert_eq!(parsed.documents[0].blocks.len(), 2);
     }
 
     #[test]

@@ -23,7 +23,7 @@
 //!   [`crate::feed::discover_feeds`] finds.
 
 use crate::feed::{html_fragment, BlockBuilder};
-use crate::model::{BlockKind, Category, Document, Link, LinkKind, SourceKind};
+use crate::model::{BlockKind, Category, Document, SourceKind};
 use crate::report::rfc3339;
 use crate::text::normalize_whitespace;
 use scraper::{ElementRef, Html, Selector};
@@ -394,7 +394,7 @@ fn telegram_post(
         }
         if let Some(url) = absolute_web_url(base, preview.value().attr("href")) {
             let text = preview_title(preview, selectors);
-            push_link(&mut builder, url, text, first_block);
+            builder.push_link(url.to_string(), text, Vec::new(), first_block);
         }
     }
     for button in message.select(&selectors.button).filter(own) {
@@ -402,7 +402,7 @@ fn telegram_post(
         let block = (!text.is_empty())
             .then(|| builder.push_block(BlockKind::Button, &text, "post>inline_button"));
         if let Some(url) = absolute_web_url(base, button.value().attr("href")) {
-            push_link(&mut builder, url, text, block);
+            builder.push_link(url.to_string(), text, Vec::new(), block);
         }
     }
     document.blocks = builder.blocks;
@@ -441,22 +441,6 @@ fn absolute_web_url(base: &Url, href: Option<&str>) -> Option<Url> {
     base.join(href?.trim())
         .ok()
         .filter(|url| matches!(url.scheme(), "http" | "https"))
-}
-
-fn push_link(builder: &mut BlockBuilder, url: Url, text: String, block_index: Option<usize>) {
-    let url = url.to_string();
-    if builder.links.iter().any(|known| known.url == url) {
-        return;
-    }
-    builder.links.push(Link {
-        url,
-        kind: LinkKind::Anchor,
-        text,
-        rel: Vec::new(),
-        hreflang: None,
-        media_type: None,
-        block_index,
-    });
 }
 
 #[cfg(test)]
