@@ -16,6 +16,7 @@ pub mod demo;
 pub mod diff;
 pub mod evidence;
 pub mod extract;
+pub mod feed;
 pub mod fetch;
 pub mod frontier;
 pub mod guard;
@@ -29,6 +30,7 @@ pub mod rules;
 pub mod scan;
 pub mod score;
 pub mod sitemap;
+pub mod social;
 pub mod text;
 pub mod warc;
 

@@ -359,6 +359,10 @@ pub struct Document {
     pub published_at: Option<String>,
     /// SHA-256 (hex) of the body bytes as received.
     pub content_sha256: String,
+    /// RFC 3339 UTC publication time of a feed item or social post; `None`
+    /// for pages, which carry no trustworthy publication time.
+    #[serde(default)]
+    pub published_at: Option<String>,
     pub title: Option<String>,
     pub blocks: Vec<Block>,
     pub links: Vec<Link>,
@@ -379,6 +383,7 @@ impl Document {
             fetched_at: String::new(),
             published_at: None,
             content_sha256: String::new(),
+            published_at: None,
             title: None,
             blocks: Vec::new(),
             links: Vec::new(),
