@@ -354,13 +354,11 @@ pub struct Document {
     pub category_override: Option<Category>,
     /// RFC 3339 UTC.
     pub fetched_at: String,
-    /// When the source says the content was published (an e-mail's `Date:`,
-    /// a feed item's date), RFC 3339 UTC; `None` when it does not say.
-    pub published_at: Option<String>,
     /// SHA-256 (hex) of the body bytes as received.
     pub content_sha256: String,
-    /// RFC 3339 UTC publication time of a feed item or social post; `None`
-    /// for pages, which carry no trustworthy publication time.
+    /// When the source says the content was published (an e-mail's `Date:`,
+    /// a feed item's or social post's date), RFC 3339 UTC; `None` for web
+    /// pages, which carry no trustworthy publication time.
     #[serde(default)]
     pub published_at: Option<String>,
     pub title: Option<String>,
@@ -381,7 +379,6 @@ impl Document {
             source_kind,
             category_override: None,
             fetched_at: String::new(),
-            published_at: None,
             content_sha256: String::new(),
             published_at: None,
             title: None,
