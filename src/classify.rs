@@ -423,6 +423,9 @@ fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
         description: item.description,
         cures: item.cures,
         service: item.service,
+        warc_file: None,
+        warc_record_id: None,
+        warc_offset: None,
     }
 }
 

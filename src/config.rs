@@ -99,7 +99,18 @@ pub struct ScanSettings {
     pub max_scan_time: Option<Duration>,
     /// A directory of pattern files replacing the bundled rule set.
     pub patterns: Option<PathBuf>,
+    /// Write every request and response as WARC/1.1 into this directory.
+    pub warc: Option<PathBuf>,
+    /// Rotate WARC files past this size.
+    pub warc_max_file_bytes: u64,
+    /// Base URL of Apple's public lookup endpoint (tests point it at loopback).
+    pub apple_lookup_base: Url,
+    /// Base URL of Google Play's public pages.
+    pub google_play_base: Url,
 }
+
+/// WARC files are rotated past this size.
+pub const DEFAULT_WARC_MAX_FILE_BYTES: u64 = 1_000_000_000;
 
 impl Default for ScanSettings {
     fn default() -> Self {
@@ -133,8 +144,17 @@ impl Default for ScanSettings {
             max_sitemap_bytes: DEFAULT_MAX_SITEMAP_BYTES,
             max_scan_time: None,
             patterns: None,
+            warc: None,
+            warc_max_file_bytes: DEFAULT_WARC_MAX_FILE_BYTES,
+            apple_lookup_base: url_constant(crate::appstore::DEFAULT_APPLE_BASE),
+            google_play_base: url_constant(crate::appstore::DEFAULT_GOOGLE_BASE),
         }
     }
+}
+
+fn url_constant(text: &str) -> Url {
+    #[expect(clippy::expect_used, reason = "a constant of this crate, checked by tests")]
+    Url::parse(text).expect("default base URLs are valid")
 }
 
 /// One firm and everything of its presence to scan.
@@ -144,10 +164,48 @@ pub struct FirmConfig {
     /// ISO 3166-1 alpha-2 country of establishment.
     pub home_country: Option<String>,
     pub websites: Vec<Url>,
-    pub feeds: Vec<Url>,
+    pub feeds: Vec<FeedConfig>,
+    /// Public social-media profiles (Telegram, Mastodon, Bluesky, YouTube, Reddit, others as pages).
+    pub social: Vec<Url>,
     pub affiliates: Vec<Url>,
     /// Brand and company names, for attribution by content.
     pub brands: Vec<String>,
+    /// App-store ids whose availability is checked in every EU storefront.
+    pub apps: AppIds,
+    /// Local evidence files (.eml, .mbox, saved .html, .warc/.warc.gz), resolved
+    /// against the configuration file's directory.
+    pub files: Vec<PathBuf>,
+}
+
+/// A feed and what its items are, for the ESMA category of their findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    pub url: Url,
+    pub kind: FeedKind,
+    /// Items older than this are skipped.
+    pub max_age: Option<Duration>,
+}
+
+/// What a feed publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    /// The firm's blog or news: `website` findings.
+    Blog,
+    /// Press releases: `press` findings.
+    Press,
+    /// Social-media posts: `social_media` findings.
+    Social,
+}
+
+/// App-store identifiers of a firm's app.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppIds {
+    /// Apple App Store numeric id.
+    pub apple: Option<String>,
+    /// Google Play package name.
+    pub google: Option<String>,
 }
 
 impl FirmConfig {
@@ -278,6 +336,10 @@ struct RawScan {
     #[serde(default, deserialize_with = "duration_opt")]
     max_scan_time: Option<Duration>,
     patterns: Option<PathBuf>,
+    warc: Option<PathBuf>,
+    warc_max_file_bytes: Option<Spanned<i64>>,
+    apple_lookup_base: Option<Spanned<String>>,
+    google_play_base: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -288,11 +350,34 @@ struct RawFirm {
     #[serde(default)]
     websites: Vec<Spanned<String>>,
     #[serde(default)]
-    feeds: Vec<Spanned<String>>,
+    feeds: Vec<Spanned<RawFeed>>,
+    #[serde(default)]
+    social: Vec<Spanned<String>>,
     #[serde(default)]
     affiliates: Vec<Spanned<String>>,
     #[serde(default)]
     brands: Vec<String>,
+    #[serde(default)]
+    apps: AppIds,
+    #[serde(default)]
+    files: Vec<PathBuf>,
+}
+
+/// A feed is a URL, or a table with its kind and age limit.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawFeed {
+    Url(String),
+    Table(RawFeedTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeedTable {
+    url: String,
+    kind: Option<FeedKind>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    max_age: Option<Duration>,
 }
 
 /// Durations in human form: "20s", "500ms", "2m", "90d".
@@ -485,6 +570,18 @@ impl Config {
             }
             scan.max_scan_time = raw_scan.max_scan_time;
             scan.patterns = raw_scan.patterns;
+            scan.warc = raw_scan.warc;
+            if let Some(v) = positive(&raw_scan.warc_max_file_bytes, "warc_max_file_bytes")? {
+                scan.warc_max_file_bytes = v;
+            }
+            if let Some(base) = raw_scan.apple_lookup_base {
+                scan.apple_lookup_base = parse_http_url(base.get_ref())
+                    .map_err(|m| err(base.span().start, "scan.apple_lookup_base".into(), m))?;
+            }
+            if let Some(base) = raw_scan.google_play_base {
+                scan.google_play_base = parse_http_url(base.get_ref())
+                    .map_err(|m| err(base.span().start, "scan.google_play_base".into(), m))?;
+            }
         }
 
         if raw.firm.is_empty() {
@@ -547,18 +644,45 @@ impl Config {
                     .collect()
             };
             let websites = urls(firm.websites, "websites")?;
-            let feeds = urls(firm.feeds, "feeds")?;
+            let social = urls(firm.social, "social")?;
             let affiliates = urls(firm.affiliates, "affiliates")?;
-            if websites.is_empty() && feeds.is_empty() && affiliates.is_empty() {
-                return Err(err(firm_span.start, key("websites"), format!("firm `{name}` has nothing to scan: list at least one website, feed or affiliate")));
+            let mut feeds = Vec::with_capacity(firm.feeds.len());
+            for (i, feed) in firm.feeds.into_iter().enumerate() {
+                let at = feed.span().start;
+                let (url, kind, max_age) = match feed.into_inner() {
+                    RawFeed::Url(url) => (url, None, None),
+                    RawFeed::Table(table) => (table.url, table.kind, table.max_age),
+                };
+                let url = parse_http_url(&url).map_err(|m| err(at, format!("firm[{index}].feeds[{i}]"), m))?;
+                feeds.push(FeedConfig {
+                    url,
+                    kind: kind.unwrap_or(FeedKind::Blog),
+                    max_age,
+                });
+            }
+            let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
+            let files: Vec<PathBuf> = firm.files.iter().map(|f| base_dir.join(f)).collect();
+            let apps = firm.apps;
+            if websites.is_empty()
+                && feeds.is_empty()
+                && social.is_empty()
+                && affiliates.is_empty()
+                && files.is_empty()
+                && apps.apple.is_none()
+                && apps.google.is_none()
+            {
+                return Err(err(firm_span.start, key("websites"), format!("firm `{name}` has nothing to scan: list at least one website, feed, social profile, affiliate, app or file")));
             }
             firms.push(FirmConfig {
                 name,
                 home_country,
                 websites,
                 feeds,
+                social,
                 affiliates,
                 brands: firm.brands,
+                apps,
+                files,
             });
         }
 

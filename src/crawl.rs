@@ -10,13 +10,16 @@
 
 use crate::charset;
 use crate::classify::Classifier;
-use crate::config::{FirmConfig, ScanSettings};
+use crate::config::{FeedKind, FirmConfig, ScanSettings};
+use crate::feed::{self, FeedMeta};
+use crate::social::{self, SocialFormat, SocialMeta};
+use crate::warc::{Exchange, RecordRef, WarcWriter};
 use crate::extract::{self, DocMeta};
 use crate::fetch::{self, FetchError, Fetched, Fetcher};
 use crate::frontier::{
     registrable_domain, Admission, Frontier, FrontierSettings, QueuedUrl, ScopeRules, UrlNormalizer,
 };
-use crate::model::{Category, Document, Finding, LinkKind, Page, SourceKind};
+use crate::model::{Category, Finding, LinkKind, Page, SourceKind};
 use crate::report::{now_rfc3339, ErrorEntry, OutgoingLink, SourceReport};
 use crate::robots::{Robots, RobotsDecision};
 use crate::sitemap;
@@ -57,6 +60,8 @@ pub struct FirmCrawl {
     pub outgoing_links: Vec<OutgoingLink>,
     /// Reasons the crawl stopped early (budget, time, interruption); empty when complete.
     pub partial_reasons: Vec<String>,
+    /// Availability of the firm's apps in each EU storefront.
+    pub app_store: Vec<crate::appstore::StorefrontResult>,
 }
 
 /// Shared services for crawling: one fetcher and one classifier for the whole scan.
@@ -71,19 +76,45 @@ struct Shared {
     classifier: Arc<Classifier>,
     robots: std::sync::Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
     counters: Arc<CrawlCounters>,
+    /// Where every exchange is archived (`scan --warc`); one writer for the scan.
+    /// `None` inside once the archive is closed.
+    warc: Option<std::sync::Mutex<Option<WarcWriter>>>,
 }
 
-/// One entry point and how deep to go from it.
-struct Seed {
-    url: Url,
+/// One kind of entry point (websites, affiliates, feeds, social profiles) and
+/// how to read what it returns.
+struct SeedGroup {
     kind: SourceKind,
+    max_depth: u32,
+    seeds: Vec<Url>,
+    /// Category imposed on findings unless a seed's reading says otherwise.
+    category: Option<Category>,
+    /// Per seed URL: how to read its responses.
+    readings: HashMap<String, Reading>,
+}
+
+/// How to read one seed's response.
+#[derive(Clone, Copy, Default)]
+struct Reading {
+    category: Option<Category>,
+    max_age: Option<std::time::Duration>,
+    telegram_preview: bool,
+}
+
+/// What a visit task needs to know about its group.
+struct GroupContext {
+    kind: SourceKind,
+    category: Option<Category>,
+    readings: HashMap<String, Reading>,
+    scope: ScopeRules,
 }
 
 /// The outcome of visiting one URL.
 enum Visit {
+    /// A response and the documents read from it: one for a page, one per
+    /// item for a feed or a social preview page.
     Page {
-        page: Page,
-        findings: Vec<Finding>,
+        pages: Vec<CrawledPage>,
         links: Vec<crate::model::Link>,
         errors: Vec<ErrorEntry>,
     },
@@ -98,6 +129,7 @@ impl Crawler {
         settings: &ScanSettings,
         classifier: Arc<Classifier>,
         counters: Arc<CrawlCounters>,
+        warc: Option<WarcWriter>,
     ) -> Result<Crawler, FetchError> {
         Ok(Crawler {
             shared: Arc::new(Shared {
@@ -106,68 +138,150 @@ impl Crawler {
                 classifier,
                 robots: std::sync::Mutex::new(HashMap::new()),
                 counters,
+                warc: warc.map(|writer| std::sync::Mutex::new(Some(writer))),
             }),
         })
     }
 
-    /// Crawls every website and affiliate of `firm` until the frontier is
-    /// empty, a budget is spent, or `cancel` fires.
+    /// The fetcher, for checks outside the crawl loop (app stores).
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.shared.fetcher
+    }
+
+    /// Closes the WARC archive, returning the files written.
+    ///
+    /// # Errors
+    /// When the last file cannot be flushed.
+    pub fn finish_warc(&self) -> Result<Vec<std::path::PathBuf>, crate::warc::WarcError> {
+        let writer = self.shared.warc.as_ref().and_then(|slot| {
+            slot.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+        });
+        match writer {
+            Some(writer) => writer.finish(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Crawls every website, affiliate, feed and social profile of `firm`
+    /// until the frontiers are empty, a budget is spent, or `cancel` fires.
     pub async fn crawl_firm(&self, firm: &FirmConfig, cancel: &CancellationToken) -> FirmCrawl {
         let mut out = FirmCrawl::default();
-        let groups = [
-            (
-                SourceKind::Website,
-                &firm.websites,
-                self.shared.settings.max_depth,
-            ),
-            (
-                SourceKind::Affiliate,
-                &firm.affiliates,
-                DEFAULT_AFFILIATE_DEPTH.min(self.shared.settings.max_depth),
-            ),
-        ];
         let mut outgoing_seen = HashSet::new();
-        for (kind, urls, max_depth) in groups {
-            if urls.is_empty() {
+        for group in seed_groups(firm, self.shared.settings.max_depth) {
+            if group.seeds.is_empty() {
                 continue;
             }
-            let seeds: Vec<Seed> = urls
-                .iter()
-                .map(|url| Seed {
-                    url: url.clone(),
-                    kind,
-                })
-                .collect();
-            self.crawl_group(&seeds, max_depth, cancel, &mut out, &mut outgoing_seen)
+            self.crawl_group(group, cancel, &mut out, &mut outgoing_seen)
                 .await;
             if cancel.is_cancelled() {
                 break;
             }
         }
+        if !cancel.is_cancelled() {
+            self.read_files(firm, &mut out);
+        }
+        if !cancel.is_cancelled() && (firm.apps.apple.is_some() || firm.apps.google.is_some()) {
+            let settings = crate::appstore::AppStoreSettings {
+                apple_base: self.shared.settings.apple_lookup_base.clone(),
+                google_base: self.shared.settings.google_play_base.clone(),
+            };
+            out.app_store = crate::appstore::check_apps(
+                &self.shared.fetcher,
+                &settings,
+                firm.apps.apple.as_deref(),
+                firm.apps.google.as_deref(),
+            )
+            .await;
+        }
         out
+    }
+
+    /// Classifies the local evidence files of a firm (e-mail campaigns, saved
+    /// pages, WARC archives by other tools).
+    fn read_files(&self, firm: &FirmConfig, out: &mut FirmCrawl) {
+        for path in &firm.files {
+            let documents = match crate::offline::read_path(path) {
+                Ok(documents) => documents,
+                Err(e) => {
+                    out.errors.push(ErrorEntry {
+                        url: path.display().to_string(),
+                        kind: "file".into(),
+                        message: e.to_string(),
+                        rule: None,
+                        at: now_rfc3339(),
+                    });
+                    continue;
+                }
+            };
+            out.sources.push(SourceReport {
+                url: path.display().to_string(),
+                kind: documents
+                    .first()
+                    .map_or(SourceKind::File, |d| d.source_kind),
+                pages_fetched: documents.len() as u64,
+                errors: 0,
+            });
+            for document in documents {
+                let classification = self.shared.classifier.classify(&document);
+                let page = Page {
+                    url: document.url.clone(),
+                    final_url: document.final_url.clone(),
+                    status: 200,
+                    fetched_at: document.fetched_at.clone(),
+                    content_sha256: document.content_sha256.clone(),
+                    content_type: None,
+                    bytes: 0,
+                    truncated: false,
+                    charset: None,
+                    depth: 0,
+                    redirects: Vec::new(),
+                    source_kind: document.source_kind,
+                    language: Some(classification.language),
+                    score: classification.score,
+                    published_at: document.published_at.clone(),
+                    warc_file: None,
+                    warc_record_id: None,
+                    warc_offset: None,
+                };
+                out.pages.push(CrawledPage {
+                    page,
+                    findings: classification.findings,
+                });
+            }
+        }
     }
 
     async fn crawl_group(
         &self,
-        seeds: &[Seed],
-        max_depth: u32,
+        group: SeedGroup,
         cancel: &CancellationToken,
         out: &mut FirmCrawl,
         outgoing_seen: &mut HashSet<String>,
     ) {
-        let Some(kind) = seeds.first().map(|s| s.kind) else {
-            return;
-        };
+        let SeedGroup {
+            kind,
+            max_depth,
+            seeds,
+            category,
+            readings,
+        } = group;
         let owned_scope = || {
             let mut scope = ScopeRules::new();
-            for seed in seeds {
-                scope.add_owned(&seed.url);
+            for seed in &seeds {
+                scope.add_owned(seed);
             }
             scope
         };
         let scope = owned_scope();
         // Visit tasks check redirect hops against the same scope the frontier uses.
-        let scope_check = Arc::new(owned_scope());
+        let context = Arc::new(GroupContext {
+            kind,
+            category,
+            readings,
+            scope: owned_scope(),
+        });
         let mut frontier_settings = FrontierSettings::from_settings(&self.shared.settings);
         frontier_settings.max_depth = max_depth;
         let mut frontier = Frontier::new(
@@ -178,11 +292,11 @@ impl Crawler {
 
         // Source bookkeeping: pages and errors are attributed to the seed whose site they belong to.
         let mut source_index: HashMap<String, usize> = HashMap::new();
-        for seed in seeds {
-            let site = site_of(&seed.url);
+        for seed in &seeds {
+            let site = site_of(seed);
             source_index.entry(site).or_insert(out.sources.len());
             out.sources.push(SourceReport {
-                url: seed.url.to_string(),
+                url: seed.to_string(),
                 kind,
                 pages_fetched: 0,
                 errors: 0,
@@ -199,16 +313,16 @@ impl Crawler {
             }
         };
 
-        for seed in seeds {
-            self.offer(&mut frontier, &seed.url, 0, None, out);
+        for seed in &seeds {
+            self.offer(&mut frontier, seed, 0, None, out);
         }
         if self.shared.settings.sitemaps && kind == SourceKind::Website {
-            for seed in seeds {
+            for seed in &seeds {
                 if cancel.is_cancelled() {
                     break;
                 }
                 let before = out.errors.len();
-                self.read_sitemaps(&seed.url, &scope_check, &mut frontier, out)
+                self.read_sitemaps(seed, &context.scope, &mut frontier, out)
                     .await;
                 for i in before..out.errors.len() {
                     let url = out.errors[i].url.clone();
@@ -217,7 +331,6 @@ impl Crawler {
             }
         }
 
-        let category_override = (kind == SourceKind::Affiliate).then_some(Category::Affiliate);
         let mut in_flight = FuturesUnordered::new();
         // Enough tasks to keep the global semaphore busy; the fetcher enforces the real cap.
         let max_tasks = self.shared.settings.concurrency.max(1) * 2;
@@ -228,7 +341,7 @@ impl Crawler {
                     .counters
                     .queued
                     .store(frontier.pending() as u64, Ordering::Relaxed);
-                let task = self.visit_task(item, kind, category_override, Arc::clone(&scope_check));
+                let task = self.visit_task(item, Arc::clone(&context));
                 in_flight.push(task);
             }
             if in_flight.is_empty() {
@@ -251,11 +364,13 @@ impl Crawler {
             };
             match visit {
                 Visit::Page {
-                    page,
-                    findings,
+                    pages,
                     links,
                     errors,
                 } => {
+                    let Some(page) = pages.first().map(|p| p.page.clone()) else {
+                        continue;
+                    };
                     self.shared.counters.fetched.fetch_add(1, Ordering::Relaxed);
                     attribute(&page.url, out, true);
                     if let Ok(final_url) = Url::parse(&page.final_url) {
@@ -299,7 +414,7 @@ impl Crawler {
                             });
                         }
                     }
-                    out.pages.push(CrawledPage { page, findings });
+                    out.pages.extend(pages);
                 }
                 Visit::Skipped(entry) | Visit::Failed(entry) => {
                     self.shared.counters.errors.fetch_add(1, Ordering::Relaxed);
@@ -437,16 +552,12 @@ impl Crawler {
     fn visit_task(
         &self,
         item: QueuedUrl,
-        kind: SourceKind,
-        category_override: Option<Category>,
-        scope: Arc<ScopeRules>,
+        context: Arc<GroupContext>,
     ) -> tokio::task::JoinHandle<Visit> {
         let shared = Arc::clone(&self.shared);
         tokio::spawn(async move {
             let robots = shared.robots_for(&item.url).await;
-            shared
-                .visit(item, robots, kind, category_override, &scope)
-                .await
+            shared.visit(item, robots, &context).await
         })
     }
 }
@@ -488,14 +599,7 @@ impl Shared {
         Arc::clone(robots)
     }
 
-    async fn visit(
-        &self,
-        item: QueuedUrl,
-        robots: Arc<Robots>,
-        kind: SourceKind,
-        category_override: Option<Category>,
-        scope: &ScopeRules,
-    ) -> Visit {
+    async fn visit(&self, item: QueuedUrl, robots: Arc<Robots>, context: &GroupContext) -> Visit {
         if let RobotsDecision::Disallowed { rule } = robots.check(&item.url) {
             return Visit::Skipped(ErrorEntry {
                 url: item.url.to_string(),
@@ -506,7 +610,7 @@ impl Shared {
             });
         }
         let redirect_filter = |target: &Url| -> Result<(), String> {
-            if scope.is_owned(target) {
+            if context.scope.is_owned(target) {
                 Ok(())
             } else {
                 Err(format!(
@@ -541,38 +645,256 @@ impl Shared {
                 at: fetched.fetched_at.clone(),
             });
         }
-        let mut page = page_of(&item, &fetched, kind);
-        let media = media_kind(&fetched);
-        let (findings, links) = if (200..300).contains(&fetched.status) && media != Media::Other {
+        let record = self.archive(&fetched, &mut errors);
+        let reading = context
+            .readings
+            .get(item.url.as_str())
+            .copied()
+            .unwrap_or_default();
+        let category = reading.category.or(context.category);
+        let mut page = page_of(&item, &fetched, context.kind);
+        let mut documents = Vec::new();
+        if (200..300).contains(&fetched.status) {
             let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
             page.charset = Some(decoded.encoding.to_string());
-            let meta = DocMeta {
-                url: item.url.to_string(),
-                final_url: fetched.final_url.to_string(),
-                source_kind: kind,
-                fetched_at: fetched.fetched_at.clone(),
-                content_sha256: fetched.sha256.clone(),
-                content_language: fetched.content_language.clone(),
-            };
-            let mut document: Document = match media {
-                Media::Html => extract::extract_html(&decoded.text, meta),
-                _ => extract::extract_text(&decoded.text, meta),
-            };
-            document.category_override = category_override;
+            let media = media_kind(&fetched);
+            if reading.telegram_preview {
+                let meta = SocialMeta {
+                    page_url: fetched.final_url.to_string(),
+                    fetched_at: fetched.fetched_at.clone(),
+                    content_sha256: fetched.sha256.clone(),
+                };
+                documents = social::telegram_posts(&decoded.text, &meta);
+            } else if feed::looks_like_feed(fetched.content_type.as_deref(), &fetched.body) {
+                let meta = FeedMeta {
+                    feed_url: fetched.final_url.to_string(),
+                    fetched_at: fetched.fetched_at.clone(),
+                    content_sha256: fetched.sha256.clone(),
+                    source_kind: if context.kind == SourceKind::Social {
+                        SourceKind::Social
+                    } else if context.kind == SourceKind::Affiliate {
+                        SourceKind::Affiliate
+                    } else {
+                        SourceKind::Feed
+                    },
+                    category_override: category,
+                    max_age: reading.max_age,
+                    now: time::OffsetDateTime::now_utc(),
+                };
+                match feed::parse_feed(&fetched.body, &meta) {
+                    Ok(parsed) => documents = parsed.documents,
+                    Err(e) => errors.push(ErrorEntry {
+                        url: item.url.to_string(),
+                        kind: "feed".into(),
+                        message: e.to_string(),
+                        rule: None,
+                        at: fetched.fetched_at.clone(),
+                    }),
+                }
+            } else if media != Media::Other {
+                let meta = DocMeta {
+                    url: item.url.to_string(),
+                    final_url: fetched.final_url.to_string(),
+                    source_kind: context.kind,
+                    fetched_at: fetched.fetched_at.clone(),
+                    content_sha256: fetched.sha256.clone(),
+                    content_language: fetched.content_language.clone(),
+                };
+                let document = match media {
+                    Media::Html => extract::extract_html(&decoded.text, meta),
+                    _ => extract::extract_text(&decoded.text, meta),
+                };
+                documents.push(document);
+            }
+        }
+
+        // The response itself is the first page; feed items and posts follow as pages of their own.
+        let mut links = Vec::new();
+        let mut pages = Vec::with_capacity(documents.len() + 1);
+        let single_document = documents.len() == 1 && documents[0].url == page.url;
+        if !single_document {
+            set_record(&mut page, record.as_ref());
+            pages.push(CrawledPage {
+                page: page.clone(),
+                findings: Vec::new(),
+            });
+        }
+        for mut document in documents {
+            if document.category_override.is_none() {
+                document.category_override = category;
+            }
             let classification = self.classifier.classify(&document);
-            page.language = Some(classification.language);
-            page.score = classification.score;
-            (classification.findings, document.links)
-        } else {
-            (Vec::new(), Vec::new())
-        };
+            let mut item_page = page.clone();
+            if !single_document {
+                item_page.url = document.url.clone();
+                item_page.final_url = document.final_url.clone();
+                item_page.redirects.clear();
+                item_page.published_at = document.published_at.clone();
+                item_page.source_kind = document.source_kind;
+            }
+            item_page.language = Some(classification.language);
+            item_page.score = classification.score;
+            set_record(&mut item_page, record.as_ref());
+            let mut findings = classification.findings;
+            for finding in &mut findings {
+                finding.warc_file = record.as_ref().map(|r| r.warc_file.clone());
+                finding.warc_record_id = record.as_ref().map(|r| r.warc_record_id.clone());
+                finding.warc_offset = record.as_ref().map(|r| r.offset);
+            }
+            links.extend(document.links);
+            pages.push(CrawledPage {
+                page: item_page,
+                findings,
+            });
+        }
         Visit::Page {
-            page,
-            findings,
+            pages,
             links,
             errors,
         }
     }
+
+    /// Archives the exchange when the scan writes WARC; a failure to archive
+    /// is recorded, never fatal to the crawl.
+    fn archive(&self, fetched: &Fetched, errors: &mut Vec<ErrorEntry>) -> Option<RecordRef> {
+        let writer = self.warc.as_ref()?;
+        let request_headers = vec![
+            (
+                "Host".to_string(),
+                fetched
+                    .final_url
+                    .host_str()
+                    .map(|h| match fetched.final_url.port() {
+                        Some(port) => format!("{h}:{port}"),
+                        None => h.to_string(),
+                    })
+                    .unwrap_or_default(),
+            ),
+            ("User-Agent".to_string(), self.settings.user_agent.clone()),
+            ("Accept".to_string(), "*/*".to_string()),
+            ("Accept-Encoding".to_string(), "gzip, br, deflate".to_string()),
+        ];
+        let response_headers: Vec<(String, String)> = fetched
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                value
+                    .to_str()
+                    .ok()
+                    .map(|v| (name.as_str().to_string(), v.to_string()))
+            })
+            .collect();
+        let fetched_at = time::OffsetDateTime::parse(
+            &fetched.fetched_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        let reason = reqwest::StatusCode::from_u16(fetched.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let target = fetched.final_url.to_string();
+        let exchange = Exchange {
+            url: &target,
+            method: "GET",
+            request_headers: &request_headers,
+            http_version: "HTTP/1.1",
+            status: fetched.status,
+            reason,
+            response_headers: &response_headers,
+            payload: &fetched.body,
+            content_decoded: true,
+            truncated: fetched.truncated,
+            ip: fetched.remote_addr.map(|a| a.ip()),
+            fetched_at,
+        };
+        let mut slot = writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A closed archive only happens after the crawl; nothing is left to record then.
+        let result = slot.as_mut()?.write_exchange(&exchange);
+        match result {
+            Ok(record) => Some(record),
+            Err(e) => {
+                errors.push(ErrorEntry {
+                    url: target,
+                    kind: "warc".into(),
+                    message: format!("not archived: {e}"),
+                    rule: None,
+                    at: now_rfc3339(),
+                });
+                None
+            }
+        }
+    }
+}
+
+fn set_record(page: &mut Page, record: Option<&RecordRef>) {
+    page.warc_file = record.map(|r| r.warc_file.clone());
+    page.warc_record_id = record.map(|r| r.warc_record_id.clone());
+    page.warc_offset = record.map(|r| r.offset);
+}
+
+/// The entry points of a firm, grouped by kind, each with its depth and reading.
+fn seed_groups(firm: &FirmConfig, max_depth: u32) -> Vec<SeedGroup> {
+    let mut feeds = SeedGroup {
+        kind: SourceKind::Feed,
+        max_depth: 0,
+        seeds: Vec::new(),
+        category: None,
+        readings: HashMap::new(),
+    };
+    for feed in &firm.feeds {
+        feeds.seeds.push(feed.url.clone());
+        feeds.readings.insert(
+            feed.url.to_string(),
+            Reading {
+                category: match feed.kind {
+                    FeedKind::Blog => None,
+                    FeedKind::Press => Some(Category::Press),
+                    FeedKind::Social => Some(Category::SocialMedia),
+                },
+                max_age: feed.max_age,
+                telegram_preview: false,
+            },
+        );
+    }
+    let mut social = SeedGroup {
+        kind: SourceKind::Social,
+        max_depth: 0,
+        seeds: Vec::new(),
+        category: Some(Category::SocialMedia),
+        readings: HashMap::new(),
+    };
+    for profile in &firm.social {
+        let (endpoint, format) = social::endpoint(profile);
+        social.readings.insert(
+            endpoint.to_string(),
+            Reading {
+                telegram_preview: format == SocialFormat::TelegramPreview,
+                ..Reading::default()
+            },
+        );
+        social.seeds.push(endpoint);
+    }
+    vec![
+        SeedGroup {
+            kind: SourceKind::Website,
+            max_depth,
+            seeds: firm.websites.clone(),
+            category: None,
+            readings: HashMap::new(),
+        },
+        SeedGroup {
+            kind: SourceKind::Affiliate,
+            max_depth: DEFAULT_AFFILIATE_DEPTH.min(max_depth),
+            seeds: firm.affiliates.clone(),
+            category: Some(Category::Affiliate),
+            readings: HashMap::new(),
+        },
+        feeds,
+        social,
+    ]
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -620,6 +942,10 @@ fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> Page {
         source_kind: kind,
         language: None,
         score: 0.0,
+        published_at: None,
+        warc_file: None,
+        warc_record_id: None,
+        warc_offset: None,
     }
 }
 

@@ -11,7 +11,7 @@ use micar_scan::extract::{self, DocMeta};
 use micar_scan::model::{Level, SourceKind};
 use micar_scan::report::{self, Report};
 use micar_scan::scan::{self, ScanOptions};
-use micar_scan::{demo, rules::RuleSet};
+use micar_scan::{demo, diff, evidence, html, rules::RuleSet};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,8 +38,38 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Compare two reports: new, resolved and changed findings and verdicts per firm.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+    },
+    /// Check a report against its manifest and WARC archive, offline.
+    Verify { report: PathBuf },
+    /// Render a report as one self-contained HTML file.
+    Report {
+        report: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        html: PathBuf,
+        /// A previous report to show the changes against.
+        #[arg(long, value_name = "PREV.json")]
+        baseline: Option<PathBuf>,
+    },
+    /// Join the reports of a sharded run (`scan --shard I/N`) into one.
+    Merge {
+        reports: Vec<PathBuf>,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// Print the JSON Schema of the report format.
     Schema,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -56,6 +86,24 @@ struct ScanArgs {
     /// A directory of pattern files to use instead of the bundled rules.
     #[arg(long, value_name = "DIR")]
     patterns: Option<PathBuf>,
+    /// Archive every request and response as WARC/1.1 in this directory.
+    #[arg(long, value_name = "DIR")]
+    warc: Option<PathBuf>,
+    /// Also write the report as self-contained HTML.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// The previous report: the changes since it go into the new report's `changes`.
+    #[arg(long, value_name = "PREV.json")]
+    baseline: Option<PathBuf>,
+    /// Exit with status 1 only when a firm with new findings is at or above LEVEL (needs --baseline).
+    #[arg(long, value_name = "LEVEL", requires = "baseline")]
+    fail_on_new: Option<Level>,
+    /// Scan only the firms of shard I of N (e.g. 2/4), for sharded nightly runs.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<scan::Shard>,
+    /// Keep only the newest N reports per firm in the default report directory.
+    #[arg(long, value_name = "N")]
+    keep: Option<usize>,
 }
 
 #[derive(Args)]
@@ -63,6 +111,12 @@ struct DemoArgs {
     /// Where to write the demo report.
     #[arg(long, short, default_value = "reports/demo.json")]
     output: PathBuf,
+    /// Archive every request and response as WARC/1.1 in this directory.
+    #[arg(long, value_name = "DIR")]
+    warc: Option<PathBuf>,
+    /// Also write the report as self-contained HTML.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -140,6 +194,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     patterns,
                 },
         } => runtime.block_on(rules_test(&input, url.as_deref(), patterns.as_deref())),
+        Command::Diff { old, new, format } => diff_command(&old, &new, format),
+        Command::Verify { report } => verify_command(&report),
+        Command::Report {
+            report,
+            html,
+            baseline,
+        } => html_command(&report, &html, baseline.as_deref()),
+        Command::Merge { reports, output } => merge_command(&reports, &output),
         Command::Schema => {
             print!("{}", report::schema_json());
             Ok(ExitCode::SUCCESS)
@@ -148,23 +210,109 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
-    let config = Config::load(&args.config).map_err(usage)?;
+    let mut config = Config::load(&args.config).map_err(usage)?;
+    if let Some(dir) = &args.warc {
+        config.scan.warc = Some(dir.clone());
+    }
+    if let Some(shard) = args.shard {
+        shard.select(&mut config);
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some(Report::read(path).map_err(usage)?),
+        None => None,
+    };
     let rules = scan::load_rules(Some(&config), args.patterns.as_deref()).map_err(usage)?;
-    let report = run_scan(&config, rules).await?;
+    let outcome = run_scan(&config, rules).await?;
+    let mut report = outcome.report;
+    if let Some(baseline) = &baseline {
+        report.changes = Some(diff::diff(baseline, &report));
+    }
+    let default_output = args.output.is_none();
     let output = args.output.unwrap_or_else(|| {
         let slug = match config.firms.as_slice() {
             [only] => only.slug(),
             _ => "scan".to_string(),
         };
-        let started = time::OffsetDateTime::parse(
-            &report.scan.started_at,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        let started = time::OffsetDateTime::parse(&report.scan.started_at, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
         report::default_path(Path::new("reports"), &slug, started)
     });
     write_report(&report, &output)?;
+    if output != Path::new("-") {
+        let manifest = evidence::write_manifest(&output, &outcome.warc_files).map_err(cannot_run)?;
+        eprintln!("manifest written to {}", manifest.display());
+    }
+    if default_output {
+        report::update_latest(Path::new("reports"), &report, args.keep).map_err(cannot_run)?;
+    }
+    if let Some(html_path) = &args.html {
+        let html = html::render(&report, report.changes.as_ref());
+        report::write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
+    }
+    if let (Some(level), Some(changes)) = (args.fail_on_new, &report.changes) {
+        return Ok(if changes.new_at_or_above(level) { ExitCode::from(1) } else { ExitCode::SUCCESS });
+    }
     Ok(verdict_exit_code(&report, args.fail_on))
+}
+
+fn diff_command(old: &Path, new: &Path, format: DiffFormat) -> Result<ExitCode, Failure> {
+    let old = Report::read(old).map_err(usage)?;
+    let new = Report::read(new).map_err(usage)?;
+    let changes = diff::diff(&old, &new);
+    let text = match format {
+        DiffFormat::Text => changes.render_text(),
+        DiffFormat::Json => serde_json::to_string_pretty(&changes).map_err(cannot_run)? + "\n",
+    };
+    print_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_command(report_path: &Path) -> Result<ExitCode, Failure> {
+    let verification = evidence::verify(report_path).map_err(usage)?;
+    for problem in &verification.problems {
+        println!("FAIL {problem}");
+    }
+    println!(
+        "{} records, {} pages and {} findings checked: {}",
+        verification.records_checked,
+        verification.pages_checked,
+        verification.findings_checked,
+        if verification.is_ok() { "all verified".to_string() } else { format!("{} problems", verification.problems.len()) }
+    );
+    Ok(if verification.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn html_command(report_path: &Path, html_path: &Path, baseline: Option<&Path>) -> Result<ExitCode, Failure> {
+    let report = Report::read(report_path).map_err(usage)?;
+    let changes = match baseline {
+        Some(path) => Some(diff::diff(&Report::read(path).map_err(usage)?, &report)),
+        None => report.changes.clone(),
+    };
+    let html = html::render(&report, changes.as_ref());
+    report::write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
+    eprintln!("HTML report written to {}", html_path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn merge_command(paths: &[PathBuf], output: &Path) -> Result<ExitCode, Failure> {
+    let reports = paths
+        .iter()
+        .map(|path| Report::read(path))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(usage)?;
+    let merged = scan::merge(reports).map_err(usage)?;
+    write_report(&merged, output)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_stdout(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is the reader's choice, not a failure.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(cannot_run(e)),
+    }
 }
 
 async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
@@ -172,17 +320,23 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
         .await
         .context("cannot start the demo server")
         .map_err(cannot_run)?;
-    let config = demo::config(&server).map_err(cannot_run)?;
+    let mut config = demo::config(&server).map_err(cannot_run)?;
+    config.scan.warc = args.warc.clone();
     let rules = RuleSet::bundled().map_err(cannot_run)?;
-    let report = run_scan(&config, rules).await?;
+    let outcome = run_scan(&config, rules).await?;
+    let report = outcome.report;
     write_report(&report, &args.output)?;
+    evidence::write_manifest(&args.output, &outcome.warc_files).map_err(cannot_run)?;
+    if let Some(html_path) = &args.html {
+        report::write_atomic(html_path, html::render(&report, None).as_bytes()).map_err(cannot_run)?;
+    }
     print!("{}", demo::summary_table(&report));
     println!("\nreport: {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a scan with Ctrl-C/SIGTERM handling and a progress line on a terminal.
-async fn run_scan(config: &Config, rules: RuleSet) -> Result<Report, Failure> {
+async fn run_scan(config: &Config, rules: RuleSet) -> Result<scan::ScanOutcome, Failure> {
     let options = ScanOptions {
         cancel: CancellationToken::new(),
         counters: Arc::new(CrawlCounters::default()),

@@ -434,6 +434,15 @@ pub struct Finding {
     /// MiCAR Art. 3(1)(16) service promoted, for `service` findings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// WARC file holding the response this rests on (`scan --warc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_file: Option<String>,
+    /// `WARC-Record-ID` of that response record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_record_id: Option<String>,
+    /// Byte offset of the record's gzip member in `warc_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_offset: Option<u64>,
 }
 
 /// The verdict on a firm (or a page) with the reasons that decided it.
@@ -483,4 +492,16 @@ pub struct Page {
     pub language: Option<PageLanguage>,
     /// The page's score from its findings.
     pub score: f64,
+    /// Publication time of a feed item, social post or e-mail (RFC 3339 UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// WARC file holding the response this rests on (`scan --warc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_file: Option<String>,
+    /// `WARC-Record-ID` of that response record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_record_id: Option<String>,
+    /// Byte offset of the record's gzip member in `warc_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_offset: Option<u64>,
 }

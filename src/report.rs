@@ -27,6 +27,9 @@ pub struct Report {
     pub errors: Vec<ErrorEntry>,
     /// What the verdicts mean and do not mean.
     pub notice: String,
+    /// What changed since a baseline report (`scan --baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::diff::ReportDiff>,
 }
 
 /// The text every report carries about what its verdicts are.
@@ -91,6 +94,9 @@ pub struct FirmReport {
     pub errors: Vec<ErrorEntry>,
     /// Links to hosts outside the firm's scope, recorded and not crawled.
     pub outgoing_links: Vec<OutgoingLink>,
+    /// Availability of the firm's apps per EU storefront (`app_store` activity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_store: Vec<crate::appstore::StorefrontResult>,
 }
 
 /// One configured entry point (a website, a feed, an affiliate) and what came of it.
@@ -211,6 +217,62 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     Ok(())
 }
 
+/// Keeps `dir/<firm-slug>/latest.json` current for every firm of `report`
+/// (each a one-firm report), and with `keep`, prunes the oldest
+/// `dir/<firm-slug>-<timestamp>.json` reports (and their manifests) beyond
+/// the newest `keep`.
+///
+/// # Errors
+/// [`ReportError::Io`] naming the path that could not be written or removed.
+pub fn update_latest(dir: &Path, report: &Report, keep: Option<usize>) -> Result<(), ReportError> {
+    for firm in &report.firms {
+        let mut single = report.clone();
+        single.firms.retain(|f| f.name == firm.name);
+        if let Some(changes) = &mut single.changes {
+            changes.firms.retain(|f| f.name == firm.name);
+        }
+        single.write_atomic(&dir.join(&firm.slug).join("latest.json"))?;
+    }
+    let Some(keep) = keep else { return Ok(()) };
+    let slugs: Vec<String> = match report.firms.as_slice() {
+        [only] => vec![only.slug.clone()],
+        _ => vec!["scan".to_string()],
+    };
+    for slug in slugs {
+        let prefix = format!("{slug}-");
+        let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        // Timestamps sort as text, so the newest come last.
+        let mut reports: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
+                    name.starts_with(&prefix)
+                        && name.ends_with(".json")
+                        && !name.ends_with(".manifest.json")
+                        && name[prefix.len()..].starts_with(|c: char| c.is_ascii_digit())
+                })
+            })
+            .collect();
+        reports.sort();
+        let excess = reports.len().saturating_sub(keep);
+        for old in reports.into_iter().take(excess) {
+            let manifest = old.with_extension("manifest.json");
+            for path in [old, manifest] {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => return Err(ReportError::Io { path, source }),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The JSON Schema of [`Report`], as checked in at `reports/schema.json`.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(Report);
@@ -266,6 +328,7 @@ mod tests {
             firms: vec![],
             errors: vec![],
             notice: NOTICE.into(),
+            changes: None,
         }
     }
 

@@ -15,6 +15,7 @@ use crate::report::{
 };
 use crate::rules::{RuleSet, RulesError};
 use crate::score::{self, PageEvidence};
+use crate::warc::{WarcInfo, WarcWriter};
 use std::path::Path;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -27,6 +28,8 @@ pub enum ScanError {
     Client(#[from] FetchError),
     #[error("cannot load the rules: {0}")]
     Rules(#[from] RulesError),
+    #[error("cannot open the WARC archive: {0}")]
+    Warc(#[from] crate::warc::WarcError),
 }
 
 /// Knobs a caller holds while the scan runs.
@@ -60,11 +63,33 @@ pub async fn run(
     config: &Config,
     rules: Arc<RuleSet>,
     options: ScanOptions,
-) -> Result<Report, ScanError> {
+) -> Result<ScanOutcome, ScanError> {
     let started = time::OffsetDateTime::now_utc();
     let started_at = crate::report::rfc3339(started);
     let classifier = Arc::new(Classifier::new(Arc::clone(&rules)));
-    let crawler = Crawler::new(&config.scan, classifier, Arc::clone(&options.counters))?;
+    let scan_id = scan_id(&started, &config.sha256);
+    let warc = match &config.scan.warc {
+        Some(dir) => Some(WarcWriter::create(
+            dir,
+            &warc_prefix(config),
+            config.scan.warc_max_file_bytes,
+            WarcInfo {
+                software: format!("{}/{}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+                config_sha256: config.sha256.clone(),
+                patterns_sha256: rules.sha256().to_string(),
+                user_agent: config.scan.user_agent.clone(),
+                vantage: "direct".to_string(),
+                scan_id: scan_id.clone(),
+            },
+        )?),
+        None => None,
+    };
+    let crawler = Crawler::new(
+        &config.scan,
+        classifier,
+        Arc::clone(&options.counters),
+        warc,
+    )?;
 
     let cancel = options.cancel.child_token();
     let mut partial_reasons = Vec::new();
@@ -130,19 +155,35 @@ pub async fn run(
             findings,
             errors: crawl.errors,
             outgoing_links: crawl.outgoing_links,
+            app_store: crawl.app_store,
         });
     }
+    let mut errors = Vec::new();
+    let warc_files = match crawler.finish_warc() {
+        Ok(files) => files,
+        Err(e) => {
+            partial_reasons.push("the WARC archive could not be closed".to_string());
+            errors.push(crate::report::ErrorEntry {
+                url: String::new(),
+                kind: "warc".into(),
+                message: e.to_string(),
+                rule: None,
+                at: now_rfc3339(),
+            });
+            Vec::new()
+        }
+    };
 
     let status = if partial_reasons.is_empty() {
         ScanStatus::Complete
     } else {
         ScanStatus::Partial
     };
-    Ok(Report {
+    let report = Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: Tool::default(),
         scan: ScanInfo {
-            id: scan_id(&started, &config.sha256),
+            id: scan_id,
             started_at,
             finished_at: now_rfc3339(),
             status,
@@ -152,9 +193,26 @@ pub async fn run(
             user_agent: config.scan.user_agent.clone(),
         },
         firms,
-        errors: Vec::new(),
+        errors,
         notice: NOTICE.to_string(),
-    })
+        changes: None,
+    };
+    Ok(ScanOutcome { report, warc_files })
+}
+
+/// A finished scan: the report and the WARC files it cites.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub report: Report,
+    pub warc_files: Vec<std::path::PathBuf>,
+}
+
+/// File-name prefix of a scan's WARC files: the firm's slug, or `scan`.
+fn warc_prefix(config: &Config) -> String {
+    match config.firms.as_slice() {
+        [only] => only.slug(),
+        _ => "scan".to_string(),
+    }
 }
 
 /// A readable, unique-enough id: start time plus a slice of the config hash and the process id.
@@ -162,4 +220,120 @@ fn scan_id(started: &time::OffsetDateTime, config_sha256: &str) -> String {
     let stamp = started.unix_timestamp_nanos();
     let short = config_sha256.get(..8).unwrap_or(config_sha256);
     format!("{stamp:x}-{short}-{:x}", std::process::id())
+}
+
+/// A slice of the firms for one worker of a sharded nightly run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based index of this worker.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let (index, count) = text
+            .split_once('/')
+            .ok_or_else(|| format!("`{text}` is not I/N (e.g. 1/4)"))?;
+        let index: u32 = index.trim().parse().map_err(|_| format!("`{index}` is not a number"))?;
+        let count: u32 = count.trim().parse().map_err(|_| format!("`{count}` is not a number"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard {index}/{count}: need 1 <= I <= N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// Whether a firm belongs to this shard. Decided by a hash of the firm's
+    /// slug, so it does not change when firms are added or reordered.
+    pub fn contains(&self, slug: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(slug.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_be_bytes(first) % u64::from(self.count) == u64::from(self.index - 1)
+    }
+
+    /// Keeps only this shard's firms.
+    pub fn select(&self, config: &mut Config) {
+        config.firms.retain(|firm| self.contains(&firm.slug()));
+    }
+}
+
+/// Why shard reports cannot be merged.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    #[error("nothing to merge")]
+    Empty,
+    #[error("report {index} was made with other {what} than the first one; shards of one run share them")]
+    Mismatch { index: usize, what: &'static str },
+    #[error("firm `{0}` appears in more than one report")]
+    DuplicateFirm(String),
+}
+
+/// Joins the reports of one sharded run into one report.
+///
+/// # Errors
+/// [`MergeError`] when the reports come from different configurations or
+/// rule sets, or a firm appears twice.
+pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
+    let mut reports = reports.into_iter();
+    let mut merged = reports.next().ok_or(MergeError::Empty)?;
+    let mut names: std::collections::HashSet<String> =
+        merged.firms.iter().map(|f| f.name.clone()).collect();
+    for (offset, report) in reports.enumerate() {
+        let index = offset + 2;
+        if report.scan.config_sha256 != merged.scan.config_sha256 {
+            return Err(MergeError::Mismatch { index, what: "configuration" });
+        }
+        if report.scan.patterns_sha256 != merged.scan.patterns_sha256 {
+            return Err(MergeError::Mismatch { index, what: "rules" });
+        }
+        merged.scan.started_at = merged.scan.started_at.min(report.scan.started_at);
+        merged.scan.finished_at = merged.scan.finished_at.max(report.scan.finished_at);
+        if report.scan.status == ScanStatus::Partial {
+            merged.scan.status = ScanStatus::Partial;
+        }
+        merged.scan.partial_reasons.extend(report.scan.partial_reasons);
+        merged.scan.id = format!("{}+{}", merged.scan.id, report.scan.id);
+        for firm in report.firms {
+            if !names.insert(firm.name.clone()) {
+                return Err(MergeError::DuplicateFirm(firm.name));
+            }
+            merged.firms.push(firm);
+        }
+        merged.errors.extend(report.errors);
+    }
+    merged.firms.sort_by(|a, b| a.name.cmp(&b.name));
+    merged.changes = None;
+    Ok(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_cover_every_firm_exactly_once() {
+        let slugs: Vec<String> = (0..200).map(|i| format!("firm-{i}")).collect();
+        for count in 1..=5u32 {
+            for slug in &slugs {
+                let owners = (1..=count)
+                    .filter(|&index| Shard { index, count }.contains(slug))
+                    .count();
+                assert_eq!(owners, 1, "{slug} in {owners} of {count} shards");
+            }
+        }
+    }
+
+    #[test]
+    fn shard_syntax_is_checked() {
+        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
 }
