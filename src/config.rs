@@ -153,7 +153,10 @@ impl Default for ScanSettings {
 }
 
 fn url_constant(text: &str) -> Url {
-    #[expect(clippy::expect_used, reason = "a constant of this crate, checked by tests")]
+    #[expect(
+        clippy::expect_used,
+        reason = "a constant of this crate, checked by tests"
+    )]
     Url::parse(text).expect("default base URLs are valid")
 }
 
@@ -653,7 +656,8 @@ impl Config {
                     RawFeed::Url(url) => (url, None, None),
                     RawFeed::Table(table) => (table.url, table.kind, table.max_age),
                 };
-                let url = parse_http_url(&url).map_err(|m| err(at, format!("firm[{index}].feeds[{i}]"), m))?;
+                let url = parse_http_url(&url)
+                    .map_err(|m| err(at, format!("firm[{index}].feeds[{i}]"), m))?;
                 feeds.push(FeedConfig {
                     url,
                     kind: kind.unwrap_or(FeedKind::Blog),

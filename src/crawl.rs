@@ -11,10 +11,8 @@
 use crate::charset;
 use crate::classify::Classifier;
 use crate::config::{FeedKind, FirmConfig, ScanSettings};
-use crate::feed::{self, FeedMeta};
-use crate::social::{self, SocialFormat, SocialMeta};
-use crate::warc::{Exchange, RecordRef, WarcWriter};
 use crate::extract::{self, DocMeta};
+use crate::feed::{self, FeedMeta};
 use crate::fetch::{self, FetchError, Fetched, Fetcher};
 use crate::frontier::{
     registrable_domain, Admission, Frontier, FrontierSettings, QueuedUrl, ScopeRules, UrlNormalizer,
@@ -23,6 +21,8 @@ use crate::model::{Category, Finding, LinkKind, Page, SourceKind};
 use crate::report::{now_rfc3339, ErrorEntry, OutgoingLink, SourceReport};
 use crate::robots::{Robots, RobotsDecision};
 use crate::sitemap;
+use crate::social::{self, SocialFormat, SocialMeta};
+use crate::warc::{Exchange, RecordRef, WarcWriter};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -772,7 +772,10 @@ impl Shared {
             ),
             ("User-Agent".to_string(), self.settings.user_agent.clone()),
             ("Accept".to_string(), "*/*".to_string()),
-            ("Accept-Encoding".to_string(), "gzip, br, deflate".to_string()),
+            (
+                "Accept-Encoding".to_string(),
+                "gzip, br, deflate".to_string(),
+            ),
         ];
         let response_headers: Vec<(String, String)> = fetched
             .headers

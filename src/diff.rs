@@ -398,6 +398,9 @@ mod tests {
             legal_ref: "MiCAR Art. 61(1)".into(),
             description: "Call to action in an EU language".into(),
             cures: None,
+            warc_file: None,
+            warc_record_id: None,
+            warc_offset: None,
             service: None,
         }
     }
@@ -421,6 +424,7 @@ mod tests {
             findings,
             errors: vec![],
             outgoing_links: vec![],
+            app_store: vec![],
         }
     }
 
@@ -441,6 +445,7 @@ mod tests {
             firms,
             errors: vec![],
             notice: NOTICE.into(),
+            changes: None,
         }
     }
 

@@ -845,6 +845,9 @@ mod tests {
             description: "Call to action".into(),
             cures: None,
             service: None,
+            warc_file: None,
+            warc_record_id: None,
+            warc_offset: None,
         }
     }
 
@@ -876,9 +879,11 @@ mod tests {
                 findings,
                 errors: vec![],
                 outgoing_links: vec![],
+                app_store: vec![],
             }],
             errors: vec![],
             notice: NOTICE.into(),
+            changes: None,
         }
     }
 

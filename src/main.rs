@@ -233,13 +233,17 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
             [only] => only.slug(),
             _ => "scan".to_string(),
         };
-        let started = time::OffsetDateTime::parse(&report.scan.started_at, &time::format_description::well_known::Rfc3339)
-            .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        let started = time::OffsetDateTime::parse(
+            &report.scan.started_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
         report::default_path(Path::new("reports"), &slug, started)
     });
     write_report(&report, &output)?;
     if output != Path::new("-") {
-        let manifest = evidence::write_manifest(&output, &outcome.warc_files).map_err(cannot_run)?;
+        let manifest =
+            evidence::write_manifest(&output, &outcome.warc_files).map_err(cannot_run)?;
         eprintln!("manifest written to {}", manifest.display());
     }
     if default_output {
@@ -250,7 +254,11 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         report::write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
     }
     if let (Some(level), Some(changes)) = (args.fail_on_new, &report.changes) {
-        return Ok(if changes.new_at_or_above(level) { ExitCode::from(1) } else { ExitCode::SUCCESS });
+        return Ok(if changes.new_at_or_above(level) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     Ok(verdict_exit_code(&report, args.fail_on))
 }
@@ -277,12 +285,24 @@ fn verify_command(report_path: &Path) -> Result<ExitCode, Failure> {
         verification.records_checked,
         verification.pages_checked,
         verification.findings_checked,
-        if verification.is_ok() { "all verified".to_string() } else { format!("{} problems", verification.problems.len()) }
+        if verification.is_ok() {
+            "all verified".to_string()
+        } else {
+            format!("{} problems", verification.problems.len())
+        }
     );
-    Ok(if verification.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if verification.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
-fn html_command(report_path: &Path, html_path: &Path, baseline: Option<&Path>) -> Result<ExitCode, Failure> {
+fn html_command(
+    report_path: &Path,
+    html_path: &Path,
+    baseline: Option<&Path>,
+) -> Result<ExitCode, Failure> {
     let report = Report::read(report_path).map_err(usage)?;
     let changes = match baseline {
         Some(path) => Some(diff::diff(&Report::read(path).map_err(usage)?, &report)),
@@ -307,7 +327,10 @@ fn merge_command(paths: &[PathBuf], output: &Path) -> Result<ExitCode, Failure> 
 
 fn print_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         // A closed pipe (`| head`) is the reader's choice, not a failure.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -328,7 +351,8 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
     write_report(&report, &args.output)?;
     evidence::write_manifest(&args.output, &outcome.warc_files).map_err(cannot_run)?;
     if let Some(html_path) = &args.html {
-        report::write_atomic(html_path, html::render(&report, None).as_bytes()).map_err(cannot_run)?;
+        report::write_atomic(html_path, html::render(&report, None).as_bytes())
+            .map_err(cannot_run)?;
     }
     print!("{}", demo::summary_table(&report));
     println!("\nreport: {}", args.output.display());

@@ -212,6 +212,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         .tempfile_in(&dir)
         .map_err(io_err)?;
     temp.write_all(bytes).map_err(io_err)?;
+    // Temporary files are private (0600); a report is meant to be read by others.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io_err)?;
+    }
     temp.as_file().sync_all().map_err(io_err)?;
     temp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
@@ -351,6 +359,12 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(entries, vec![std::ffi::OsString::from("report.json")]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
         assert_eq!(Report::read(&path).unwrap(), sample());
     }
 

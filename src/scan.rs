@@ -236,8 +236,14 @@ impl std::str::FromStr for Shard {
         let (index, count) = text
             .split_once('/')
             .ok_or_else(|| format!("`{text}` is not I/N (e.g. 1/4)"))?;
-        let index: u32 = index.trim().parse().map_err(|_| format!("`{index}` is not a number"))?;
-        let count: u32 = count.trim().parse().map_err(|_| format!("`{count}` is not a number"))?;
+        let index: u32 = index
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{index}` is not a number"))?;
+        let count: u32 = count
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{count}` is not a number"))?;
         if count == 0 || index == 0 || index > count {
             return Err(format!("shard {index}/{count}: need 1 <= I <= N"));
         }
@@ -287,17 +293,26 @@ pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
     for (offset, report) in reports.enumerate() {
         let index = offset + 2;
         if report.scan.config_sha256 != merged.scan.config_sha256 {
-            return Err(MergeError::Mismatch { index, what: "configuration" });
+            return Err(MergeError::Mismatch {
+                index,
+                what: "configuration",
+            });
         }
         if report.scan.patterns_sha256 != merged.scan.patterns_sha256 {
-            return Err(MergeError::Mismatch { index, what: "rules" });
+            return Err(MergeError::Mismatch {
+                index,
+                what: "rules",
+            });
         }
         merged.scan.started_at = merged.scan.started_at.min(report.scan.started_at);
         merged.scan.finished_at = merged.scan.finished_at.max(report.scan.finished_at);
         if report.scan.status == ScanStatus::Partial {
             merged.scan.status = ScanStatus::Partial;
         }
-        merged.scan.partial_reasons.extend(report.scan.partial_reasons);
+        merged
+            .scan
+            .partial_reasons
+            .extend(report.scan.partial_reasons);
         merged.scan.id = format!("{}+{}", merged.scan.id, report.scan.id);
         for firm in report.firms {
             if !names.insert(firm.name.clone()) {

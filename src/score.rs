@@ -740,6 +740,9 @@ mod tests {
             description: String::new(),
             cures: (signal == Signal::Disclaimer).then_some(false),
             service: None,
+            warc_file: None,
+            warc_record_id: None,
+            warc_offset: None,
         }
     }
 
