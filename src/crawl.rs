@@ -290,11 +290,15 @@ impl Crawler {
             scope,
         );
 
-        // Source bookkeeping: pages and errors are attributed to the seed whose site they belong to.
-        let mut source_index: HashMap<String, usize> = HashMap::new();
+        // Pages and errors belong to the seed they were fetched for, else to the
+        // first seed of their site.
+        let mut source_by_url: HashMap<String, usize> = HashMap::new();
+        let mut source_by_site: HashMap<String, usize> = HashMap::new();
         for seed in &seeds {
-            let site = site_of(seed);
-            source_index.entry(site).or_insert(out.sources.len());
+            source_by_url.insert(seed.to_string(), out.sources.len());
+            source_by_site
+                .entry(site_of(seed))
+                .or_insert(out.sources.len());
             out.sources.push(SourceReport {
                 url: seed.to_string(),
                 kind,
@@ -303,8 +307,11 @@ impl Crawler {
             });
         }
         let attribute = |url: &str, out: &mut FirmCrawl, page: bool| {
-            let site = Url::parse(url).map(|u| site_of(&u)).unwrap_or_default();
-            if let Some(&i) = source_index.get(&site) {
+            let index = source_by_url.get(url).or_else(|| {
+                let site = Url::parse(url).map(|u| site_of(&u)).unwrap_or_default();
+                source_by_site.get(&site)
+            });
+            if let Some(&i) = index {
                 if page {
                     out.sources[i].pages_fetched += 1;
                 } else {
