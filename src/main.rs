@@ -218,6 +218,14 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         shard.select(&mut config);
     }
     let baseline = match &args.baseline {
+        // The first night of a nightly loop has no previous report yet.
+        Some(path) if !path.exists() => {
+            eprintln!(
+                "no baseline at {} yet: this report starts the series",
+                path.display()
+            );
+            None
+        }
         Some(path) => Some(Report::read(path).map_err(usage)?),
         None => None,
     };

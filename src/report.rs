@@ -225,14 +225,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// Keeps `dir/<firm-slug>/latest.json` current for every firm of `report`
-/// (each a one-firm report), and with `keep`, prunes the oldest
+/// Keeps `dir/latest.json` (the whole report) and `dir/<firm-slug>/latest.json`
+/// current for every firm of `report` (each a one-firm report), and with `keep`, prunes the oldest
 /// `dir/<firm-slug>-<timestamp>.json` reports (and their manifests) beyond
 /// the newest `keep`.
 ///
 /// # Errors
 /// [`ReportError::Io`] naming the path that could not be written or removed.
 pub fn update_latest(dir: &Path, report: &Report, keep: Option<usize>) -> Result<(), ReportError> {
+    report.write_atomic(&dir.join("latest.json"))?;
     for firm in &report.firms {
         let mut single = report.clone();
         single.firms.retain(|f| f.name == firm.name);
