@@ -134,7 +134,7 @@ impl Classifier {
         }
     }
 
-    fn from_rule<'a>(
+    fn evidence<'a>(
         &self,
         hit: RuleHit,
         haystack: Cow<'a, str>,
@@ -168,13 +168,13 @@ impl Classifier {
             if block.kind == BlockKind::Url || block.text.is_empty() {
                 continue;
             }
-            for hit in self.rules.scan(Target::Text, &block.text) {
-                if !self.rules.rules()[hit.rule].applies_to(block.kind) {
-                    continue;
-                }
+            for hit in self
+                .rules
+                .scan_block(Target::Text, &block.text, Some(block.kind))
+            {
                 let location = block_location(block, hit.start);
                 let language = block.language.as_ref().map(|l| l.code.clone());
-                out.push(self.from_rule(hit, Cow::Borrowed(&block.text), location, language));
+                out.push(self.evidence(hit, Cow::Borrowed(&block.text), location, language));
             }
         }
     }
@@ -191,7 +191,7 @@ impl Classifier {
                 path: "url".to_string(),
                 char_offset: char_offset(&doc.final_url, hit.start),
             };
-            out.push(self.from_rule(hit, Cow::Borrowed(&doc.final_url), location, None));
+            out.push(self.evidence(hit, Cow::Borrowed(&doc.final_url), location, None));
         }
     }
 
@@ -217,14 +217,14 @@ impl Classifier {
             if by_url {
                 for hit in self.rules.scan(Target::LinkUrl, &link.url) {
                     let at = location("href", hit.start, &link.url);
-                    out.push(self.from_rule(hit, Cow::Borrowed(&link.url), at, language.clone()));
+                    out.push(self.evidence(hit, Cow::Borrowed(&link.url), at, language.clone()));
                 }
             }
             if by_rel && !link.rel.is_empty() {
                 let rel = link.rel.join(" ");
                 for hit in self.rules.scan(Target::LinkRel, &rel) {
                     let at = location("rel", hit.start, &rel);
-                    out.push(self.from_rule(hit, Cow::Owned(rel.clone()), at, language.clone()));
+                    out.push(self.evidence(hit, Cow::Owned(rel.clone()), at, language.clone()));
                 }
             }
         }
@@ -242,7 +242,7 @@ impl Classifier {
             };
             if has_rules {
                 for hit in self.rules.scan(Target::Locale, value) {
-                    out.push(self.from_rule(hit, Cow::Borrowed(value), location.clone(), None));
+                    out.push(self.evidence(hit, Cow::Borrowed(value), location.clone(), None));
                 }
             }
             let (rule_id, signal, weight, what) = match classify_locale(value) {
