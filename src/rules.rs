@@ -605,7 +605,10 @@ impl RuleSet {
         } else {
             text
         };
-        if !folded_channel.is_empty() {
+        if !folded_channel.is_empty() && text.is_ascii() {
+            // Folding ASCII is lower-casing, byte for byte: no map needed.
+            folded_channel.scan(&text.to_ascii_lowercase(), kinds, &mut hits);
+        } else if !folded_channel.is_empty() {
             let folded = fold(text);
             let start = hits.len();
             folded_channel.scan(&folded.text, kinds, &mut hits);
@@ -1401,6 +1404,14 @@ examples.no_match = ["Bitcoin verkaufen"]
     fn missing_scoring_file_is_named() {
         let error = RuleSet::from_sources(&[("a.toml".into(), TWO_RULES.into())]).unwrap_err();
         assert!(error.to_string().contains("scoring.toml"), "{error}");
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_folding() {
+        let text = "Say \"HELLO\" -- it's 100% ASCII; Ünïcödé is not.";
+        let (ascii, rest) = text.split_at(text.find('Ü').unwrap());
+        assert_eq!(ascii.to_ascii_lowercase(), fold(ascii).text);
+        assert_ne!(rest.to_ascii_lowercase(), fold(rest).text);
     }
 
     #[test]
