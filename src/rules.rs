@@ -1415,6 +1415,12 @@ examples.no_match = ["Bitcoin verkaufen"]
     }
 
     #[test]
+    fn rule_set_is_send_and_sync() {
+        fn shared<T: Send + Sync>() {}
+        shared::<RuleSet>();
+    }
+
+    #[test]
     fn whitespace_check() {
         assert!(!needs_whitespace_normalising("a b c"));
         assert!(needs_whitespace_normalising("a  b"));

@@ -977,6 +977,35 @@ mod tests {
     }
 
     #[test]
+    fn block_pages_on_most_pages_lower_the_firm_one_step() {
+        let s = scoring();
+        let offer = vec![
+            finding("currency.eur", Signal::Currency, 2.0, "100 €"),
+            finding("payment.sepa", Signal::Payment, 2.0, "SEPA"),
+            finding("crypto.btc", Signal::Crypto, 0.5, "Bitcoin"),
+        ];
+        let block = vec![finding(
+            "geo_block.en",
+            Signal::GeoBlock,
+            1.0,
+            "not available in your country",
+        )];
+        let page = |findings| PageEvidence {
+            url: "u",
+            findings,
+            language: None,
+        };
+        let open = firm_verdict(&[page(&offer)], &s);
+        let blocked = firm_verdict(&[page(&offer), page(&block), page(&block)], &s);
+        assert_eq!(open.level, Level::Moderate);
+        assert_eq!(blocked.level, Level::Weak, "{:?}", blocked.reasons);
+        assert!(blocked
+            .reasons
+            .iter()
+            .any(|r| r.contains("lowered one step")));
+    }
+
+    #[test]
     fn bad_scoring_files_name_the_line() {
         let text = include_str!("../patterns/scoring.toml")
             .replace("repeat_decay = 0.5", "repeat_decay = 0.5\nbogus = 1");
