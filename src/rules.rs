@@ -256,10 +256,11 @@ struct Channel {
     /// a given page, and compiling hundreds of Unicode-aware regexes up
     /// front would dominate start-up.
     regexes: Vec<LazyRegex>,
-    /// Literals that every match of a regex must contain (its prefixes or
-    /// suffixes), all in one automaton: a regex runs only on text holding
-    /// one of its literals.
-    literals: Option<AhoCorasick>,
+    /// The automaton's first `phrase_count` patterns are phrases; the rest
+    /// are literals that every match of a regex must contain (its prefixes
+    /// or suffixes): a regex runs only on text holding them. One automaton
+    /// for both saves a pass over every block.
+    phrase_count: usize,
     /// Per literal: the regexes (indices into `regexes`) it stands for,
     /// each with the bit of the literal group (prefixes, suffixes) it is in.
     literal_regexes: Vec<Vec<(usize, u8)>>,
@@ -324,9 +325,15 @@ impl Channel {
     /// needs) to `out`, ranges in `hay`. Regexes of rules that do not look
     /// at blocks in `kinds` (a block-kind bit mask) are not run.
     fn scan(&self, hay: &str, kinds: u32, out: &mut Vec<RuleHit>) {
+        let mut seen: Vec<(usize, u8)> = Vec::new();
         if let Some(automaton) = &self.automaton {
             for m in automaton.find_overlapping_iter(hay) {
-                let entry = &self.phrases[m.pattern().as_usize()];
+                let pattern = m.pattern().as_usize();
+                if pattern >= self.phrase_count {
+                    seen.extend_from_slice(&self.literal_regexes[pattern - self.phrase_count]);
+                    continue;
+                }
+                let entry = &self.phrases[pattern];
                 if entry.boundary_start && !boundary_before(hay, m.start()) {
                     continue;
                 }
@@ -344,11 +351,7 @@ impl Channel {
             return;
         }
         let mut candidates: Vec<usize> = Vec::new();
-        if let Some(literals) = &self.literals {
-            let mut seen: Vec<(usize, u8)> = Vec::new();
-            for m in literals.find_overlapping_iter(hay) {
-                seen.extend_from_slice(&self.literal_regexes[m.pattern().as_usize()]);
-            }
+        if !seen.is_empty() {
             seen.sort_unstable();
             let mut groups = 0u8;
             for (i, &(regex, bit)) in seen.iter().enumerate() {
@@ -1100,13 +1103,24 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
             }
             let mut channel = Channel {
                 phrases: entries,
+                phrase_count: phrases.len(),
                 regexes,
                 ..Channel::default()
             };
-            if !phrases.is_empty() {
+            let literals = if channel.regexes.is_empty() {
+                Vec::new()
+            } else {
+                build_regex_prefilter(&mut channel, rules, target, case_sensitive, errors)
+            };
+            let patterns: Vec<&[u8]> = phrases
+                .iter()
+                .map(|p| p.as_bytes())
+                .chain(literals.iter().map(Vec::as_slice))
+                .collect();
+            if !patterns.is_empty() {
                 match AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
-                    .build(&phrases)
+                    .build(&patterns)
                 {
                     Ok(automaton) => channel.automaton = Some(automaton),
                     Err(e) => errors.push(RulesError::Parse {
@@ -1115,9 +1129,6 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
                         message: format!("cannot build the phrase automaton: {e}"),
                     }),
                 }
-            }
-            if !channel.regexes.is_empty() {
-                build_regex_prefilter(&mut channel, rules, target, case_sensitive, errors);
             }
             channels.push(channel);
         }
@@ -1200,8 +1211,9 @@ fn required_literals(pattern: &str, min_len: usize) -> Vec<Vec<Vec<u8>>> {
     groups
 }
 
-/// Splits a channel's regexes into those a literal automaton can select and
-/// the rest (one `RegexSet`). A single set over hundreds of Unicode-aware
+/// Splits a channel's regexes into those its automaton can select by
+/// literal and the rest (one `RegexSet`); returns the literals to add to
+/// the automaton. A single set over hundreds of Unicode-aware
 /// regexes was measured to thrash its lazy DFA on long paragraphs
 /// (milliseconds per block); the literal automaton keeps scanning linear.
 fn build_regex_prefilter(
@@ -1210,7 +1222,7 @@ fn build_regex_prefilter(
     target: Target,
     case_sensitive: bool,
     errors: &mut Vec<RulesError>,
-) {
+) -> Vec<Vec<u8>> {
     let min_len = if case_sensitive {
         MIN_PREFILTER_LITERAL_CASE_SENSITIVE
     } else {
@@ -1246,26 +1258,10 @@ fn build_regex_prefilter(
             channel.residual_regexes.push(index);
         }
     }
-    if !literals.is_empty() {
-        match AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .build(&literals)
-        {
-            Ok(automaton) => {
-                channel.literals = Some(automaton);
-                channel.literal_regexes = literal_regexes;
-                channel.literal_groups = literal_groups;
-            }
-            Err(e) => errors.push(RulesError::Parse {
-                file: format!("<{} regex literals>", target.as_str()),
-                line: 0,
-                message: format!("cannot build the literal automaton: {e}"),
-            }),
-        }
-    }
-
+    channel.literal_regexes = literal_regexes;
+    channel.literal_groups = literal_groups;
     if residual_sources.is_empty() {
-        return;
+        return literals;
     }
     match RegexSetBuilder::new(&residual_sources)
         .size_limit(REGEX_SIZE_LIMIT)
@@ -1299,6 +1295,7 @@ fn build_regex_prefilter(
             });
         }
     }
+    literals
 }
 
 #[cfg(test)]
