@@ -670,7 +670,8 @@ impl RuleSet {
         } else {
             text
         };
-        self.scan(rule.target, &text)
+        let kind = (rule.target == Target::Text).then(|| rule.example_block_kind());
+        self.scan_block(rule.target, &text, kind)
             .into_iter()
             .find(|hit| hit.rule == index)
             .map(|hit| text[hit.start..hit.end].to_string())
