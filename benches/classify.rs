@@ -83,6 +83,12 @@ fn bench(c: &mut Criterion) {
         let doc = extract_html(&html, meta());
         b.iter(|| black_box(classifier.classify(black_box(&doc))))
     });
+    // Languages detected beforehand: the rules alone, without the language model's cost.
+    group.bench_function("classify_rules_only", |b| {
+        let mut doc = extract_html(&html, meta());
+        classifier.rules().languages().detect_blocks(&mut doc);
+        b.iter(|| black_box(classifier.classify(black_box(&doc))))
+    });
     group.finish();
 }
 

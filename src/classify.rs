@@ -48,7 +48,7 @@ pub struct Classifier {
 
 /// A match before it becomes a finding.
 struct Evidence<'a> {
-    rule_id: String,
+    rule_id: Cow<'a, str>,
     category: Category,
     signal: Signal,
     weight: f64,
@@ -58,11 +58,11 @@ struct Evidence<'a> {
     end: usize,
     location: Location,
     language: Option<String>,
-    legal_ref: String,
-    description: String,
+    legal_ref: Cow<'a, str>,
+    description: Cow<'a, str>,
     cures: Option<bool>,
-    service: Option<String>,
-    requires: Vec<Signal>,
+    service: Option<&'a str>,
+    requires: &'a [Signal],
 }
 
 impl Classifier {
@@ -102,7 +102,7 @@ impl Classifier {
         self.language_evidence(doc, &language, &mut evidence);
 
         let present: HashSet<Signal> = evidence.iter().map(|e| e.signal).collect();
-        let mut seen_ids = HashSet::new();
+        let mut seen = HashSet::new();
         let mut per_rule: HashMap<String, usize> = HashMap::new();
         let mut findings = Vec::new();
         for item in evidence {
@@ -115,15 +115,18 @@ impl Classifier {
             if context_missing {
                 continue;
             }
-            let count = per_rule.entry(item.rule_id.clone()).or_default();
+            let count = per_rule.entry(item.rule_id.to_string()).or_default();
             if *count >= MAX_FINDINGS_PER_RULE {
                 continue;
             }
-            let finding = make_finding(doc, item);
-            if seen_ids.insert(finding.id.clone()) {
-                *count += 1;
-                findings.push(finding);
+            // The id hashes rule, URL and folded match: the same key is the
+            // same finding, so repeats are dropped before any hashing.
+            let matched = item.haystack.get(item.start..item.end).unwrap_or("");
+            if !seen.insert((item.rule_id.to_string(), fold_str(matched))) {
+                continue;
             }
+            *count += 1;
+            findings.push(make_finding(doc, item));
         }
         let breakdown = page_breakdown(&findings, self.rules.scoring(), false);
         Classification {
@@ -134,8 +137,8 @@ impl Classifier {
         }
     }
 
-    fn from_rule<'a>(
-        &self,
+    fn evidence<'a>(
+        &'a self,
         hit: RuleHit,
         haystack: Cow<'a, str>,
         location: Location,
@@ -143,7 +146,7 @@ impl Classifier {
     ) -> Evidence<'a> {
         let rule = &self.rules.rules()[hit.rule];
         Evidence {
-            rule_id: rule.id.clone(),
+            rule_id: Cow::Borrowed(&rule.id),
             category: rule.category,
             signal: rule.signal,
             weight: rule.weight,
@@ -152,15 +155,15 @@ impl Classifier {
             end: hit.end,
             location,
             language,
-            legal_ref: rule.legal_ref.clone(),
-            description: rule.description.clone(),
+            legal_ref: Cow::Borrowed(&rule.legal_ref),
+            description: Cow::Borrowed(&rule.description),
             cures: rule.cures,
-            service: rule.service.clone(),
-            requires: rule.requires.clone(),
+            service: rule.service.as_deref(),
+            requires: &rule.requires,
         }
     }
 
-    fn text_evidence<'a>(&self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
+    fn text_evidence<'a>(&'a self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
         if !self.rules.has_target(Target::Text) {
             return;
         }
@@ -168,18 +171,18 @@ impl Classifier {
             if block.kind == BlockKind::Url || block.text.is_empty() {
                 continue;
             }
-            for hit in self.rules.scan(Target::Text, &block.text) {
-                if !self.rules.rules()[hit.rule].applies_to(block.kind) {
-                    continue;
-                }
+            for hit in self
+                .rules
+                .scan_block(Target::Text, &block.text, Some(block.kind))
+            {
                 let location = block_location(block, hit.start);
                 let language = block.language.as_ref().map(|l| l.code.clone());
-                out.push(self.from_rule(hit, Cow::Borrowed(&block.text), location, language));
+                out.push(self.evidence(hit, Cow::Borrowed(&block.text), location, language));
             }
         }
     }
 
-    fn url_evidence<'a>(&self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
+    fn url_evidence<'a>(&'a self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
         if !self.rules.has_target(Target::Url) {
             return;
         }
@@ -191,11 +194,11 @@ impl Classifier {
                 path: "url".to_string(),
                 char_offset: char_offset(&doc.final_url, hit.start),
             };
-            out.push(self.from_rule(hit, Cow::Borrowed(&doc.final_url), location, None));
+            out.push(self.evidence(hit, Cow::Borrowed(&doc.final_url), location, None));
         }
     }
 
-    fn link_evidence<'a>(&self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
+    fn link_evidence<'a>(&'a self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
         let by_url = self.rules.has_target(Target::LinkUrl);
         let by_rel = self.rules.has_target(Target::LinkRel);
         if !by_url && !by_rel {
@@ -217,20 +220,20 @@ impl Classifier {
             if by_url {
                 for hit in self.rules.scan(Target::LinkUrl, &link.url) {
                     let at = location("href", hit.start, &link.url);
-                    out.push(self.from_rule(hit, Cow::Borrowed(&link.url), at, language.clone()));
+                    out.push(self.evidence(hit, Cow::Borrowed(&link.url), at, language.clone()));
                 }
             }
             if by_rel && !link.rel.is_empty() {
                 let rel = link.rel.join(" ");
                 for hit in self.rules.scan(Target::LinkRel, &rel) {
                     let at = location("rel", hit.start, &rel);
-                    out.push(self.from_rule(hit, Cow::Owned(rel.clone()), at, language.clone()));
+                    out.push(self.evidence(hit, Cow::Owned(rel.clone()), at, language.clone()));
                 }
             }
         }
     }
 
-    fn locale_evidence<'a>(&self, values: &'a [(String, String)], out: &mut Vec<Evidence<'a>>) {
+    fn locale_evidence<'a>(&'a self, values: &'a [(String, String)], out: &mut Vec<Evidence<'a>>) {
         let scoring = self.rules.scoring();
         let has_rules = self.rules.has_target(Target::Locale);
         for (index, (path, value)) in values.iter().enumerate() {
@@ -242,7 +245,7 @@ impl Classifier {
             };
             if has_rules {
                 for hit in self.rules.scan(Target::Locale, value) {
-                    out.push(self.from_rule(hit, Cow::Borrowed(value), location.clone(), None));
+                    out.push(self.evidence(hit, Cow::Borrowed(value), location.clone(), None));
                 }
             }
             let (rule_id, signal, weight, what) = match classify_locale(value) {
@@ -264,7 +267,7 @@ impl Classifier {
                 continue;
             }
             out.push(Evidence {
-                rule_id: rule_id.to_string(),
+                rule_id: Cow::Borrowed(rule_id),
                 category: Category::Website,
                 signal,
                 weight,
@@ -273,17 +276,17 @@ impl Classifier {
                 end: value.len(),
                 location,
                 language: None,
-                legal_ref: scoring.builtin.locale_legal_ref.clone(),
-                description: what,
+                legal_ref: Cow::Borrowed(&scoring.builtin.locale_legal_ref),
+                description: Cow::Owned(what),
                 cures: None,
                 service: None,
-                requires: Vec::new(),
+                requires: &[],
             });
         }
     }
 
     fn language_evidence<'a>(
-        &self,
+        &'a self,
         doc: &'a Document,
         language: &PageLanguage,
         out: &mut Vec<Evidence<'a>>,
@@ -315,7 +318,7 @@ impl Classifier {
                 .nth(LANGUAGE_QUOTE_CHARS)
                 .map_or(block.text.len(), |(i, _)| i);
             out.push(Evidence {
-                rule_id: format!("{BUILTIN_PREFIX}language.{code}"),
+                rule_id: Cow::Owned(format!("{BUILTIN_PREFIX}language.{code}")),
                 category: Category::Website,
                 signal: Signal::Language,
                 weight,
@@ -324,14 +327,14 @@ impl Classifier {
                 end,
                 location: block_location(block, 0),
                 language: Some(code.clone()),
-                legal_ref: scoring.builtin.language_legal_ref.clone(),
-                description: format!(
+                legal_ref: Cow::Borrowed(&scoring.builtin.language_legal_ref),
+                description: Cow::Owned(format!(
                     "{:.0}% of the page's text is in {name}, an EU official language",
                     share * 100.0
-                ),
+                )),
                 cures: None,
                 service: None,
-                requires: Vec::new(),
+                requires: &[],
             });
         }
     }
@@ -407,7 +410,7 @@ fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
     let snippet = snippet(&item.haystack, item.start, item.end, SNIPPET_CONTEXT_CHARS);
     Finding {
         id: finding_id(&item.rule_id, &doc.url, &matched),
-        rule_id: item.rule_id,
+        rule_id: item.rule_id.into_owned(),
         category: doc.category_override.unwrap_or(item.category),
         signal: item.signal,
         url: doc.url.clone(),
@@ -419,10 +422,10 @@ fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
         location: item.location,
         fetched_at: doc.fetched_at.clone(),
         content_sha256: doc.content_sha256.clone(),
-        legal_ref: item.legal_ref,
-        description: item.description,
+        legal_ref: item.legal_ref.into_owned(),
+        description: item.description.into_owned(),
         cures: item.cures,
-        service: item.service,
+        service: item.service.map(str::to_string),
         warc_file: None,
         warc_record_id: None,
         warc_offset: None,

@@ -229,7 +229,7 @@ impl std::fmt::Display for ExampleFailure {
 
 /// A match of one rule: byte range in the text that was scanned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct RuleHit {
+pub struct RuleHit {
     pub rule: usize,
     pub start: usize,
     pub end: usize,
@@ -252,21 +252,54 @@ struct Channel {
     /// Per automaton pattern: the phrase's rules and whether it needs a
     /// word boundary at its start and end.
     phrases: Vec<PhraseEntry>,
-    set: Option<RegexSet>,
-    /// Per set index: the same regex for positions (compiled on first
-    /// use: most never match, and compiling hundreds of Unicode-aware
-    /// regexes up front dominates start-up), and its rule.
+    /// The channel's regexes, each compiled on first use: most never match
+    /// a given page, and compiling hundreds of Unicode-aware regexes up
+    /// front would dominate start-up.
     regexes: Vec<LazyRegex>,
+    /// The automaton's first `phrase_count` patterns are phrases; the rest
+    /// are literals that every match of a regex must contain (its prefixes
+    /// or suffixes): a regex runs only on text holding them. One automaton
+    /// for both saves a pass over every block.
+    phrase_count: usize,
+    /// Per literal: the regexes (indices into `regexes`) it stands for,
+    /// each with the bit of the literal group (prefixes, suffixes) it is in.
+    literal_regexes: Vec<Vec<(usize, u8)>>,
+    /// Per regex: the bits of all its literal groups; a regex is a
+    /// candidate only when a literal of every group occurs.
+    literal_groups: Vec<u8>,
+    /// Regexes without a usable literal, as one set that says which to run.
+    residual: Option<RegexSet>,
+    /// Per `residual` index: the index into `regexes`.
+    residual_regexes: Vec<usize>,
 }
 
 #[derive(Debug)]
 struct LazyRegex {
     pattern: String,
+    /// The pattern without Unicode word-boundary assertions, when it has
+    /// any: it matches wherever the pattern does (and more), and unlike the
+    /// pattern it runs on a DFA over non-ASCII text. It is tried first so
+    /// that the slow exact pattern only runs where it may match.
+    relaxed_pattern: Option<String>,
+    /// The rule's block kinds: a regex is not run on other blocks.
+    block_mask: u32,
     compiled: OnceLock<Option<Regex>>,
+    relaxed: OnceLock<Option<Regex>>,
     rule: usize,
 }
 
 impl LazyRegex {
+    /// Whether the pattern may match `hay` (a cheap necessary condition).
+    fn may_match(&self, hay: &str) -> bool {
+        let Some(pattern) = &self.relaxed_pattern else {
+            return true;
+        };
+        self.relaxed
+            .get_or_init(|| build_regex(pattern).ok())
+            .as_ref()
+            .is_none_or(|relaxed| relaxed.is_match(hay))
+    }
+
     fn get(&self) -> Option<&Regex> {
         // The pattern already compiled as part of the set, so this cannot
         // fail in practice; if it ever did, the regex is skipped, never a panic.
@@ -285,15 +318,22 @@ struct PhraseEntry {
 
 impl Channel {
     fn is_empty(&self) -> bool {
-        self.automaton.is_none() && self.set.is_none()
+        self.automaton.is_none() && self.regexes.is_empty()
     }
 
     /// Appends the hits in `hay` (already folded or original, as the channel
-    /// needs) to `out`, ranges in `hay`.
-    fn scan(&self, hay: &str, out: &mut Vec<RuleHit>) {
+    /// needs) to `out`, ranges in `hay`. Regexes of rules that do not look
+    /// at blocks in `kinds` (a block-kind bit mask) are not run.
+    fn scan(&self, hay: &str, kinds: u32, out: &mut Vec<RuleHit>) {
+        let mut seen: Vec<(usize, u8)> = Vec::new();
         if let Some(automaton) = &self.automaton {
             for m in automaton.find_overlapping_iter(hay) {
-                let entry = &self.phrases[m.pattern().as_usize()];
+                let pattern = m.pattern().as_usize();
+                if pattern >= self.phrase_count {
+                    seen.extend_from_slice(&self.literal_regexes[pattern - self.phrase_count]);
+                    continue;
+                }
+                let entry = &self.phrases[pattern];
                 if entry.boundary_start && !boundary_before(hay, m.start()) {
                     continue;
                 }
@@ -307,9 +347,35 @@ impl Channel {
                 }));
             }
         }
-        if let Some(set) = &self.set {
-            for index in set.matches(hay).iter() {
+        if self.regexes.is_empty() {
+            return;
+        }
+        let mut candidates: Vec<usize> = Vec::new();
+        if !seen.is_empty() {
+            seen.sort_unstable();
+            let mut groups = 0u8;
+            for (i, &(regex, bit)) in seen.iter().enumerate() {
+                groups |= bit;
+                let last_of_regex = seen.get(i + 1).is_none_or(|next| next.0 != regex);
+                if last_of_regex {
+                    if groups == self.literal_groups[regex] {
+                        candidates.push(regex);
+                    }
+                    groups = 0;
+                }
+            }
+        }
+        if let Some(set) = &self.residual {
+            candidates.extend(set.matches(hay).iter().map(|i| self.residual_regexes[i]));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        {
+            for index in candidates {
                 let lazy = &self.regexes[index];
+                if lazy.block_mask & kinds == 0 || !lazy.may_match(hay) {
+                    continue;
+                }
                 let Some(regex) = lazy.get() else { continue };
                 out.extend(
                     regex
@@ -522,7 +588,14 @@ impl RuleSet {
     /// All hits of rules of `target` in `text` (ranges in `text`), already
     /// reduced to leftmost-longest per rule. Text-target rules are not yet
     /// filtered by block kind: see [`Rule::applies_to`].
-    pub(crate) fn scan(&self, target: Target, text: &str) -> Vec<RuleHit> {
+    pub fn scan(&self, target: Target, text: &str) -> Vec<RuleHit> {
+        self.scan_block(target, text, None)
+    }
+
+    /// As [`RuleSet::scan`], for a block of kind `kind`: rules that do not
+    /// apply to that kind are left out.
+    pub fn scan_block(&self, target: Target, text: &str, kind: Option<BlockKind>) -> Vec<RuleHit> {
+        let kinds = kind.map_or(u32::MAX, block_bit);
         let mut hits = Vec::new();
         let folded_channel = &self.channels[target.index() * 2];
         let exact_channel = &self.channels[target.index() * 2 + 1];
@@ -535,17 +608,24 @@ impl RuleSet {
         } else {
             text
         };
-        if !folded_channel.is_empty() {
+        if !folded_channel.is_empty() && text.is_ascii() {
+            // Folding ASCII is lower-casing, byte for byte: no map needed.
+            folded_channel.scan(&text.to_ascii_lowercase(), kinds, &mut hits);
+        } else if !folded_channel.is_empty() {
             let folded = fold(text);
             let start = hits.len();
-            folded_channel.scan(&folded.text, &mut hits);
+            folded_channel.scan(&folded.text, kinds, &mut hits);
             for hit in &mut hits[start..] {
                 let (a, b) = folded.original_range(hit.start, hit.end);
                 hit.start = a;
                 hit.end = b;
             }
         }
-        exact_channel.scan(text, &mut hits);
+        exact_channel.scan(text, kinds, &mut hits);
+        if kind.is_some() {
+            let rules = &self.rules;
+            hits.retain(|hit| rules[hit.rule].block_mask & kinds != 0);
+        }
         select_hits(&mut hits);
         hits
     }
@@ -590,7 +670,8 @@ impl RuleSet {
         } else {
             text
         };
-        self.scan(rule.target, &text)
+        let kind = (rule.target == Target::Text).then(|| rule.example_block_kind());
+        self.scan_block(rule.target, &text, kind)
             .into_iter()
             .find(|hit| hit.rule == index)
             .map(|hit| text[hit.start..hit.end].to_string())
@@ -990,7 +1071,6 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
             let mut phrase_index: HashMap<String, usize> = HashMap::new();
             let mut phrases: Vec<String> = Vec::new();
             let mut entries: Vec<PhraseEntry> = Vec::new();
-            let mut regex_sources: Vec<String> = Vec::new();
             let mut regexes: Vec<LazyRegex> = Vec::new();
             for (index, rule) in rules.iter().enumerate() {
                 if rule.target != target || rule.case_sensitive != case_sensitive {
@@ -1012,9 +1092,11 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
                     }
                 }
                 for pattern in &rule.regex {
-                    regex_sources.push(pattern.clone());
                     regexes.push(LazyRegex {
                         pattern: pattern.clone(),
+                        relaxed_pattern: relaxed_pattern(pattern),
+                        relaxed: OnceLock::new(),
+                        block_mask: rule.block_mask,
                         compiled: OnceLock::new(),
                         rule: index,
                     });
@@ -1022,13 +1104,24 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
             }
             let mut channel = Channel {
                 phrases: entries,
+                phrase_count: phrases.len(),
                 regexes,
                 ..Channel::default()
             };
-            if !phrases.is_empty() {
+            let literals = if channel.regexes.is_empty() {
+                Vec::new()
+            } else {
+                build_regex_prefilter(&mut channel, rules, target, case_sensitive, errors)
+            };
+            let patterns: Vec<&[u8]> = phrases
+                .iter()
+                .map(|p| p.as_bytes())
+                .chain(literals.iter().map(Vec::as_slice))
+                .collect();
+            if !patterns.is_empty() {
                 match AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
-                    .build(&phrases)
+                    .build(&patterns)
                 {
                     Ok(automaton) => channel.automaton = Some(automaton),
                     Err(e) => errors.push(RulesError::Parse {
@@ -1038,44 +1131,172 @@ fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel
                     }),
                 }
             }
-            if !regex_sources.is_empty() {
-                match RegexSetBuilder::new(&regex_sources)
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .dfa_size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                {
-                    Ok(set) => channel.set = Some(set),
-                    // Every pattern parsed alone, so the set fails only on
-                    // compilation (size limits): find the rule to blame.
-                    Err(e) => match channel
-                        .regexes
-                        .iter()
-                        .find_map(|r| build_regex(&r.pattern).err().map(|e| (r, e)))
-                    {
-                        Some((culprit, e)) => {
-                            let rule = &rules[culprit.rule];
-                            errors.push(RulesError::Invalid {
-                                file: rule.file.clone(),
-                                line: rule.line,
-                                rule_id: rule.id.clone(),
-                                message: format!(
-                                    "regex `{}` does not compile: {e}",
-                                    culprit.pattern
-                                ),
-                            });
-                        }
-                        None => errors.push(RulesError::Parse {
-                            file: format!("<{} regexes>", target.as_str()),
-                            line: 0,
-                            message: format!("cannot build the regex set: {e}"),
-                        }),
-                    },
-                }
-            }
             channels.push(channel);
         }
     }
     channels
+}
+
+/// `pattern` with its Unicode word-boundary assertions removed, if it has
+/// any. The regex engine cannot run Unicode `\b` on a DFA once the text
+/// holds a non-ASCII byte (€, Greek, Cyrillic) and falls back to a much
+/// slower engine; the relaxed pattern has no such limit.
+fn relaxed_pattern(pattern: &str) -> Option<String> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    if !hir.properties().look_set().contains_word_unicode() {
+        return None;
+    }
+    Some(relax(&hir).to_string())
+}
+
+fn relax(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, LookSet, Repetition};
+    match hir.kind() {
+        HirKind::Look(look) if LookSet::singleton(*look).contains_word_unicode() => Hir::empty(),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            min: rep.min,
+            max: rep.max,
+            greedy: rep.greedy,
+            sub: Box::new(relax(&rep.sub)),
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
+            sub: Box::new(relax(&capture.sub)),
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(relax).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(relax).collect()),
+        _ => hir.clone(),
+    }
+}
+
+/// Shortest literal (in bytes) worth a place in the prefilter: shorter ones
+/// occur in almost every text and would only add work. Case-sensitive
+/// literals ("EU", "Ft") are rare in running text even when short.
+const MIN_PREFILTER_LITERAL: usize = 3;
+const MIN_PREFILTER_LITERAL_CASE_SENSITIVE: usize = 2;
+
+/// Groups of literals such that every match of `pattern` contains a
+/// literal of each group: its prefixes and its suffixes, each kept when
+/// long enough to be worth looking for. Requiring both cuts candidates
+/// sharply: "jetzt" alone is common, "jetzt" with "registrieren" is not.
+fn required_literals(pattern: &str, min_len: usize) -> Vec<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+        return Vec::new();
+    };
+    let mut groups = Vec::new();
+    for prefix in [true, false] {
+        let kind = if prefix {
+            ExtractKind::Prefix
+        } else {
+            ExtractKind::Suffix
+        };
+        let mut seq = Extractor::new().kind(kind).extract(&hir);
+        if prefix {
+            seq.optimize_for_prefix_by_preference();
+        } else {
+            seq.optimize_for_suffix_by_preference();
+        }
+        let Some(literals) = seq.literals() else {
+            continue;
+        };
+        if literals.is_empty() || seq.min_literal_len().unwrap_or(0) < min_len {
+            continue;
+        }
+        let group: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    groups
+}
+
+/// Splits a channel's regexes into those its automaton can select by
+/// literal and the rest (one `RegexSet`); returns the literals to add to
+/// the automaton. A single set over hundreds of Unicode-aware
+/// regexes was measured to thrash its lazy DFA on long paragraphs
+/// (milliseconds per block); the literal automaton keeps scanning linear.
+fn build_regex_prefilter(
+    channel: &mut Channel,
+    rules: &[Rule],
+    target: Target,
+    case_sensitive: bool,
+    errors: &mut Vec<RulesError>,
+) -> Vec<Vec<u8>> {
+    let min_len = if case_sensitive {
+        MIN_PREFILTER_LITERAL_CASE_SENSITIVE
+    } else {
+        MIN_PREFILTER_LITERAL
+    };
+    let mut literal_index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut literals: Vec<Vec<u8>> = Vec::new();
+    let mut literal_regexes: Vec<Vec<(usize, u8)>> = Vec::new();
+    let mut literal_groups = vec![0u8; channel.regexes.len()];
+    let mut residual_sources = Vec::new();
+    for (index, lazy) in channel.regexes.iter().enumerate() {
+        let groups = required_literals(&lazy.pattern, min_len);
+        for (group_index, group) in groups.iter().enumerate() {
+            let bit = 1u8 << group_index;
+            literal_groups[index] |= bit;
+            for literal in group {
+                let slot = *literal_index.entry(literal.clone()).or_insert_with(|| {
+                    literals.push(literal.clone());
+                    literal_regexes.push(Vec::new());
+                    literals.len() - 1
+                });
+                if !literal_regexes[slot].contains(&(index, bit)) {
+                    literal_regexes[slot].push((index, bit));
+                }
+            }
+        }
+        if groups.is_empty() {
+            residual_sources.push(
+                lazy.relaxed_pattern
+                    .clone()
+                    .unwrap_or_else(|| lazy.pattern.clone()),
+            );
+            channel.residual_regexes.push(index);
+        }
+    }
+    channel.literal_regexes = literal_regexes;
+    channel.literal_groups = literal_groups;
+    if residual_sources.is_empty() {
+        return literals;
+    }
+    match RegexSetBuilder::new(&residual_sources)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+    {
+        Ok(set) => channel.residual = Some(set),
+        // Every pattern parsed alone, so the set fails only on compilation
+        // (size limits): find the rule to blame.
+        Err(e) => {
+            let culprit = channel
+                .residual_regexes
+                .iter()
+                .map(|&i| &channel.regexes[i])
+                .find_map(|r| build_regex(&r.pattern).err().map(|e| (r, e)));
+            errors.push(match culprit {
+                Some((lazy, e)) => {
+                    let rule = &rules[lazy.rule];
+                    RulesError::Invalid {
+                        file: rule.file.clone(),
+                        line: rule.line,
+                        rule_id: rule.id.clone(),
+                        message: format!("regex `{}` does not compile: {e}", lazy.pattern),
+                    }
+                }
+                None => RulesError::Parse {
+                    file: format!("<{} regexes>", target.as_str()),
+                    line: 0,
+                    message: format!("cannot build the regex set: {e}"),
+                },
+            });
+        }
+    }
+    literals
 }
 
 #[cfg(test)]
@@ -1181,6 +1402,20 @@ examples.no_match = ["Bitcoin verkaufen"]
     fn missing_scoring_file_is_named() {
         let error = RuleSet::from_sources(&[("a.toml".into(), TWO_RULES.into())]).unwrap_err();
         assert!(error.to_string().contains("scoring.toml"), "{error}");
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_folding() {
+        let text = "Say \"HELLO\" -- it's 100% ASCII; Ünïcödé is not.";
+        let (ascii, rest) = text.split_at(text.find('Ü').unwrap());
+        assert_eq!(ascii.to_ascii_lowercase(), fold(ascii).text);
+        assert_ne!(rest.to_ascii_lowercase(), fold(rest).text);
+    }
+
+    #[test]
+    fn rule_set_is_send_and_sync() {
+        fn shared<T: Send + Sync>() {}
+        shared::<RuleSet>();
     }
 
     #[test]

@@ -62,6 +62,13 @@ pub struct PageParams {
     pub min_eu_evidence: f64,
     pub eu_signals: Vec<Signal>,
     pub solicitation_signals: Vec<Signal>,
+    /// `strong` also needs one of these: an active invitation, not only a
+    /// payment method or a help article.
+    pub strong_requires_any: Vec<Signal>,
+    /// Without crypto context (page or firm) a page has no level: MiCAR is
+    /// about crypto-asset services, and a bank's or a bakery's euro prices
+    /// are not evidence of crypto solicitation.
+    pub level_needs_crypto: bool,
     pub needs_crypto: Vec<Signal>,
     pub shared_languages: Vec<String>,
     pub combination_min_kinds: usize,
@@ -391,7 +398,13 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         .iter()
         .any(|s| by_signal.get(s).is_some_and(|v| *v > 0.0));
     let can_rise = solicitation && eu_evidence >= params.min_eu_evidence;
-    let level = if score >= params.strong && can_rise {
+    let invitation = params
+        .strong_requires_any
+        .iter()
+        .any(|s| by_signal.get(s).is_some_and(|v| *v > 0.0));
+    let level = if params.level_needs_crypto && !crypto_context {
+        Level::None
+    } else if score >= params.strong && can_rise && invitation {
         Level::Strong
     } else if score >= params.moderate && can_rise {
         Level::Moderate
@@ -933,6 +946,66 @@ mod tests {
             &s,
         );
         assert!(together.score > alone.score, "{alone:?} {together:?}");
+    }
+
+    #[test]
+    fn pages_without_crypto_context_have_no_level() {
+        let s = scoring();
+        let bank = [
+            finding("builtin.language.de", Signal::Language, 1.5, "Deutsch"),
+            finding("currency.eur", Signal::Currency, 2.0, "150 €"),
+            finding("payment.sepa", Signal::Payment, 2.5, "SEPA"),
+            finding("cta.de", Signal::Cta, 2.5, "Jetzt eröffnen"),
+        ];
+        assert_eq!(page_breakdown(&bank, &s, false).level, Level::None);
+        // The same page of a firm that speaks of crypto elsewhere does count.
+        assert!(page_breakdown(&bank, &s, true).level >= Level::Moderate);
+    }
+
+    #[test]
+    fn strong_needs_an_active_invitation() {
+        let s = scoring();
+        let mut help = vec![
+            finding("builtin.language.pl", Signal::Language, 1.5, "polski"),
+            finding("locale.pl", Signal::Locale, 1.0, "pl-PL"),
+            finding("currency.pln", Signal::Currency, 3.0, "100 zł"),
+            finding("payment.blik", Signal::Payment, 3.0, "BLIK"),
+            finding("crypto.btc", Signal::Crypto, 0.5, "Bitcoin"),
+        ];
+        let b = page_breakdown(&help, &s, false);
+        assert!(b.score >= s.page.strong, "{b:?}");
+        assert_eq!(b.level, Level::Moderate);
+        help.push(finding("cta.pl", Signal::Cta, 2.5, "Zarejestruj się"));
+        assert_eq!(page_level(&help, &s), Level::Strong);
+    }
+
+    #[test]
+    fn block_pages_on_most_pages_lower_the_firm_one_step() {
+        let s = scoring();
+        let offer = vec![
+            finding("currency.eur", Signal::Currency, 2.0, "100 €"),
+            finding("payment.sepa", Signal::Payment, 2.0, "SEPA"),
+            finding("crypto.btc", Signal::Crypto, 0.5, "Bitcoin"),
+        ];
+        let block = vec![finding(
+            "geo_block.en",
+            Signal::GeoBlock,
+            1.0,
+            "not available in your country",
+        )];
+        let page = |findings| PageEvidence {
+            url: "u",
+            findings,
+            language: None,
+        };
+        let open = firm_verdict(&[page(&offer)], &s);
+        let blocked = firm_verdict(&[page(&offer), page(&block), page(&block)], &s);
+        assert_eq!(open.level, Level::Moderate);
+        assert_eq!(blocked.level, Level::Weak, "{:?}", blocked.reasons);
+        assert!(blocked
+            .reasons
+            .iter()
+            .any(|r| r.contains("lowered one step")));
     }
 
     #[test]
