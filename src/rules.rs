@@ -529,17 +529,19 @@ impl RuleSet {
                 None
             }
         };
-        // A bundle without language markers still loads: the model then
-        // knows no weights and page-language findings use the default weight.
-        let languages =
-            LanguageModel::from_toml(languages_text.map_or("", |t| t.as_str()), LANGUAGES_FILE)
-                .map_err(|e| {
-                    errors.push(RulesError::Languages {
-                        file: LANGUAGES_FILE.to_string(),
-                        message: e.to_string(),
-                    })
-                })
-                .ok();
+        // A bundle without its own language markers uses the bundled ones, so
+        // a directory of extra rules does not have to copy languages.toml.
+        let languages = match languages_text {
+            Some(text) => LanguageModel::from_toml(text, LANGUAGES_FILE),
+            None => LanguageModel::bundled(),
+        }
+        .map_err(|e| {
+            errors.push(RulesError::Languages {
+                file: LANGUAGES_FILE.to_string(),
+                message: e.to_string(),
+            })
+        })
+        .ok();
         let channels = compile_channels(&rules, &mut errors);
         match (errors.len(), scoring, languages) {
             (0, Some(mut scoring), Some(languages)) => {
