@@ -457,13 +457,19 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
         count(Level::Moderate),
         count(Level::Weak),
     );
+    // Weak pages add up to a moderate firm only where the firm speaks of its
+    // own offer on them: a law firm's many explainers full of EU words do not.
+    let weak_soliciting = scored
+        .iter()
+        .filter(|(_, b)| b.level == Level::Weak && b.solicitation)
+        .count();
     let firm = &scoring.firm;
     let mut level = if strong > 0
         || (firm.strong_min_moderate_pages > 0 && moderate >= firm.strong_min_moderate_pages)
     {
         Level::Strong
     } else if moderate > 0
-        || (firm.moderate_min_weak_pages > 0 && weak >= firm.moderate_min_weak_pages)
+        || (firm.moderate_min_weak_pages > 0 && weak_soliciting >= firm.moderate_min_weak_pages)
     {
         Level::Moderate
     } else if weak > 0 {
@@ -471,6 +477,14 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
     } else {
         Level::None
     };
+    // Solicitation is a firm promoting its own offer. EU references on pages
+    // that offer nothing anywhere (a law firm's or a newspaper's explainers)
+    // are not evidence of it, however many there are.
+    let offers_anything = scored.iter().any(|(_, b)| b.solicitation);
+    let no_offer = level > Level::None && !offers_anything;
+    if no_offer {
+        level = Level::None;
+    }
     let mut ranked: Vec<&(&PageEvidence, PageBreakdown)> = scored.iter().collect();
     ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
     let score = round2(
@@ -504,6 +518,11 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
         pages.len(),
         ranked.first().copied(),
     ));
+    if no_offer {
+        reasons.push(
+            "EU references without any offer of the firm's own (no call to action, promotion, payment or price anywhere): explainers and news are not solicitation".to_string(),
+        );
+    }
     if let Some(summary) = evidence_summary(&scored, scoring) {
         reasons.push(summary);
     }
@@ -826,6 +845,48 @@ mod tests {
             ),
         ];
         assert!(page_level(&page, &s) <= Level::Weak);
+    }
+
+    #[test]
+    fn a_firm_that_offers_nothing_anywhere_is_not_soliciting() {
+        let s = scoring();
+        let explainer = [
+            finding("regulator.mica", Signal::Regulator, 1.5, "MiCA"),
+            finding("place.eea", Signal::Place, 1.5, "EEA"),
+            finding("place.eu", Signal::Place, 1.5, "European Union"),
+            finding("place.nl", Signal::Place, 1.5, "Netherlands"),
+            finding("builtin.language.nl", Signal::Language, 2.0, "Nederlands"),
+            finding("crypto.assets", Signal::Crypto, 0.5, "crypto-assets"),
+        ];
+        let pages: Vec<PageEvidence> = (0..8)
+            .map(|_| PageEvidence {
+                url: "https://law.example/insights/",
+                findings: &explainer,
+                language: None,
+            })
+            .collect();
+        let verdict = firm_verdict(&pages, &s);
+        assert_eq!(verdict.level, Level::None, "{verdict:#?}");
+        assert!(verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("not solicitation")));
+
+        // The same pages plus one that invites visitors to open an account do count.
+        let mut offer = explainer.to_vec();
+        offer.push(finding(
+            "cta.signup.nl.button",
+            Signal::Cta,
+            2.5,
+            "Open een rekening",
+        ));
+        let mut with_offer = pages.clone();
+        with_offer.push(PageEvidence {
+            url: "https://law.example/open/",
+            findings: &offer,
+            language: None,
+        });
+        assert!(firm_verdict(&with_offer, &s).level > Level::None);
     }
 
     #[test]
