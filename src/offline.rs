@@ -18,6 +18,7 @@ use crate::feed::BlockBuilder;
 use crate::model::{BlockKind, Category, Document, SourceKind};
 use crate::report::{now_rfc3339, rfc3339};
 use crate::text::normalize_whitespace;
+use crate::warc::{WarcError, WarcReader, WarcRecord};
 use mail_parser::{Address, Message, MessageParser, PartType};
 use regex::Regex;
 use scraper::{Html, Selector};
@@ -26,6 +27,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::LazyLock;
+use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 /// Largest single file (`.eml`, saved page) read whole; bigger ones are not
@@ -67,6 +69,15 @@ pub enum OfflineError {
     NoMessages { file: String },
     #[error("{file}: not an e-mail, a saved HTML page or a WARC file")]
     UnknownKind { file: String },
+    /// A WARC record that cannot be read, or a `response` record without
+    /// the target URI or date every document needs; `offset` is where the
+    /// record (or its gzip member) starts.
+    #[error("{file} @ {offset}: {reason}")]
+    BadRecord {
+        file: String,
+        offset: u64,
+        reason: String,
+    },
     #[error("{file}: {reason}")]
     Unsupported { file: String, reason: String },
 }
@@ -112,7 +123,7 @@ const MESSAGE_HEADERS: &[&str] = &[
 
 fn kind_by_content(head: &[u8]) -> Option<OfflineKind> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if head.starts_with(b"WARC/") {
+    if head.starts_with(b"WARC/") || gzipped_warc(head) {
         return Some(OfflineKind::Warc);
     }
     if head.starts_with(b"From ") {
@@ -136,22 +147,30 @@ fn kind_by_content(head: &[u8]) -> Option<OfflineKind> {
     None
 }
 
+/// Whether a gzip stream starts with a WARC version line: a `.warc.gz`
+/// whose name no longer says so. Only the first bytes are inflated.
+fn gzipped_warc(head: &[u8]) -> bool {
+    if !head.starts_with(&[0x1f, 0x8b]) {
+        return false;
+    }
+    let mut version = [0u8; 5];
+    flate2::read::GzDecoder::new(head)
+        .read_exact(&mut version)
+        .is_ok_and(|()| &version == b"WARC/")
+}
+
 /// Reads any supported evidence file, choosing the reader by [`detect_kind`].
 ///
 /// # Errors
 /// [`OfflineError::Read`] when the file cannot be read,
-/// [`OfflineError::UnknownKind`] when its kind cannot be told,
-/// [`OfflineError::Unsupported`] for WARC input (not wired yet), and the
-/// errors of [`read_email`] and [`read_html_file`].
+/// [`OfflineError::UnknownKind`] when its kind cannot be told, and the
+/// errors of [`read_email`], [`read_html_file`] and [`read_warc`].
 pub fn read_path(path: &Path) -> Result<Vec<Document>, OfflineError> {
     let head = read_head(path)?;
     match detect_kind(path, &head) {
         Some(OfflineKind::Eml | OfflineKind::Mbox) => read_email(path),
         Some(OfflineKind::Html) => read_html_file(path),
-        Some(OfflineKind::Warc) => Err(OfflineError::Unsupported {
-            file: display_name(path),
-            reason: "WARC input is not supported yet".into(),
-        }),
+        Some(OfflineKind::Warc) => read_warc(path),
         None => Err(OfflineError::UnknownKind {
             file: display_name(path),
         }),
@@ -428,6 +447,135 @@ pub fn read_html_file(path: &Path) -> Result<Vec<Document>, OfflineError> {
         content_language: None,
     };
     Ok(vec![extract_parsed(&parsed, meta)])
+}
+
+/// Reads a WARC (ISO 28500) archive, plain or gzipped, as this scanner or
+/// any other capture tool wrote it: one document per `response` record
+/// whose HTTP payload is HTML or plain text, in archive order.
+///
+/// Each document's `url` and `final_url` are the record's
+/// `WARC-Target-URI`; `fetched_at` its `WARC-Date` in RFC 3339 UTC seconds
+/// (the capture time, not the time the file was read); `content_sha256` the
+/// SHA-256 of the HTTP payload as archived, the bytes a live scan hashes;
+/// `source_kind` [`SourceKind::File`]. The payload is decoded with the
+/// charset its `Content-Type` header names (else a byte-order mark or
+/// `<meta charset>`), `Content-Language` is kept, and the text is extracted
+/// as a fetched page's would be. Every status is read — a 451 or 403 page
+/// is evidence of geo-blocking — but requests, metadata, revisits,
+/// responses with other media (images, scripts) and empty payloads are not
+/// documents. A payload without a `Content-Type` counts as HTML only when
+/// it starts like HTML.
+///
+/// # Errors
+/// [`OfflineError::Read`] when the file cannot be opened or read;
+/// [`OfflineError::BadRecord`] naming the file and offset of the first
+/// record that is malformed or a `response` without a target URI or a
+/// valid date — reading stops there, since what follows a broken record
+/// cannot be located.
+pub fn read_warc(path: &Path) -> Result<Vec<Document>, OfflineError> {
+    let reader = WarcReader::open(path).map_err(|error| warc_error(path, error))?;
+    let mut documents = Vec::new();
+    for record in reader {
+        let record = record.map_err(|error| warc_error(path, error))?;
+        if let Some(document) = response_document(path, &record)? {
+            documents.push(document);
+        }
+    }
+    Ok(documents)
+}
+
+/// A `response` record's document; `None` for other records and for
+/// payloads that are not HTML or text.
+fn response_document(path: &Path, record: &WarcRecord) -> Result<Option<Document>, OfflineError> {
+    let is_response = record
+        .header("WARC-Type")
+        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("response"));
+    let Some(payload) = record.http_payload().filter(|_| is_response) else {
+        return Ok(None);
+    };
+    let http_headers = record.http_headers();
+    let http_header = |name: &str| {
+        http_headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    };
+    let content_type = http_header("Content-Type");
+    let Some(media) = payload_media(content_type, payload) else {
+        return Ok(None);
+    };
+    let bad_record = |reason: &str| OfflineError::BadRecord {
+        file: display_name(path),
+        offset: record.offset,
+        reason: reason.to_string(),
+    };
+    // WARC/1.0 writers put the URI in angle brackets; 1.1 does not.
+    let url = record
+        .header("WARC-Target-URI")
+        .map(|uri| uri.trim().trim_start_matches('<').trim_end_matches('>'))
+        .filter(|uri| !uri.is_empty())
+        .ok_or_else(|| bad_record("response record without WARC-Target-URI"))?;
+    let fetched_at = record
+        .header("WARC-Date")
+        .and_then(|date| time::OffsetDateTime::parse(date.trim(), &Rfc3339).ok())
+        .map(rfc3339)
+        .ok_or_else(|| bad_record("response record without a valid WARC-Date"))?;
+    let decoded = crate::charset::decode(payload, content_type);
+    let meta = DocMeta {
+        url: url.to_string(),
+        final_url: url.to_string(),
+        source_kind: SourceKind::File,
+        fetched_at,
+        content_sha256: crate::fetch::sha256_hex(payload),
+        content_language: http_header("Content-Language").map(str::to_string),
+    };
+    Ok(Some(match media {
+        PayloadMedia::Html => extract_html(&decoded.text, meta),
+        PayloadMedia::Text => extract_text(&decoded.text, meta),
+    }))
+}
+
+enum PayloadMedia {
+    Html,
+    Text,
+}
+
+/// How to read an archived payload, by its declared media type; sniffed
+/// only when none was declared, as a browser would.
+fn payload_media(content_type: Option<&str>, payload: &[u8]) -> Option<PayloadMedia> {
+    if payload.is_empty() {
+        return None;
+    }
+    let essence = content_type
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .filter(|essence| !essence.is_empty());
+    match essence.as_deref() {
+        Some("text/html" | "application/xhtml+xml") => Some(PayloadMedia::Html),
+        Some("text/plain") => Some(PayloadMedia::Text),
+        Some(_) => None,
+        None => {
+            let head = &payload[..payload.len().min(SNIFF_BYTES)];
+            (kind_by_content(head) == Some(OfflineKind::Html)).then_some(PayloadMedia::Html)
+        }
+    }
+}
+
+fn warc_error(path: &Path, error: WarcError) -> OfflineError {
+    match error {
+        WarcError::Io { source, .. } => read_error(path, source),
+        WarcError::Format {
+            offset, message, ..
+        } => OfflineError::BadRecord {
+            file: display_name(path),
+            offset,
+            reason: message,
+        },
+        other => OfflineError::Unsupported {
+            file: display_name(path),
+            reason: other.to_string(),
+        },
+    }
 }
 
 static SAVED_FROM: LazyLock<Regex> = LazyLock::new(|| {
