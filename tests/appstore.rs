@@ -11,6 +11,7 @@ use common::TestServer;
 use micar_scan::appstore::{check_apps, AppStoreSettings, StorefrontResult, EU_STOREFRONTS};
 use micar_scan::config::ScanSettings;
 use micar_scan::fetch::Fetcher;
+use micar_scan::lang::LanguageModel;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -82,6 +83,10 @@ fn fetcher() -> Fetcher {
     .unwrap()
 }
 
+fn languages() -> LanguageModel {
+    LanguageModel::bundled().unwrap()
+}
+
 fn settings(server: &TestServer) -> AppStoreSettings {
     AppStoreSettings {
         apple_base: server.url("/apple/"),
@@ -116,6 +121,7 @@ async fn every_eu_storefront_is_asked_once_per_store_and_read_per_country() {
     let results = check_apps(
         &fetcher(),
         &settings(&server),
+        &languages(),
         Some(APPLE_ID),
         Some(GOOGLE_PACKAGE),
     )
@@ -198,13 +204,20 @@ async fn every_eu_storefront_is_asked_once_per_store_and_read_per_country() {
 #[tokio::test]
 async fn only_the_stores_with_an_app_are_asked() {
     let server = TestServer::start(stores()).await;
-    let results = check_apps(&fetcher(), &settings(&server), None, Some(GOOGLE_PACKAGE)).await;
+    let results = check_apps(
+        &fetcher(),
+        &settings(&server),
+        &languages(),
+        None,
+        Some(GOOGLE_PACKAGE),
+    )
+    .await;
     assert_eq!(results.len(), 27);
     assert!(results.iter().all(|r| r.store == "google"));
     assert_eq!(server.hits_to("/apple/lookup"), 0);
     assert_eq!(server.hits_to("/google/store/apps/details"), 27);
 
-    let results = check_apps(&fetcher(), &settings(&server), None, None).await;
+    let results = check_apps(&fetcher(), &settings(&server), &languages(), None, None).await;
     assert!(results.is_empty());
 }
 
@@ -224,6 +237,7 @@ async fn answers_that_do_not_tell_are_none_with_a_note() {
     let results = check_apps(
         &fetcher(),
         &settings(&server),
+        &languages(),
         Some(APPLE_ID),
         Some(GOOGLE_PACKAGE),
     )
@@ -250,7 +264,14 @@ async fn a_store_the_guard_refuses_is_reported_not_fetched() {
         ..Default::default()
     })
     .unwrap();
-    let results = check_apps(&strict, &settings(&server), Some(APPLE_ID), None).await;
+    let results = check_apps(
+        &strict,
+        &settings(&server),
+        &languages(),
+        Some(APPLE_ID),
+        None,
+    )
+    .await;
     assert_eq!(results.len(), 27);
     assert_eq!(server.total_hits(), 0);
     assert_eq!(server.connections(), 0);
@@ -265,4 +286,62 @@ async fn a_store_the_guard_refuses_is_reported_not_fetched() {
             "{found:?}"
         );
     }
+}
+
+/// whatlang knows neither Irish nor Maltese: a listing in either is told
+/// by the scan's language model, whichever store serves it.
+#[tokio::test]
+async fn maltese_and_irish_listings_are_told_apart_from_english() {
+    async fn apple(uri: Uri) -> Response {
+        let description = match query(&uri).get("country").map(String::as_str) {
+            Some("mt") => {
+                "Ixtri l-Bitcoin u l-Ethereum f'ftit sekondi. Iddepożita bit-trasferiment \
+                 SEPA u ibda innegozja kuljum b'miżati baxxi."
+            }
+            _ => {
+                "Buy Bitcoin and Ethereum in a few seconds. Deposit by bank transfer and \
+                 trade around the clock with low fees."
+            }
+        };
+        let body = serde_json::json!({
+            "resultCount": 1,
+            "results": [{"trackName": "Nordlicht Krypto", "description": description}]
+        });
+        ([("content-type", "application/json")], body.to_string()).into_response()
+    }
+    async fn google(uri: Uri) -> Response {
+        let description = match query(&uri).get("gl").map(String::as_str) {
+            Some("IE") if query(&uri).get("hl").map(String::as_str) == Some("en") => {
+                "Ceannaigh Bitcoin agus Ethereum i gceann cúpla soicind. Tá ár seirbhís ar \
+                 fáil gach lá agus is féidir leat tosú inniu le táillí ísle."
+            }
+            _ => {
+                "Buy Bitcoin and Ethereum in a few seconds. Deposit by bank transfer and \
+                 trade around the clock with low fees."
+            }
+        };
+        let page = format!(
+            "<html><head><meta property=\"og:title\" content=\"Nordlicht Krypto - Apps on Google Play\">\
+             <meta property=\"og:description\" content=\"{description}\"></head><body></body></html>"
+        );
+        ([("content-type", "text/html; charset=utf-8")], page).into_response()
+    }
+    let router = Router::new()
+        .route("/apple/lookup", get(apple))
+        .route("/google/store/apps/details", get(google));
+    let server = TestServer::start(router).await;
+    let results = check_apps(
+        &fetcher(),
+        &settings(&server),
+        &languages(),
+        Some(APPLE_ID),
+        Some(GOOGLE_PACKAGE),
+    )
+    .await;
+    let language =
+        |store: &str, country: &str| result(&results, store, country).listing_language.clone();
+    assert_eq!(language("apple", "MT").as_deref(), Some("mt"));
+    assert_eq!(language("apple", "DE").as_deref(), Some("en"));
+    assert_eq!(language("google", "IE").as_deref(), Some("ga"));
+    assert_eq!(language("google", "AT").as_deref(), Some("en"));
 }
