@@ -101,6 +101,21 @@ fn result<'a>(results: &'a [StorefrontResult], store: &str, country: &str) -> &'
         .unwrap_or_else(|| panic!("no {store} result for {country}"))
 }
 
+/// Serves `stores` on loopback and asks both of them about the app in every
+/// EU storefront.
+async fn check_both_stores(stores: Router) -> (TestServer, Vec<StorefrontResult>) {
+    let server = TestServer::start(stores).await;
+    let results = check_apps(
+        &fetcher(),
+        &settings(&server),
+        &languages(),
+        Some(APPLE_ID),
+        Some(GOOGLE_PACKAGE),
+    )
+    .await;
+    (server, results)
+}
+
 /// The `key` query values sent to `path`, as the server saw them.
 fn queried(server: &TestServer, path: &str, key: &str) -> BTreeSet<String> {
     server
@@ -117,15 +132,7 @@ fn queried(server: &TestServer, path: &str, key: &str) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_eu_storefront_is_asked_once_per_store_and_read_per_country() {
-    let server = TestServer::start(stores()).await;
-    let results = check_apps(
-        &fetcher(),
-        &settings(&server),
-        &languages(),
-        Some(APPLE_ID),
-        Some(GOOGLE_PACKAGE),
-    )
-    .await;
+    let (server, results) = check_both_stores(stores()).await;
 
     assert_eq!(server.hits_to("/apple/lookup"), 27);
     assert_eq!(server.hits_to("/google/store/apps/details"), 27);
@@ -233,15 +240,7 @@ async fn answers_that_do_not_tell_are_none_with_a_note() {
             "/google/store/apps/details",
             get(|| async { "<html><head><title>Google Play</title></head><body></body></html>" }),
         );
-    let server = TestServer::start(router).await;
-    let results = check_apps(
-        &fetcher(),
-        &settings(&server),
-        &languages(),
-        Some(APPLE_ID),
-        Some(GOOGLE_PACKAGE),
-    )
-    .await;
+    let (_server, results) = check_both_stores(router).await;
     assert_eq!(results.len(), 54);
     for found in &results {
         assert_eq!(found.available, None, "{found:?}");
@@ -288,6 +287,9 @@ async fn a_store_the_guard_refuses_is_reported_not_fetched() {
     }
 }
 
+const ENGLISH_DESCRIPTION: &str = "Buy Bitcoin and Ethereum in a few seconds. Deposit by \
+    bank transfer and trade around the clock with low fees.";
+
 /// whatlang knows neither Irish nor Maltese: a listing in either is told
 /// by the scan's language model, whichever store serves it.
 #[tokio::test]
@@ -298,10 +300,7 @@ async fn maltese_and_irish_listings_are_told_apart_from_english() {
                 "Ixtri l-Bitcoin u l-Ethereum f'ftit sekondi. Iddepożita bit-trasferiment \
                  SEPA u ibda innegozja kuljum b'miżati baxxi."
             }
-            _ => {
-                "Buy Bitcoin and Ethereum in a few seconds. Deposit by bank transfer and \
-                 trade around the clock with low fees."
-            }
+            _ => ENGLISH_DESCRIPTION,
         };
         let body = serde_json::json!({
             "resultCount": 1,
@@ -315,10 +314,7 @@ async fn maltese_and_irish_listings_are_told_apart_from_english() {
                 "Ceannaigh Bitcoin agus Ethereum i gceann cúpla soicind. Tá ár seirbhís ar \
                  fáil gach lá agus is féidir leat tosú inniu le táillí ísle."
             }
-            _ => {
-                "Buy Bitcoin and Ethereum in a few seconds. Deposit by bank transfer and \
-                 trade around the clock with low fees."
-            }
+            _ => ENGLISH_DESCRIPTION,
         };
         let page = format!(
             "<html><head><meta property=\"og:title\" content=\"Nordlicht Krypto - Apps on Google Play\">\
@@ -329,15 +325,7 @@ async fn maltese_and_irish_listings_are_told_apart_from_english() {
     let router = Router::new()
         .route("/apple/lookup", get(apple))
         .route("/google/store/apps/details", get(google));
-    let server = TestServer::start(router).await;
-    let results = check_apps(
-        &fetcher(),
-        &settings(&server),
-        &languages(),
-        Some(APPLE_ID),
-        Some(GOOGLE_PACKAGE),
-    )
-    .await;
+    let (_server, results) = check_both_stores(router).await;
     let language =
         |store: &str, country: &str| result(&results, store, country).listing_language.clone();
     assert_eq!(language("apple", "MT").as_deref(), Some("mt"));
