@@ -363,9 +363,23 @@ enum Store {
 /// returns one result per store and country: Apple's 27 first, then
 /// Google's, each in [`EU_STOREFRONTS`] order. Failures become results with
 /// `available: None` and a note, never a missing row. Listing languages are
-/// told by `languages`, the model the scan's rules use (see
-/// [`crate::rules::RuleSet::languages`]), so Irish and Maltese listings count.
+/// told by the bundled [`LanguageModel`], so Irish and Maltese listings
+/// count; a scan with patterns of its own should call
+/// [`check_apps_with_languages`] with its rules' model instead.
 pub async fn check_apps(
+    fetcher: &Fetcher,
+    settings: &AppStoreSettings,
+    apple_id: Option<&str>,
+    google_package: Option<&str>,
+) -> Vec<StorefrontResult> {
+    // Compiled into the crate and loaded by its tests: not user input.
+    let languages = LanguageModel::bundled().expect("the bundled languages.toml loads");
+    check_apps_with_languages(fetcher, settings, &languages, apple_id, google_package).await
+}
+
+/// As [`check_apps`], telling listing languages with `languages` — the
+/// model the scan's rules use ([`crate::rules::RuleSet::languages`]).
+pub async fn check_apps_with_languages(
     fetcher: &Fetcher,
     settings: &AppStoreSettings,
     languages: &LanguageModel,

@@ -8,10 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
-use micar_scan::appstore::{check_apps, AppStoreSettings, StorefrontResult, EU_STOREFRONTS};
+use micar_scan::appstore::{
+    check_apps, check_apps_with_languages, AppStoreSettings, StorefrontResult, EU_STOREFRONTS,
+};
 use micar_scan::config::ScanSettings;
 use micar_scan::fetch::Fetcher;
 use micar_scan::lang::LanguageModel;
+use micar_scan::rules::RuleSet;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -83,8 +86,9 @@ fn fetcher() -> Fetcher {
     .unwrap()
 }
 
+/// The model a scan's rules carry: the bundled patterns' one.
 fn languages() -> LanguageModel {
-    LanguageModel::bundled().unwrap()
+    RuleSet::bundled().unwrap().languages().clone()
 }
 
 fn settings(server: &TestServer) -> AppStoreSettings {
@@ -108,7 +112,6 @@ async fn check_both_stores(stores: Router) -> (TestServer, Vec<StorefrontResult>
     let results = check_apps(
         &fetcher(),
         &settings(&server),
-        &languages(),
         Some(APPLE_ID),
         Some(GOOGLE_PACKAGE),
     )
@@ -211,7 +214,8 @@ async fn every_eu_storefront_is_asked_once_per_store_and_read_per_country() {
 #[tokio::test]
 async fn only_the_stores_with_an_app_are_asked() {
     let server = TestServer::start(stores()).await;
-    let results = check_apps(
+    // With the model a scan's rules carry, as a scan with its own patterns asks.
+    let results = check_apps_with_languages(
         &fetcher(),
         &settings(&server),
         &languages(),
@@ -221,10 +225,14 @@ async fn only_the_stores_with_an_app_are_asked() {
     .await;
     assert_eq!(results.len(), 27);
     assert!(results.iter().all(|r| r.store == "google"));
+    assert_eq!(
+        result(&results, "google", "DE").listing_language.as_deref(),
+        Some("de")
+    );
     assert_eq!(server.hits_to("/apple/lookup"), 0);
     assert_eq!(server.hits_to("/google/store/apps/details"), 27);
 
-    let results = check_apps(&fetcher(), &settings(&server), &languages(), None, None).await;
+    let results = check_apps(&fetcher(), &settings(&server), None, None).await;
     assert!(results.is_empty());
 }
 
@@ -263,14 +271,7 @@ async fn a_store_the_guard_refuses_is_reported_not_fetched() {
         ..Default::default()
     })
     .unwrap();
-    let results = check_apps(
-        &strict,
-        &settings(&server),
-        &languages(),
-        Some(APPLE_ID),
-        None,
-    )
-    .await;
+    let results = check_apps(&strict, &settings(&server), Some(APPLE_ID), None).await;
     assert_eq!(results.len(), 27);
     assert_eq!(server.total_hits(), 0);
     assert_eq!(server.connections(), 0);
