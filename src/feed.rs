@@ -298,8 +298,9 @@ pub(crate) fn extract_fragment(html: &str, base: &Url) -> Document {
     extract_html(html, DocMeta::for_url(base.as_str(), SourceKind::Feed))
 }
 
-/// Collects a document's blocks in order, keeping each text once, and its
-/// links pointing at the block their text stands in.
+/// Assembles one document from pieces (a feed item's title and texts, a
+/// post's parts, an e-mail's body parts) in order, keeping each extracted
+/// text once and its links pointing at the block their text stands in.
 pub(crate) struct BlockBuilder {
     pub(crate) blocks: Vec<Block>,
     pub(crate) links: Vec<Link>,
@@ -340,7 +341,8 @@ impl BlockBuilder {
     /// already present (feeds often repeat the summary in the content) is not
     /// added again, so one sentence yields one finding; links point at the
     /// block their text ended up in. The fragment's `<title>` and URL blocks
-    /// are left out: an item has neither.
+    /// are left out: no reader sees a fragment's title, and the fragment has
+    /// no address of its own.
     pub(crate) fn push_fragment(&mut self, fragment: Document, prose: BlockKind, path: &str) {
         let mut position = vec![None; fragment.blocks.len()];
         for block in fragment.blocks {
