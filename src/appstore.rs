@@ -22,6 +22,7 @@
 //!   every Google result says so.
 
 use crate::fetch::{FetchError, Fetcher};
+use crate::lang::LanguageModel;
 use crate::report::now_rfc3339;
 use futures_util::StreamExt;
 use schemars::JsonSchema;
@@ -109,7 +110,8 @@ pub enum AppStoreError {
 pub struct AppleListing {
     pub available: bool,
     pub title: Option<String>,
-    /// ISO 639-1 language detected in the description, when detection is confident.
+    /// ISO 639-1 language of the description as [`LanguageModel::detect`]
+    /// tells it (Irish and Maltese included); `None` when it cannot tell.
     pub description_language: Option<String>,
     /// The languages the app declares (`languageCodesISO2A`), lower case.
     pub declared_languages: Vec<String>,
@@ -199,15 +201,16 @@ pub fn storefront_language(country: &str) -> &'static str {
 }
 
 /// Reads an Apple lookup answer: `(available, title, languages)`, where
-/// `languages` starts with the description's detected language (when
-/// detection is confident) followed by the languages the app declares.
+/// `languages` starts with the description's language (when `languages`
+/// can tell it) followed by the languages the app declares.
 ///
 /// # Errors
 /// [`AppStoreError::AppleJson`] when the body is not a lookup answer.
 pub fn parse_apple_lookup(
     body: &[u8],
+    languages: &LanguageModel,
 ) -> Result<(bool, Option<String>, Vec<String>), AppStoreError> {
-    let listing = parse_apple_listing(body)?;
+    let listing = parse_apple_listing(body, languages)?;
     let mut languages: Vec<String> = listing.description_language.into_iter().collect();
     for language in listing.declared_languages {
         if !languages.contains(&language) {
@@ -220,11 +223,15 @@ pub fn parse_apple_lookup(
 /// Reads an Apple lookup answer with each fact kept apart.
 ///
 /// `resultCount: 0` means not offered in that storefront (or no such id);
-/// otherwise the first result is the app.
+/// otherwise the first result is the app, and `languages` tells the
+/// description's language.
 ///
 /// # Errors
 /// [`AppStoreError::AppleJson`] when the body is not a lookup answer.
-pub fn parse_apple_listing(body: &[u8]) -> Result<AppleListing, AppStoreError> {
+pub fn parse_apple_listing(
+    body: &[u8],
+    languages: &LanguageModel,
+) -> Result<AppleListing, AppStoreError> {
     let lookup: AppleLookup =
         serde_json::from_slice(body).map_err(|e| AppStoreError::AppleJson {
             line: e.line(),
@@ -245,7 +252,11 @@ pub fn parse_apple_listing(body: &[u8]) -> Result<AppleListing, AppStoreError> {
     Ok(AppleListing {
         available: true,
         title: app.track_name.map(|name| name.trim().to_string()),
-        description_language: app.description.as_deref().and_then(detect_language),
+        description_language: app
+            .description
+            .as_deref()
+            .and_then(|description| languages.detect(description))
+            .map(|guess| guess.code),
         declared_languages: app
             .languages
             .iter()
@@ -318,12 +329,12 @@ fn strip_store_suffix(title: &str) -> String {
     title
 }
 
-fn google_description_language(body: &[u8]) -> Option<String> {
+fn google_description_language(body: &[u8], languages: &LanguageModel) -> Option<String> {
     let text = crate::charset::decode(body, None).text;
     let page = Html::parse_document(&text);
     let description = select_attribute(&page, r#"meta[property="og:description"]"#, "content")
         .or_else(|| select_attribute(&page, r#"meta[name="description"]"#, "content"))?;
-    detect_language(&description)
+    languages.detect(&description).map(|guess| guess.code)
 }
 
 fn select_attribute(page: &Html, selector: &str, attribute: &str) -> Option<String> {
@@ -341,53 +352,6 @@ fn select_text(page: &Html, selector: &str) -> Option<String> {
         .find(|text| !text.is_empty())
 }
 
-/// ISO 639-1 language of `text` when whatlang is confident and the language
-/// is one of the EU's or a common non-EU one. A stand-in for
-/// `crate::lang::LanguageModel::detect`, which also knows Irish and Maltese.
-fn detect_language(text: &str) -> Option<String> {
-    let info = whatlang::detect(text)?;
-    if !info.is_reliable() {
-        return None;
-    }
-    let code = match info.lang().code() {
-        "bul" => "bg",
-        "hrv" => "hr",
-        "ces" => "cs",
-        "dan" => "da",
-        "nld" => "nl",
-        "eng" => "en",
-        "est" => "et",
-        "fin" => "fi",
-        "fra" => "fr",
-        "deu" => "de",
-        "ell" => "el",
-        "hun" => "hu",
-        "ita" => "it",
-        "lav" => "lv",
-        "lit" => "lt",
-        "pol" => "pl",
-        "por" => "pt",
-        "ron" => "ro",
-        "slk" => "sk",
-        "slv" => "sl",
-        "spa" => "es",
-        "swe" => "sv",
-        "rus" => "ru",
-        "ukr" => "uk",
-        "tur" => "tr",
-        "jpn" => "ja",
-        "kor" => "ko",
-        "cmn" => "zh",
-        "ara" => "ar",
-        "hin" => "hi",
-        "vie" => "vi",
-        "ind" => "id",
-        "tha" => "th",
-        _ => return None,
-    };
-    Some(code.to_string())
-}
-
 #[derive(Clone, Copy)]
 enum Store {
     Apple,
@@ -398,10 +362,27 @@ enum Store {
 /// `fetcher` (rate-limited and guarded like every other request), and
 /// returns one result per store and country: Apple's 27 first, then
 /// Google's, each in [`EU_STOREFRONTS`] order. Failures become results with
-/// `available: None` and a note, never a missing row.
+/// `available: None` and a note, never a missing row. Listing languages are
+/// told by the bundled [`LanguageModel`], so Irish and Maltese listings
+/// count; a scan with patterns of its own should call
+/// [`check_apps_with_languages`] with its rules' model instead.
 pub async fn check_apps(
     fetcher: &Fetcher,
     settings: &AppStoreSettings,
+    apple_id: Option<&str>,
+    google_package: Option<&str>,
+) -> Vec<StorefrontResult> {
+    // Compiled into the crate and loaded by its tests: not user input.
+    let languages = LanguageModel::bundled().expect("the bundled languages.toml loads");
+    check_apps_with_languages(fetcher, settings, &languages, apple_id, google_package).await
+}
+
+/// As [`check_apps`], telling listing languages with `languages` — the
+/// model the scan's rules use ([`crate::rules::RuleSet::languages`]).
+pub async fn check_apps_with_languages(
+    fetcher: &Fetcher,
+    settings: &AppStoreSettings,
+    languages: &LanguageModel,
     apple_id: Option<&str>,
     google_package: Option<&str>,
 ) -> Vec<StorefrontResult> {
@@ -420,7 +401,7 @@ pub async fn check_apps(
         }
     }
     futures_util::stream::iter(lookups)
-        .map(|(store, country, url)| check_storefront(fetcher, store, country, url))
+        .map(|(store, country, url)| check_storefront(fetcher, languages, store, country, url))
         .buffered(CONCURRENT_LOOKUPS)
         .collect()
         .await
@@ -428,6 +409,7 @@ pub async fn check_apps(
 
 async fn check_storefront(
     fetcher: &Fetcher,
+    languages: &LanguageModel,
     store: Store,
     country: &str,
     url: Url,
@@ -469,13 +451,13 @@ async fn check_storefront(
         return result;
     }
     match store {
-        Store::Apple => read_apple(&mut result, fetched.status, &fetched.body),
+        Store::Apple => read_apple(&mut result, fetched.status, &fetched.body, languages),
         Store::Google => {
             let (available, title) = parse_google_details(fetched.status, &fetched.body);
             result.available = available;
             result.title = title;
             if available == Some(true) {
-                result.listing_language = google_description_language(&fetched.body);
+                result.listing_language = google_description_language(&fetched.body, languages);
             }
             result.note = Some(match available {
                 Some(_) => GOOGLE_VANTAGE_NOTE.to_string(),
@@ -489,12 +471,12 @@ async fn check_storefront(
     result
 }
 
-fn read_apple(result: &mut StorefrontResult, status: u16, body: &[u8]) {
+fn read_apple(result: &mut StorefrontResult, status: u16, body: &[u8], languages: &LanguageModel) {
     if status != 200 {
         result.note = Some(format!("HTTP {status} from the lookup endpoint"));
         return;
     }
-    match parse_apple_listing(body) {
+    match parse_apple_listing(body, languages) {
         Ok(listing) => {
             result.available = Some(listing.available);
             result.title = listing.title;
@@ -520,6 +502,19 @@ mod tests {
 
     fn base(raw: &str) -> Url {
         Url::parse(raw).unwrap()
+    }
+
+    fn languages() -> LanguageModel {
+        LanguageModel::bundled().unwrap()
+    }
+
+    fn apple_answer(description: &str) -> Vec<u8> {
+        serde_json::json!({
+            "resultCount": 1,
+            "results": [{"trackName": "Nordlicht Krypto", "description": description}]
+        })
+        .to_string()
+        .into_bytes()
     }
 
     #[test]
@@ -572,26 +567,54 @@ mod tests {
         let body = br#"{"resultCount":1,"results":[{"trackName":" Nordlicht Krypto ",
             "description":"Kaufe Bitcoin und Ethereum in wenigen Sekunden. Zahle per SEPA ein und handle rund um die Uhr mit niedrigen Geb\u00fchren.",
             "languageCodesISO2A":["DE","EN","FR"]}]}"#;
-        let (available, title, languages) = parse_apple_lookup(body).unwrap();
+        let (available, title, declared) = parse_apple_lookup(body, &languages()).unwrap();
         assert!(available);
         assert_eq!(title.as_deref(), Some("Nordlicht Krypto"));
-        assert_eq!(languages, ["de", "en", "fr"]);
-        let listing = parse_apple_listing(body).unwrap();
+        assert_eq!(declared, ["de", "en", "fr"]);
+        let listing = parse_apple_listing(body, &languages()).unwrap();
         assert_eq!(listing.description_language.as_deref(), Some("de"));
         assert_eq!(listing.declared_languages, ["de", "en", "fr"]);
+    }
+
+    /// whatlang knows neither language; the shared model's markers do.
+    #[test]
+    fn maltese_and_irish_descriptions_are_told() {
+        let languages = languages();
+        let maltese = apple_answer(
+            "Ixtri l-Bitcoin u l-Ethereum f'ftit sekondi. Iddepożita bit-trasferiment \
+             SEPA u ibda innegozja kuljum b'miżati baxxi.",
+        );
+        let listing = parse_apple_listing(&maltese, &languages).unwrap();
+        assert_eq!(listing.description_language.as_deref(), Some("mt"));
+        let irish = apple_answer(
+            "Ceannaigh Bitcoin agus Ethereum i gceann cúpla soicind. Tá ár seirbhís ar \
+             fáil gach lá agus is féidir leat tosú inniu le táillí ísle.",
+        );
+        let listing = parse_apple_listing(&irish, &languages).unwrap();
+        assert_eq!(listing.description_language.as_deref(), Some("ga"));
+        let page = r#"<html><head><meta property="og:description" content="Ceannaigh Bitcoin agus
+            Ethereum i gceann cúpla soicind. Tá ár seirbhís ar fáil gach lá agus is féidir leat
+            tosú inniu."></head></html>"#;
+        assert_eq!(
+            google_description_language(page.as_bytes(), &languages).as_deref(),
+            Some("ga")
+        );
+        // Too little text to tell: no guess rather than a wrong one.
+        let listing = parse_apple_listing(&apple_answer("Bitcoin"), &languages).unwrap();
+        assert_eq!(listing.description_language, None);
     }
 
     #[test]
     fn apple_answer_without_results_is_not_available() {
         assert_eq!(
-            parse_apple_lookup(br#"{"resultCount":0,"results":[]}"#).unwrap(),
+            parse_apple_lookup(br#"{"resultCount":0,"results":[]}"#, &languages()).unwrap(),
             (false, None, Vec::new())
         );
     }
 
     #[test]
     fn apple_answer_that_is_not_json_is_an_error_with_its_position() {
-        let error = parse_apple_lookup(b"<html>maintenance</html>").unwrap_err();
+        let error = parse_apple_lookup(b"<html>maintenance</html>", &languages()).unwrap_err();
         let AppStoreError::AppleJson { line, column, .. } = &error;
         assert_eq!((*line, *column), (1, 1));
     }

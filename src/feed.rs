@@ -11,10 +11,10 @@
 //! exactly what the rules look for (`rel="sponsored"`, referral links,
 //! tracking parameters), so `feed-rs`' optional sanitiser stays off.
 
+use crate::extract::{extract_html, extract_text, DocMeta};
 use crate::model::{Block, BlockKind, Category, Document, Link, LinkKind, SourceKind};
 use crate::report::rfc3339;
 use crate::text::normalize_whitespace;
-use scraper::{Html, Node};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
@@ -91,12 +91,16 @@ pub enum FeedError {
 /// absolute against the feed URL; an item without one gets the feed URL
 /// with `#` and the item id (a hash of its text when it has no id either).
 /// `published_at` is the item's publication time, or its update time when
-/// the feed gives none. The title becomes a `Title` block, the summary
-/// `FeedItem` blocks and the content `Paragraph` blocks (HTML turned into
-/// text, repeated paragraphs kept once); anchors in the item HTML become
-/// links. `locale.html_lang` and every block's `lang_attr` carry the item's
-/// or the feed's language. `fetched_at` and `content_sha256` are those of
-/// the feed response, which is what was captured.
+/// the feed gives none. The title becomes a `Title` block. The summary, the
+/// content and Media RSS texts are read by [`crate::extract`] as a web page
+/// is: their plain paragraphs become `FeedItem` blocks (summary, media) or
+/// `Paragraph` blocks (content), headings, list items, links and buttons
+/// keep their kinds, and a text already present is kept once. Their links
+/// keep their attributes, resolve against the permalink and point at the
+/// block holding their text. `locale.html_lang` carries the item's or the
+/// feed's language, and so does every block without a `lang` attribute of
+/// its own. `fetched_at` and `content_sha256` are those of the feed
+/// response, which is what was captured.
 ///
 /// Items whose newest date is older than `max_age` before `now` are skipped
 /// and counted; items without any date are kept, since their age is unknown.
@@ -129,7 +133,7 @@ pub fn parse_feed(bytes: &[u8], meta: &FeedMeta) -> Result<ParsedFeed, FeedError
     let title = feed
         .title
         .as_ref()
-        .map(text_of)
+        .map(|title| text_of(title, &feed_url))
         .filter(|title| !title.is_empty());
     let mut documents = Vec::with_capacity(feed.entries.len());
     let mut skipped_old = 0;
@@ -174,23 +178,19 @@ fn entry_document(
     document.locale.html_lang = language.clone();
 
     let mut builder = BlockBuilder::new(language);
-    if let Some(title) = entry.title.as_ref().map(text_of) {
+    if let Some(title) = entry.title.as_ref().map(|title| text_of(title, feed_url)) {
         if !title.is_empty() {
             builder.push_title(&title);
             document.title = Some(title);
         }
     }
     if let Some(summary) = &entry.summary {
-        let fragment = fragment_of(
-            &summary.content,
-            summary.content_type.as_str(),
-            Some(&permalink),
-        );
+        let fragment = fragment_of(&summary.content, summary.content_type.as_str(), &permalink);
         builder.push_fragment(fragment, BlockKind::FeedItem, "item>summary");
     }
     if let Some(content) = &entry.content {
         if let Some(body) = &content.body {
-            let fragment = fragment_of(body, content.content_type.as_str(), Some(&permalink));
+            let fragment = fragment_of(body, content.content_type.as_str(), &permalink);
             builder.push_fragment(fragment, BlockKind::Paragraph, "item>content");
         }
     }
@@ -198,7 +198,7 @@ fn entry_document(
     // Media RSS descriptions rather than in the summary.
     for media in &entry.media {
         for text in media.title.iter().chain(media.description.iter()) {
-            let fragment = fragment_of(&text.content, text.content_type.as_str(), Some(&permalink));
+            let fragment = fragment_of(&text.content, text.content_type.as_str(), &permalink);
             builder.push_fragment(fragment, BlockKind::FeedItem, "item>media");
         }
     }
@@ -258,24 +258,29 @@ fn unix_time(seconds: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(seconds).ok()
 }
 
-/// A feed text as one line of plain text, HTML or not.
-fn text_of(text: &feed_rs::model::Text) -> String {
-    let fragment = fragment_of(&text.content, text.content_type.as_str(), None);
-    normalize_whitespace(&fragment.paragraphs.join(" "))
+/// A feed text as one line of plain text, HTML or not. Titles are read
+/// against the feed URL; their links are not wanted.
+fn text_of(text: &feed_rs::model::Text, feed_url: &Url) -> String {
+    let fragment = fragment_of(&text.content, text.content_type.as_str(), feed_url);
+    let parts: Vec<&str> = fragment
+        .blocks
+        .iter()
+        .filter(|block| block.kind != BlockKind::Url)
+        .map(|block| block.text.as_str())
+        .collect();
+    normalize_whitespace(&parts.join(" "))
 }
 
-/// Turns a feed text into paragraphs and links. Feeds label HTML loosely
-/// (RSS descriptions are HTML whatever they say), so text that contains a
-/// tag is read as HTML too. Links are kept only when there is a `base`.
-fn fragment_of(content: &str, content_type: &str, base: Option<&Url>) -> Fragment {
+/// A feed text read by the shared extractor, relative links resolved
+/// against `base`. Feeds label HTML loosely (RSS descriptions are HTML
+/// whatever they say), so text that contains a tag is read as HTML too;
+/// anything else is plain text, split into paragraphs at blank lines.
+fn fragment_of(content: &str, content_type: &str, base: &Url) -> Document {
     let is_html = content_type.contains("html") || contains_tag(content);
     if is_html {
-        html_fragment(content, base)
+        extract_fragment(content, base)
     } else {
-        Fragment {
-            paragraphs: plain_paragraphs(content),
-            links: Vec::new(),
-        }
+        extract_text(content, DocMeta::for_url(base.as_str(), SourceKind::Feed))
     }
 }
 
@@ -285,174 +290,17 @@ fn contains_tag(text: &str) -> bool {
     })
 }
 
-/// Plain text split on blank lines, each paragraph whitespace-normalised.
-fn plain_paragraphs(text: &str) -> Vec<String> {
-    let mut paragraphs = Vec::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            push_paragraph(&mut paragraphs, &mut current);
-        } else {
-            current.push(' ');
-            current.push_str(line);
-        }
-    }
-    push_paragraph(&mut paragraphs, &mut current);
-    paragraphs
+/// An HTML fragment (an item's content, a post's text) read by the shared
+/// extractor as if it were a page at `base`, so that item HTML gets the same
+/// blocks, links and hidden-text rules as a web page. The result is raw
+/// material for [`BlockBuilder::push_fragment`], not a document to report.
+pub(crate) fn extract_fragment(html: &str, base: &Url) -> Document {
+    extract_html(html, DocMeta::for_url(base.as_str(), SourceKind::Feed))
 }
 
-fn push_paragraph(paragraphs: &mut Vec<String>, current: &mut String) {
-    let text = normalize_whitespace(current);
-    if !text.is_empty() {
-        paragraphs.push(text);
-    }
-    current.clear();
-}
-
-/// Text and anchors of an HTML fragment.
-#[derive(Debug, Default)]
-pub(crate) struct Fragment {
-    /// Paragraph texts, whitespace-normalised, in order.
-    pub(crate) paragraphs: Vec<String>,
-    pub(crate) links: Vec<FragmentLink>,
-}
-
-/// An anchor of a fragment, with the paragraph its text stands in.
-#[derive(Debug)]
-pub(crate) struct FragmentLink {
-    pub(crate) url: String,
-    pub(crate) text: String,
-    pub(crate) rel: Vec<String>,
-    pub(crate) paragraph: Option<usize>,
-}
-
-/// Elements that end a paragraph where they open and close.
-const BREAKING_ELEMENTS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "br",
-    "dd",
-    "div",
-    "dl",
-    "dt",
-    "figcaption",
-    "figure",
-    "footer",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "td",
-    "th",
-    "tr",
-    "ul",
-];
-
-/// Elements whose text no reader sees.
-const HIDDEN_ELEMENTS: &[&str] = &["script", "style", "template", "noscript", "head"];
-
-// Until `extract::extract_html` lands, feed and post HTML is read here with
-// `scraper`; it is a fragment, so paragraphs and anchors are all we need.
-/// Paragraphs and anchors of an HTML fragment. Anchors are kept when there
-/// is a `base` to resolve them against, and only with http(s) targets.
-pub(crate) fn html_fragment(html: &str, base: Option<&Url>) -> Fragment {
-    let document = Html::parse_fragment(html);
-    let mut fragment = Fragment::default();
-    let mut current = String::new();
-    // (href, rel, text so far, paragraph index at its start)
-    let mut open_anchor: Option<(String, Vec<String>, String, usize)> = None;
-    // An explicit stack rather than recursion: a hostile feed may nest deeply.
-    let mut stack = vec![(*document.root_element(), false)];
-    while let Some((node, closing)) = stack.pop() {
-        match node.value() {
-            Node::Text(text) if !closing => {
-                current.push_str(text);
-                if let Some((_, _, anchor_text, _)) = open_anchor.as_mut() {
-                    anchor_text.push_str(text);
-                }
-            }
-            Node::Element(element) => {
-                let name = element.name();
-                if HIDDEN_ELEMENTS.contains(&name) {
-                    continue;
-                }
-                let breaking = BREAKING_ELEMENTS.contains(&name);
-                if closing {
-                    if name == "a" {
-                        if let Some((href, rel, text, paragraph)) = open_anchor.take() {
-                            fragment.links.push(FragmentLink {
-                                url: href,
-                                text: normalize_whitespace(&text),
-                                rel,
-                                paragraph: Some(paragraph),
-                            });
-                        }
-                    }
-                    if breaking {
-                        push_paragraph(&mut fragment.paragraphs, &mut current);
-                    }
-                    continue;
-                }
-                if breaking {
-                    push_paragraph(&mut fragment.paragraphs, &mut current);
-                }
-                if name == "a" && open_anchor.is_none() {
-                    let target = base.zip(element.attr("href"));
-                    if let Some(url) = target.and_then(|(base, href)| web_url(base, href)) {
-                        let rel = element
-                            .attr("rel")
-                            .map(|rel| {
-                                rel.split_ascii_whitespace()
-                                    .map(str::to_ascii_lowercase)
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                        open_anchor = Some((
-                            url.to_string(),
-                            rel,
-                            String::new(),
-                            fragment.paragraphs.len(),
-                        ));
-                    }
-                }
-                stack.push((node, true));
-                for child in node.children().rev() {
-                    stack.push((child, false));
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some((href, rel, text, paragraph)) = open_anchor.take() {
-        fragment.links.push(FragmentLink {
-            url: href,
-            text: normalize_whitespace(&text),
-            rel,
-            paragraph: Some(paragraph),
-        });
-    }
-    push_paragraph(&mut fragment.paragraphs, &mut current);
-    let count = fragment.paragraphs.len();
-    for link in &mut fragment.links {
-        link.paragraph = link.paragraph.filter(|index| *index < count);
-    }
-    fragment
-}
-
-/// Collects a document's blocks in order, keeping each text once, and its
-/// links pointing at the block their text stands in.
+/// Assembles one document from pieces (a feed item's title and texts, a
+/// post's parts, an e-mail's body parts) in order, keeping each extracted
+/// text once and its links pointing at the block their text stands in.
 pub(crate) struct BlockBuilder {
     pub(crate) blocks: Vec<Block>,
     pub(crate) links: Vec<Link>,
@@ -487,50 +335,76 @@ impl BlockBuilder {
         self.push_block(BlockKind::Title, title, "item>title");
     }
 
-    /// Adds a fragment's paragraphs as blocks of `kind`; a paragraph already
-    /// present (feeds often repeat the summary in the content) is not added
-    /// again, so one sentence yields one finding.
-    pub(crate) fn push_fragment(&mut self, fragment: Fragment, kind: BlockKind, path: &str) {
-        let mut block_of_paragraph = Vec::with_capacity(fragment.paragraphs.len());
-        for paragraph in &fragment.paragraphs {
-            let index = match self.seen.get(paragraph) {
+    /// Adds the blocks and links of an extracted fragment. Its plain
+    /// paragraphs become `prose` blocks (`FeedItem` for a summary), other
+    /// kinds (headings, list items, links, buttons) keep theirs. A text
+    /// already present (feeds often repeat the summary in the content) is not
+    /// added again, so one sentence yields one finding; links point at the
+    /// block their text ended up in. The fragment's `<title>` and URL blocks
+    /// are left out: no reader sees a fragment's title, and the fragment has
+    /// no address of its own.
+    pub(crate) fn push_fragment(&mut self, fragment: Document, prose: BlockKind, path: &str) {
+        let mut position = vec![None; fragment.blocks.len()];
+        for block in fragment.blocks {
+            if matches!(block.kind, BlockKind::Url | BlockKind::Title) {
+                continue;
+            }
+            let fragment_index = block.index;
+            let index = match self.seen.get(&block.text) {
                 Some(&existing) => existing,
                 None => {
-                    let index = self.push_block(kind, paragraph, path);
-                    self.seen.insert(paragraph.clone(), index);
+                    let index = self.blocks.len();
+                    self.seen.insert(block.text.clone(), index);
+                    let kind = if block.kind == BlockKind::Paragraph {
+                        prose
+                    } else {
+                        block.kind
+                    };
+                    // The extractor wraps a fragment in a `<body>` of its
+                    // own; that element says nothing about the item.
+                    let inner = match block.path.as_str() {
+                        "body" => "",
+                        other => other.strip_prefix("body>").unwrap_or(other),
+                    };
+                    let path = if inner.is_empty() {
+                        path.to_string()
+                    } else {
+                        format!("{path}>{inner}")
+                    };
+                    let lang_attr = block.lang_attr.clone().or_else(|| self.language.clone());
+                    self.blocks.push(Block {
+                        kind,
+                        index,
+                        path,
+                        lang_attr,
+                        ..block
+                    });
                     index
                 }
             };
-            block_of_paragraph.push(index);
+            if let Some(slot) = position.get_mut(fragment_index) {
+                *slot = Some(index);
+            }
         }
         for link in fragment.links {
             let block_index = link
-                .paragraph
-                .and_then(|paragraph| block_of_paragraph.get(paragraph).copied());
-            self.push_link(link.url, link.text, link.rel, block_index);
+                .block_index
+                .and_then(|index| position.get(index).copied().flatten());
+            self.push_link(Link {
+                block_index,
+                ..link
+            });
         }
     }
 
-    /// Adds an anchor unless one with the same target and text is there.
-    pub(crate) fn push_link(
-        &mut self,
-        url: String,
-        text: String,
-        rel: Vec<String>,
-        block_index: Option<usize>,
-    ) {
-        if !self.seen_links.insert((url.clone(), text.clone())) {
-            return;
+    /// Adds a link unless one with the same target and text is there.
+    pub(crate) fn push_link(&mut self, link: Link) {
+        if self
+            .seen_links
+            .insert((link.url.clone(), link.text.clone()))
+        {
+            self.links.push(link);
         }
-        self.links.push(Link {
-            url,
-            kind: LinkKind::Anchor,
-            text,
-            rel,
-            hreflang: None,
-            media_type: None,
-            block_index,
-        });
     }
 }
 
@@ -632,50 +506,6 @@ mod tests {
             max_age: None,
             now: time::macros::datetime!(2026-11-28 12:00 UTC),
         }
-    }
-
-    #[test]
-    fn html_fragment_splits_paragraphs_and_keeps_anchors() {
-        let base = Url::parse("https://news.example/posts/1").unwrap();
-        let fragment = html_fragment(
-            "<p>Jetzt <b>registrieren</b> und <a href=\"/signup?ref=eu\" rel=\"Sponsored nofollow\">Bonus sichern</a>.</p>\
-             <script>var hidden = 1;</script><ul><li>SEPA</li><li>Sofort</li></ul>zeile<br>neue zeile",
-            Some(&base),
-        );
-        assert_eq!(
-            fragment.paragraphs,
-            vec![
-                "Jetzt registrieren und Bonus sichern.",
-                "SEPA",
-                "Sofort",
-                "zeile",
-                "neue zeile"
-            ]
-        );
-        assert_eq!(fragment.links.len(), 1);
-        let link = &fragment.links[0];
-        assert_eq!(link.url, "https://news.example/signup?ref=eu");
-        assert_eq!(link.text, "Bonus sichern");
-        assert_eq!(link.rel, vec!["sponsored", "nofollow"]);
-        assert_eq!(link.paragraph, Some(0));
-    }
-
-    #[test]
-    fn html_fragment_ignores_non_web_links() {
-        let base = Url::parse("https://news.example/").unwrap();
-        let fragment = html_fragment(
-            "<a href=\"javascript:alert(1)\">x</a><a href=\"mailto:a@b.example\">y</a>",
-            Some(&base),
-        );
-        assert!(fragment.links.is_empty());
-    }
-
-    #[test]
-    fn plain_text_splits_on_blank_lines() {
-        assert_eq!(
-            plain_paragraphs("Erste Zeile\nweiter\n\n  \nZweiter   Absatz"),
-            vec!["Erste Zeile weiter", "Zweiter Absatz"]
-        );
     }
 
     #[test]

@@ -13,17 +13,21 @@
 //! MIME is parsed by `mail-parser` (charsets, quoted-printable, base64,
 //! encoded words); this module only decides what of a message is evidence.
 
-use crate::model::{Block, BlockKind, Category, Document, Link, LinkKind, SourceKind};
+use crate::extract::{extract_html, extract_parsed, extract_text, DocMeta};
+use crate::feed::BlockBuilder;
+use crate::model::{BlockKind, Category, Document, SourceKind};
 use crate::report::{now_rfc3339, rfc3339};
 use crate::text::normalize_whitespace;
+use crate::warc::{WarcError, WarcReader, WarcRecord};
 use mail_parser::{Address, Message, MessageParser, PartType};
 use regex::Regex;
-use scraper::{Html, Node, Selector};
-use std::collections::{HashMap, HashSet};
+use scraper::{Html, Selector};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::LazyLock;
+use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 /// Largest single file (`.eml`, saved page) read whole; bigger ones are not
@@ -65,6 +69,15 @@ pub enum OfflineError {
     NoMessages { file: String },
     #[error("{file}: not an e-mail, a saved HTML page or a WARC file")]
     UnknownKind { file: String },
+    /// A WARC record that cannot be read, or a `response` record without
+    /// the target URI or date every document needs; `offset` is where the
+    /// record (or its gzip member) starts.
+    #[error("{file} @ {offset}: {reason}")]
+    BadRecord {
+        file: String,
+        offset: u64,
+        reason: String,
+    },
     #[error("{file}: {reason}")]
     Unsupported { file: String, reason: String },
 }
@@ -110,7 +123,7 @@ const MESSAGE_HEADERS: &[&str] = &[
 
 fn kind_by_content(head: &[u8]) -> Option<OfflineKind> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    if head.starts_with(b"WARC/") {
+    if head.starts_with(b"WARC/") || gzipped_warc(head) {
         return Some(OfflineKind::Warc);
     }
     if head.starts_with(b"From ") {
@@ -134,22 +147,30 @@ fn kind_by_content(head: &[u8]) -> Option<OfflineKind> {
     None
 }
 
+/// Whether a gzip stream starts with a WARC version line: a `.warc.gz`
+/// whose name no longer says so. Only the first bytes are inflated.
+fn gzipped_warc(head: &[u8]) -> bool {
+    if !head.starts_with(&[0x1f, 0x8b]) {
+        return false;
+    }
+    let mut version = [0u8; 5];
+    flate2::read::GzDecoder::new(head)
+        .read_exact(&mut version)
+        .is_ok_and(|()| &version == b"WARC/")
+}
+
 /// Reads any supported evidence file, choosing the reader by [`detect_kind`].
 ///
 /// # Errors
 /// [`OfflineError::Read`] when the file cannot be read,
-/// [`OfflineError::UnknownKind`] when its kind cannot be told,
-/// [`OfflineError::Unsupported`] for WARC input (not wired yet), and the
-/// errors of [`read_email`] and [`read_html_file`].
+/// [`OfflineError::UnknownKind`] when its kind cannot be told, and the
+/// errors of [`read_email`], [`read_html_file`] and [`read_warc`].
 pub fn read_path(path: &Path) -> Result<Vec<Document>, OfflineError> {
     let head = read_head(path)?;
     match detect_kind(path, &head) {
         Some(OfflineKind::Eml | OfflineKind::Mbox) => read_email(path),
         Some(OfflineKind::Html) => read_html_file(path),
-        Some(OfflineKind::Warc) => Err(OfflineError::Unsupported {
-            file: display_name(path),
-            reason: "WARC input is not supported yet".into(),
-        }),
+        Some(OfflineKind::Warc) => read_warc(path),
         None => Err(OfflineError::UnknownKind {
             file: display_name(path),
         }),
@@ -255,25 +276,22 @@ fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -
         .and_then(|date| time::OffsetDateTime::from_unix_timestamp(date.to_timestamp()).ok())
         .map(rfc3339);
 
-    let mut blocks = Vec::new();
+    let mut builder = BlockBuilder::new(None);
     if let Some(subject) = message.subject() {
         let subject = scrub_addresses(&normalize_whitespace(subject));
         if !subject.is_empty() {
-            document.title = Some(subject.clone());
-            let mut block = Block::new(BlockKind::Title, subject, 0);
-            block.path = "email>subject".into();
-            blocks.push(block);
+            builder.push_block(BlockKind::Title, &subject, "email>subject");
+            document.title = Some(subject);
         }
     }
     if let Some(sender) = message.from().and_then(sender_line) {
-        let mut block = Block::new(BlockKind::Other, sender, 0);
-        block.path = "email>from".into();
-        blocks.push(block);
+        builder.push_block(BlockKind::Other, &sender, "email>from");
     }
 
-    append_bodies(&message, "email", 0, &mut blocks, &mut document);
-    for (index, block) in blocks.iter_mut().enumerate() {
-        block.index = index;
+    append_bodies(&message, "email", 0, &mut builder, &mut document);
+    document.blocks = builder.blocks;
+    document.links = builder.links;
+    for block in &mut document.blocks {
         block.text = scrub_addresses(&block.text);
         block.href = block.href.as_deref().map(scrub_addresses);
     }
@@ -281,7 +299,6 @@ fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -
         link.url = scrub_addresses(&link.url);
         link.text = scrub_addresses(&link.text);
     }
-    document.blocks = blocks;
     Some(document)
 }
 
@@ -290,12 +307,13 @@ fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -
 const MAX_NESTED_MESSAGES: usize = 3;
 
 /// Appends the blocks and links of `message`'s body parts, and of messages
-/// attached to it (a campaign forwarded to a supervisor as an attachment).
+/// attached to it (a campaign forwarded to a supervisor as an attachment),
+/// to `builder`; the HTML parts' locale markup goes to `document`.
 fn append_bodies(
     message: &Message<'_>,
     prefix: &str,
     depth: usize,
-    blocks: &mut Vec<Block>,
+    builder: &mut BlockBuilder,
     document: &mut Document,
 ) {
     let html_parts: HashSet<u32> = message.html_body.iter().copied().collect();
@@ -312,46 +330,30 @@ fn append_bodies(
             continue;
         };
         let prefix = format!("{prefix}>part[{part_id}]");
+        // A part has no address of its own; links resolve against nothing
+        // but themselves (the message's `mid:` URL is no base).
+        let meta = DocMeta::for_url(document.url.as_str(), SourceKind::Email);
         match &part.body {
             PartType::Html(html) => {
-                let part_document = html_document(html, &document.url);
-                if document.locale.html_lang.is_none() {
-                    document.locale.html_lang = part_document.locale.html_lang.clone();
+                let part_document = extract_html(html, meta);
+                let locale = &mut document.locale;
+                if locale.html_lang.is_none() {
+                    locale.html_lang = part_document.locale.html_lang.clone();
                 }
-                document
-                    .locale
+                locale
                     .hreflang
-                    .extend(part_document.locale.hreflang);
-                document
-                    .locale
+                    .extend_from_slice(&part_document.locale.hreflang);
+                locale
                     .og_locale
-                    .extend(part_document.locale.og_locale);
-                let mut new_index = HashMap::new();
-                for mut block in part_document.blocks {
-                    // Mail clients show the subject, never a part's <title>;
-                    // and a part has no URL of its own.
-                    if matches!(block.kind, BlockKind::Url | BlockKind::Title) {
-                        continue;
-                    }
-                    new_index.insert(block.index, blocks.len());
-                    block.path = format!("{prefix}>{}", block.path);
-                    blocks.push(block);
-                }
-                for mut link in part_document.links {
-                    link.block_index = link
-                        .block_index
-                        .and_then(|index| new_index.get(&index).copied());
-                    document.links.push(link);
-                }
+                    .extend_from_slice(&part_document.locale.og_locale);
+                // Mail clients show the subject, never a part's <title>; the
+                // builder leaves it out, with the part's URL block.
+                builder.push_fragment(part_document, BlockKind::Paragraph, &prefix);
             }
             // A plain part that is only in the text list stands beside an
             // HTML alternative of the same content.
             PartType::Text(text) if html_parts.contains(&part_id) => {
-                for (number, paragraph) in text_paragraphs(text).into_iter().enumerate() {
-                    let mut block = Block::new(BlockKind::Paragraph, paragraph, 0);
-                    block.path = format!("{prefix}>p[{number}]");
-                    blocks.push(block);
-                }
+                builder.push_fragment(extract_text(text, meta), BlockKind::Paragraph, &prefix);
             }
             _ => {}
         }
@@ -366,17 +368,13 @@ fn append_bodies(
         let prefix = format!("{prefix}>message[{part_id}]");
         if let Some(subject) = nested.subject().map(normalize_whitespace) {
             if !subject.is_empty() {
-                let mut block = Block::new(BlockKind::Heading, subject, 0);
-                block.path = format!("{prefix}>subject");
-                blocks.push(block);
+                builder.push_block(BlockKind::Heading, &subject, &format!("{prefix}>subject"));
             }
         }
         if let Some(sender) = nested.from().and_then(sender_line) {
-            let mut block = Block::new(BlockKind::Other, sender, 0);
-            block.path = format!("{prefix}>from");
-            blocks.push(block);
+            builder.push_block(BlockKind::Other, &sender, &format!("{prefix}>from"));
         }
-        append_bodies(nested, &prefix, depth + 1, blocks, document);
+        append_bodies(nested, &prefix, depth + 1, builder, document);
     }
 }
 
@@ -411,29 +409,6 @@ fn sender_line(from: &Address<'_>) -> Option<String> {
     }
 }
 
-fn text_paragraphs(text: &str) -> Vec<String> {
-    let mut paragraphs = Vec::new();
-    let mut current = String::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            push_paragraph(&mut paragraphs, &mut current);
-        } else {
-            current.push_str(line);
-            current.push('\n');
-        }
-    }
-    push_paragraph(&mut paragraphs, &mut current);
-    paragraphs
-}
-
-fn push_paragraph(paragraphs: &mut Vec<String>, current: &mut String) {
-    let normalised = normalize_whitespace(current);
-    current.clear();
-    if !normalised.is_empty() {
-        paragraphs.push(normalised);
-    }
-}
-
 static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
     // Also matches the percent-encoded form found in tracking and unsubscribe links.
     Regex::new(r"(?i)[a-z0-9._%+\-]+(?:@|%40)([a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,})")
@@ -463,11 +438,144 @@ pub fn read_html_file(path: &Path) -> Result<Vec<Document>, OfflineError> {
     let parsed = Html::parse_document(&decoded.text);
     let url = recorded_url(&parsed, &decoded.text)
         .unwrap_or_else(|| format!("file:{}", percent_encode(&file_name(path))));
-    let mut document = html_document(&decoded.text, &url);
-    document.source_kind = SourceKind::File;
-    document.fetched_at = now_rfc3339();
-    document.content_sha256 = crate::fetch::sha256_hex(&bytes);
-    Ok(vec![document])
+    let meta = DocMeta {
+        final_url: url.clone(),
+        url,
+        source_kind: SourceKind::File,
+        fetched_at: now_rfc3339(),
+        content_sha256: crate::fetch::sha256_hex(&bytes),
+        content_language: None,
+    };
+    Ok(vec![extract_parsed(&parsed, meta)])
+}
+
+/// Reads a WARC (ISO 28500) archive, plain or gzipped, as this scanner or
+/// any other capture tool wrote it: one document per `response` record
+/// whose HTTP payload is HTML or plain text, in archive order.
+///
+/// Each document's `url` and `final_url` are the record's
+/// `WARC-Target-URI`; `fetched_at` its `WARC-Date` in RFC 3339 UTC seconds
+/// (the capture time, not the time the file was read); `content_sha256` the
+/// SHA-256 of the HTTP payload as archived, the bytes a live scan hashes;
+/// `source_kind` [`SourceKind::File`]. The payload is decoded with the
+/// charset its `Content-Type` header names (else a byte-order mark or
+/// `<meta charset>`), `Content-Language` is kept, and the text is extracted
+/// as a fetched page's would be. Every status is read — a 451 or 403 page
+/// is evidence of geo-blocking — but requests, metadata, revisits,
+/// responses with other media (images, scripts) and empty payloads are not
+/// documents. A payload without a `Content-Type` counts as HTML only when
+/// it starts like HTML.
+///
+/// # Errors
+/// [`OfflineError::Read`] when the file cannot be opened or read;
+/// [`OfflineError::BadRecord`] naming the file and offset of the first
+/// record that is malformed or a `response` without a target URI or a
+/// valid date — reading stops there, since what follows a broken record
+/// cannot be located.
+pub fn read_warc(path: &Path) -> Result<Vec<Document>, OfflineError> {
+    let reader = WarcReader::open(path).map_err(|error| warc_error(path, error))?;
+    let mut documents = Vec::new();
+    for record in reader {
+        let record = record.map_err(|error| warc_error(path, error))?;
+        if let Some(document) = response_document(path, &record)? {
+            documents.push(document);
+        }
+    }
+    Ok(documents)
+}
+
+/// A `response` record's document; `None` for other records and for
+/// payloads that are not HTML or text.
+fn response_document(path: &Path, record: &WarcRecord) -> Result<Option<Document>, OfflineError> {
+    let is_response = record
+        .header("WARC-Type")
+        .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("response"));
+    let Some(payload) = record.http_payload().filter(|_| is_response) else {
+        return Ok(None);
+    };
+    let http_headers = record.http_headers();
+    let http_header = |name: &str| {
+        http_headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    };
+    let content_type = http_header("Content-Type");
+    let Some(media) = payload_media(content_type, payload) else {
+        return Ok(None);
+    };
+    let bad_record = |reason: &str| OfflineError::BadRecord {
+        file: display_name(path),
+        offset: record.offset,
+        reason: reason.to_string(),
+    };
+    // WARC/1.0 writers put the URI in angle brackets; 1.1 does not.
+    let url = record
+        .header("WARC-Target-URI")
+        .map(|uri| uri.trim().trim_start_matches('<').trim_end_matches('>'))
+        .filter(|uri| !uri.is_empty())
+        .ok_or_else(|| bad_record("response record without WARC-Target-URI"))?;
+    let fetched_at = record
+        .header("WARC-Date")
+        .and_then(|date| time::OffsetDateTime::parse(date.trim(), &Rfc3339).ok())
+        .map(rfc3339)
+        .ok_or_else(|| bad_record("response record without a valid WARC-Date"))?;
+    let decoded = crate::charset::decode(payload, content_type);
+    let meta = DocMeta {
+        url: url.to_string(),
+        final_url: url.to_string(),
+        source_kind: SourceKind::File,
+        fetched_at,
+        content_sha256: crate::fetch::sha256_hex(payload),
+        content_language: http_header("Content-Language").map(str::to_string),
+    };
+    Ok(Some(match media {
+        PayloadMedia::Html => extract_html(&decoded.text, meta),
+        PayloadMedia::Text => extract_text(&decoded.text, meta),
+    }))
+}
+
+enum PayloadMedia {
+    Html,
+    Text,
+}
+
+/// How to read an archived payload, by its declared media type; sniffed
+/// only when none was declared, as a browser would.
+fn payload_media(content_type: Option<&str>, payload: &[u8]) -> Option<PayloadMedia> {
+    if payload.is_empty() {
+        return None;
+    }
+    let essence = content_type
+        .and_then(|value| value.split(';').next())
+        .map(|essence| essence.trim().to_ascii_lowercase())
+        .filter(|essence| !essence.is_empty());
+    match essence.as_deref() {
+        Some("text/html" | "application/xhtml+xml") => Some(PayloadMedia::Html),
+        Some("text/plain") => Some(PayloadMedia::Text),
+        Some(_) => None,
+        None => {
+            let head = &payload[..payload.len().min(SNIFF_BYTES)];
+            (kind_by_content(head) == Some(OfflineKind::Html)).then_some(PayloadMedia::Html)
+        }
+    }
+}
+
+fn warc_error(path: &Path, error: WarcError) -> OfflineError {
+    match error {
+        WarcError::Io { source, .. } => read_error(path, source),
+        WarcError::Format {
+            offset, message, ..
+        } => OfflineError::BadRecord {
+            file: display_name(path),
+            offset,
+            reason: message,
+        },
+        other => OfflineError::Unsupported {
+            file: display_name(path),
+            reason: other.to_string(),
+        },
+    }
 }
 
 static SAVED_FROM: LazyLock<Regex> = LazyLock::new(|| {
@@ -550,206 +658,6 @@ fn percent_encode(raw: &str) -> String {
     encoded
 }
 
-// ---------------------------------------------------------------------------
-// HTML → blocks. A stopgap until `crate::extract::extract_html` lands in this
-// tree: same inputs and output shape, so swapping it in is one call. It keeps
-// the extractor's main promise — every visible text node belongs to exactly
-// one block, the innermost block-level element around it — and nothing more.
-// ---------------------------------------------------------------------------
-
-/// Elements that make their own block, with the kind they make.
-fn block_kind(element: &str) -> Option<BlockKind> {
-    Some(match element {
-        "title" => BlockKind::Title,
-        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => BlockKind::Heading,
-        "p" | "blockquote" | "pre" | "div" | "section" | "article" | "main" | "header" | "body"
-        | "center" | "span" | "font" => BlockKind::Paragraph,
-        "li" | "dt" | "dd" => BlockKind::ListItem,
-        "td" | "th" | "caption" => BlockKind::TableCell,
-        "button" => BlockKind::Button,
-        "a" => BlockKind::Link,
-        "label" => BlockKind::FormLabel,
-        "option" => BlockKind::FormOption,
-        "footer" => BlockKind::Footer,
-        _ => return None,
-    })
-}
-
-/// Elements whose text no reader sees.
-const INVISIBLE: &[&str] = &["script", "style", "noscript", "template", "head", "svg"];
-
-/// Inline wrappers that only style text inside a block; they never make one
-/// unless nothing else does (old campaign HTML is all `<font>` and `<span>`).
-const WEAK_BLOCKS: &[&str] = &["span", "font", "div", "center", "body"];
-
-fn html_document(html: &str, url: &str) -> Document {
-    let parsed = Html::parse_document(html);
-    let base = Url::parse(url).ok();
-    let mut document = Document::new(url, SourceKind::File);
-
-    struct Pending {
-        kind: BlockKind,
-        text: String,
-        path: String,
-        href: Option<String>,
-        lang: Option<String>,
-    }
-    // Keyed by the owning element's node id, in order of first text.
-    let mut order = Vec::new();
-    let mut pending = HashMap::new();
-
-    for node in parsed.tree.root().descendants() {
-        let Node::Text(text) = node.value() else {
-            continue;
-        };
-        if text.trim().is_empty() {
-            continue;
-        }
-        let mut owner = None;
-        let mut weak_owner = None;
-        let mut lang = None;
-        let mut visible = true;
-        for ancestor in node.ancestors() {
-            let Some(element) = ancestor.value().as_element() else {
-                continue;
-            };
-            let name = element.name();
-            if name == "title" && owner.is_none() {
-                owner = Some((ancestor.id(), BlockKind::Title, name));
-                continue;
-            }
-            if INVISIBLE.contains(&name) && !(name == "head" && owner.is_some()) {
-                visible = false;
-                break;
-            }
-            if lang.is_none() {
-                lang = element.attr("lang").map(str::to_string);
-            }
-            if owner.is_none() {
-                if let Some(kind) = block_kind(name) {
-                    if WEAK_BLOCKS.contains(&name) {
-                        weak_owner = weak_owner.or(Some((ancestor.id(), kind, name)));
-                    } else {
-                        owner = Some((ancestor.id(), kind, name));
-                    }
-                }
-            }
-        }
-        let Some((id, kind, name)) = owner.or(weak_owner) else {
-            continue;
-        };
-        if !visible {
-            continue;
-        }
-        let entry = pending.entry(id).or_insert_with(|| {
-            order.push(id);
-            let href = parsed
-                .tree
-                .get(id)
-                .and_then(|element| element.value().as_element())
-                .and_then(|element| element.attr("href"))
-                .and_then(|href| resolve(base.as_ref(), href));
-            Pending {
-                kind,
-                text: String::new(),
-                path: name.to_string(),
-                href,
-                lang: lang.clone(),
-            }
-        });
-        entry.text.push_str(text);
-        entry.text.push(' ');
-    }
-    for id in order {
-        let Some(found) = pending.remove(&id) else {
-            continue;
-        };
-        let text = normalize_whitespace(&found.text);
-        if text.is_empty() {
-            continue;
-        }
-        if found.kind == BlockKind::Title && document.title.is_none() {
-            document.title = Some(text.clone());
-        }
-        let mut block = Block::new(found.kind, text, document.blocks.len());
-        block.path = found.path;
-        block.href = found.href;
-        block.lang_attr = found.lang;
-        document.blocks.push(block);
-    }
-    if let Ok(selector) = Selector::parse(r#"meta[name="description"]"#) {
-        for element in parsed.select(&selector) {
-            if let Some(content) = element.value().attr("content") {
-                let text = normalize_whitespace(content);
-                if !text.is_empty() {
-                    let mut block =
-                        Block::new(BlockKind::MetaDescription, text, document.blocks.len());
-                    block.path = "meta[name=description]".into();
-                    document.blocks.push(block);
-                }
-            }
-        }
-    }
-    if let Ok(selector) = Selector::parse("img[alt]") {
-        for element in parsed.select(&selector) {
-            let text = normalize_whitespace(element.value().attr("alt").unwrap_or(""));
-            if !text.is_empty() {
-                let mut block = Block::new(BlockKind::ImageAlt, text, document.blocks.len());
-                block.path = "img".into();
-                document.blocks.push(block);
-            }
-        }
-    }
-    for block in &document.blocks {
-        if let (BlockKind::Link, Some(href)) = (block.kind, &block.href) {
-            document.links.push(Link {
-                url: href.clone(),
-                kind: LinkKind::Anchor,
-                text: block.text.clone(),
-                rel: Vec::new(),
-                hreflang: None,
-                media_type: None,
-                block_index: Some(block.index),
-            });
-        }
-    }
-    document.locale.html_lang = first_attribute(&parsed, "html[lang]", "lang");
-    if let Ok(selector) = Selector::parse(r#"link[rel~="alternate"][hreflang][href]"#) {
-        for element in parsed.select(&selector) {
-            let (Some(tag), Some(href)) = (
-                element.value().attr("hreflang"),
-                element.value().attr("href"),
-            ) else {
-                continue;
-            };
-            if let Some(href) = resolve(base.as_ref(), href) {
-                document.locale.hreflang.push((tag.to_string(), href));
-            }
-        }
-    }
-    if let Ok(selector) = Selector::parse(r#"meta[property^="og:locale"][content]"#) {
-        for element in parsed.select(&selector) {
-            if let Some(content) = element.value().attr("content") {
-                document.locale.og_locale.push(content.to_string());
-            }
-        }
-    }
-    let mut url_block = Block::new(BlockKind::Url, url, document.blocks.len());
-    url_block.path = "url".into();
-    document.blocks.push(url_block);
-    document
-}
-
-/// `href` as an absolute URL: joined to `base` when there is one that can be
-/// joined to, else only when it is absolute already.
-fn resolve(base: Option<&Url>, href: &str) -> Option<String> {
-    let href = href.trim();
-    match base {
-        Some(base) if !base.cannot_be_a_base() => base.join(href).ok().map(String::from),
-        _ => Url::parse(href).ok().map(String::from),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -817,33 +725,5 @@ mod tests {
             "abc.123@mail.example"
         );
         assert_eq!(percent_encode("a b/c#d"), "a%20b%2Fc%23d");
-    }
-
-    #[test]
-    fn stopgap_html_puts_each_text_in_one_block() {
-        let document = html_document(
-            r#"<html lang="nl"><head><title>Welkom</title><style>p{}</style></head>
-            <body><p>Stort nu via <a href="/deposit">iDEAL</a> en ontvang € 50</p>
-            <script>var hidden = 1;</script><img src="x.png" alt="Bonus"></body></html>"#,
-            "https://exchange.example/nl/",
-        );
-        let texts: Vec<(BlockKind, &str)> = document
-            .blocks
-            .iter()
-            .map(|block| (block.kind, block.text.as_str()))
-            .collect();
-        assert_eq!(
-            texts,
-            vec![
-                (BlockKind::Title, "Welkom"),
-                (BlockKind::Paragraph, "Stort nu via en ontvang € 50"),
-                (BlockKind::Link, "iDEAL"),
-                (BlockKind::ImageAlt, "Bonus"),
-                (BlockKind::Url, "https://exchange.example/nl/"),
-            ]
-        );
-        assert_eq!(document.links[0].url, "https://exchange.example/deposit");
-        assert_eq!(document.locale.html_lang.as_deref(), Some("nl"));
-        assert_eq!(document.blocks[1].lang_attr.as_deref(), Some("nl"));
     }
 }

@@ -22,8 +22,8 @@
 //!   `<link rel="alternate" type="application/rss+xml">`, which
 //!   [`crate::feed::discover_feeds`] finds.
 
-use crate::feed::{html_fragment, BlockBuilder};
-use crate::model::{BlockKind, Category, Document, SourceKind};
+use crate::feed::{extract_fragment, BlockBuilder};
+use crate::model::{BlockKind, Category, Document, Link, LinkKind, SourceKind};
 use crate::report::rfc3339;
 use crate::text::normalize_whitespace;
 use scraper::{ElementRef, Html, Selector};
@@ -323,8 +323,9 @@ impl TelegramSelectors {
 ///
 /// Each document's URL is the post's permalink `https://t.me/<name>/<id>`
 /// (from `data-post`), `published_at` the post's `<time datetime>` in UTC,
-/// its blocks the message text by paragraph (`Paragraph`), link-preview
-/// texts (`FeedItem`) and inline buttons (`Button`), its links the message's
+/// its blocks the message text as [`crate::extract`] reads it (prose as
+/// `Paragraph`, the message's links as `Link` blocks), link-preview texts
+/// (`FeedItem`) and inline buttons (`Button`), its links the message's
 /// anchors, buttons and preview target. Quoted replies to other posts are
 /// left out: they are someone else's words. `source_kind` is `Social` and
 /// `category_override` is `social_media`, ESMA's category for posts;
@@ -378,7 +379,7 @@ fn telegram_post(
     let mut builder = BlockBuilder::new(None);
     for text in message.select(&selectors.text).filter(own) {
         builder.push_fragment(
-            html_fragment(&text.inner_html(), Some(base)),
+            extract_fragment(&text.inner_html(), base),
             BlockKind::Paragraph,
             "post>text",
         );
@@ -394,7 +395,7 @@ fn telegram_post(
         }
         if let Some(url) = absolute_web_url(base, preview.value().attr("href")) {
             let text = preview_title(preview, selectors);
-            builder.push_link(url.to_string(), text, Vec::new(), first_block);
+            builder.push_link(anchor(url, text, first_block));
         }
     }
     for button in message.select(&selectors.button).filter(own) {
@@ -402,7 +403,7 @@ fn telegram_post(
         let block = (!text.is_empty())
             .then(|| builder.push_block(BlockKind::Button, &text, "post>inline_button"));
         if let Some(url) = absolute_web_url(base, button.value().attr("href")) {
-            builder.push_link(url.to_string(), text, Vec::new(), block);
+            builder.push_link(anchor(url, text, block));
         }
     }
     document.blocks = builder.blocks;
@@ -435,6 +436,19 @@ fn preview_title(preview: ElementRef<'_>, selectors: &TelegramSelectors) -> Stri
         .map(|part| normalize_whitespace(&part.text().collect::<String>()))
         .find(|text| !text.is_empty())
         .unwrap_or_default()
+}
+
+/// A link a post's markup implies (a preview card, an inline button).
+fn anchor(url: Url, text: String, block_index: Option<usize>) -> Link {
+    Link {
+        url: url.into(),
+        kind: LinkKind::Anchor,
+        text,
+        rel: Vec::new(),
+        hreflang: None,
+        media_type: None,
+        block_index,
+    }
 }
 
 fn absolute_web_url(base: &Url, href: Option<&str>) -> Option<Url> {

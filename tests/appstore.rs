@@ -8,9 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
-use micar_scan::appstore::{check_apps, AppStoreSettings, StorefrontResult, EU_STOREFRONTS};
+use micar_scan::appstore::{
+    check_apps, check_apps_with_languages, AppStoreSettings, StorefrontResult, EU_STOREFRONTS,
+};
 use micar_scan::config::ScanSettings;
 use micar_scan::fetch::Fetcher;
+use micar_scan::lang::LanguageModel;
+use micar_scan::rules::RuleSet;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -82,6 +86,11 @@ fn fetcher() -> Fetcher {
     .unwrap()
 }
 
+/// The model a scan's rules carry: the bundled patterns' one.
+fn languages() -> LanguageModel {
+    RuleSet::bundled().unwrap().languages().clone()
+}
+
 fn settings(server: &TestServer) -> AppStoreSettings {
     AppStoreSettings {
         apple_base: server.url("/apple/"),
@@ -94,6 +103,20 @@ fn result<'a>(results: &'a [StorefrontResult], store: &str, country: &str) -> &'
         .iter()
         .find(|r| r.store == store && r.country == country)
         .unwrap_or_else(|| panic!("no {store} result for {country}"))
+}
+
+/// Serves `stores` on loopback and asks both of them about the app in every
+/// EU storefront.
+async fn check_both_stores(stores: Router) -> (TestServer, Vec<StorefrontResult>) {
+    let server = TestServer::start(stores).await;
+    let results = check_apps(
+        &fetcher(),
+        &settings(&server),
+        Some(APPLE_ID),
+        Some(GOOGLE_PACKAGE),
+    )
+    .await;
+    (server, results)
 }
 
 /// The `key` query values sent to `path`, as the server saw them.
@@ -112,14 +135,7 @@ fn queried(server: &TestServer, path: &str, key: &str) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_eu_storefront_is_asked_once_per_store_and_read_per_country() {
-    let server = TestServer::start(stores()).await;
-    let results = check_apps(
-        &fetcher(),
-        &settings(&server),
-        Some(APPLE_ID),
-        Some(GOOGLE_PACKAGE),
-    )
-    .await;
+    let (server, results) = check_both_stores(stores()).await;
 
     assert_eq!(server.hits_to("/apple/lookup"), 27);
     assert_eq!(server.hits_to("/google/store/apps/details"), 27);
@@ -198,9 +214,21 @@ async fn every_eu_storefront_is_asked_once_per_store_and_read_per_country() {
 #[tokio::test]
 async fn only_the_stores_with_an_app_are_asked() {
     let server = TestServer::start(stores()).await;
-    let results = check_apps(&fetcher(), &settings(&server), None, Some(GOOGLE_PACKAGE)).await;
+    // With the model a scan's rules carry, as a scan with its own patterns asks.
+    let results = check_apps_with_languages(
+        &fetcher(),
+        &settings(&server),
+        &languages(),
+        None,
+        Some(GOOGLE_PACKAGE),
+    )
+    .await;
     assert_eq!(results.len(), 27);
     assert!(results.iter().all(|r| r.store == "google"));
+    assert_eq!(
+        result(&results, "google", "DE").listing_language.as_deref(),
+        Some("de")
+    );
     assert_eq!(server.hits_to("/apple/lookup"), 0);
     assert_eq!(server.hits_to("/google/store/apps/details"), 27);
 
@@ -220,14 +248,7 @@ async fn answers_that_do_not_tell_are_none_with_a_note() {
             "/google/store/apps/details",
             get(|| async { "<html><head><title>Google Play</title></head><body></body></html>" }),
         );
-    let server = TestServer::start(router).await;
-    let results = check_apps(
-        &fetcher(),
-        &settings(&server),
-        Some(APPLE_ID),
-        Some(GOOGLE_PACKAGE),
-    )
-    .await;
+    let (_server, results) = check_both_stores(router).await;
     assert_eq!(results.len(), 54);
     for found in &results {
         assert_eq!(found.available, None, "{found:?}");
@@ -265,4 +286,51 @@ async fn a_store_the_guard_refuses_is_reported_not_fetched() {
             "{found:?}"
         );
     }
+}
+
+const ENGLISH_DESCRIPTION: &str = "Buy Bitcoin and Ethereum in a few seconds. Deposit by \
+    bank transfer and trade around the clock with low fees.";
+
+/// whatlang knows neither Irish nor Maltese: a listing in either is told
+/// by the scan's language model, whichever store serves it.
+#[tokio::test]
+async fn maltese_and_irish_listings_are_told_apart_from_english() {
+    async fn apple(uri: Uri) -> Response {
+        let description = match query(&uri).get("country").map(String::as_str) {
+            Some("mt") => {
+                "Ixtri l-Bitcoin u l-Ethereum f'ftit sekondi. Iddepożita bit-trasferiment \
+                 SEPA u ibda innegozja kuljum b'miżati baxxi."
+            }
+            _ => ENGLISH_DESCRIPTION,
+        };
+        let body = serde_json::json!({
+            "resultCount": 1,
+            "results": [{"trackName": "Nordlicht Krypto", "description": description}]
+        });
+        ([("content-type", "application/json")], body.to_string()).into_response()
+    }
+    async fn google(uri: Uri) -> Response {
+        let description = match query(&uri).get("gl").map(String::as_str) {
+            Some("IE") if query(&uri).get("hl").map(String::as_str) == Some("en") => {
+                "Ceannaigh Bitcoin agus Ethereum i gceann cúpla soicind. Tá ár seirbhís ar \
+                 fáil gach lá agus is féidir leat tosú inniu le táillí ísle."
+            }
+            _ => ENGLISH_DESCRIPTION,
+        };
+        let page = format!(
+            "<html><head><meta property=\"og:title\" content=\"Nordlicht Krypto - Apps on Google Play\">\
+             <meta property=\"og:description\" content=\"{description}\"></head><body></body></html>"
+        );
+        ([("content-type", "text/html; charset=utf-8")], page).into_response()
+    }
+    let router = Router::new()
+        .route("/apple/lookup", get(apple))
+        .route("/google/store/apps/details", get(google));
+    let (_server, results) = check_both_stores(router).await;
+    let language =
+        |store: &str, country: &str| result(&results, store, country).listing_language.clone();
+    assert_eq!(language("apple", "MT").as_deref(), Some("mt"));
+    assert_eq!(language("apple", "DE").as_deref(), Some("en"));
+    assert_eq!(language("google", "IE").as_deref(), Some("ga"));
+    assert_eq!(language("google", "AT").as_deref(), Some("en"));
 }

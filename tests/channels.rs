@@ -121,10 +121,12 @@ fn rss2_items_become_one_document_each() {
             "Jetzt registrieren und bis zum 31. Dezember einen Willkommensbonus von 50 € sichern."
         ]
     );
+    // Item HTML is read as a page is: the anchor is a block of its own.
     assert_eq!(
         texts(bonus, BlockKind::Paragraph),
-        vec!["Einzahlung per SEPA-Überweisung ab 100 €. Konto eröffnen"]
+        vec!["Einzahlung per SEPA-Überweisung ab 100 €."]
     );
+    assert_eq!(texts(bonus, BlockKind::Link), vec!["Konto eröffnen"]);
     assert_eq!(bonus.locale.html_lang.as_deref(), Some("de-de"));
     assert!(bonus
         .blocks
@@ -139,8 +141,13 @@ fn rss2_items_become_one_document_each() {
     assert_eq!(link.text, "Konto eröffnen");
     assert_eq!(link.rel, vec!["sponsored"]);
     assert_eq!(link.kind, LinkKind::Anchor);
-    let holder = link.block_index.unwrap();
-    assert!(bonus.blocks[holder].text.contains("Konto eröffnen"));
+    let holder = &bonus.blocks[link.block_index.unwrap()];
+    assert_eq!(
+        (holder.kind, holder.text.as_str()),
+        (BlockKind::Link, "Konto eröffnen")
+    );
+    assert_eq!(holder.href.as_deref(), Some(link.url.as_str()));
+    assert_eq!(holder.path, "item>content>p>a");
 
     let press = &parsed.documents[1];
     assert_eq!(
@@ -186,7 +193,8 @@ fn rss1_items_become_one_document_each() {
         texts(blik, BlockKind::FeedItem),
         vec!["Zarejestruj się i wpłać złotówki przez BLIK w kilka sekund."]
     );
-    assert_eq!(texts(blik, BlockKind::Paragraph), vec!["Załóż konto"]);
+    assert_eq!(texts(blik, BlockKind::Paragraph), Vec::<&str>::new());
+    assert_eq!(texts(blik, BlockKind::Link), vec!["Załóż konto"]);
     assert_eq!(
         blik.links[0].url,
         "https://aurora-exchange.example/pl/rejestracja?promo=BLIK50"
@@ -236,7 +244,11 @@ fn atom_entries_become_one_document_each() {
     );
     assert_eq!(
         texts(mica, BlockKind::Paragraph),
-        vec!["Les clients européens peuvent s'inscrire dès aujourd'hui."]
+        vec!["Les clients européens peuvent ."]
+    );
+    assert_eq!(
+        texts(mica, BlockKind::Link),
+        vec!["s'inscrire dès aujourd'hui"]
     );
     // A relative link in the content resolves against the item's permalink.
     assert_eq!(
@@ -337,6 +349,80 @@ fn max_age_skips_old_items_in_every_format() {
         vec!["https://aurora-exchange.example/de/news/willkommensbonus"]
     );
     assert_eq!(parsed.skipped_old, 2);
+}
+
+/// Item HTML goes through the extractor web pages go through: inline markup
+/// joins its block, scripts and hidden text vanish, anchors become links
+/// with their `rel` tokens, and the blocks are numbered in the item's order
+/// with the summary's sentence kept once when the content repeats it.
+#[test]
+fn item_html_is_read_by_the_page_extractor() {
+    let rss = r#"<?xml version="1.0"?>
+        <rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+        <title>Aurora Exchange Österreich</title><language>de-AT</language>
+        <item><title>Neu: Sofort und SEPA</title>
+        <link>https://aurora-exchange.example/at/news/zahlungen</link>
+        <description><![CDATA[<p>Jetzt <b>registrieren</b> und Bonus sichern.</p>]]></description>
+        <content:encoded><![CDATA[<p>Jetzt <b>registrieren</b> und Bonus sichern.</p>
+          <script>var note = "Skripttext";</script>
+          <div style="display:none">Versteckter Text</div>
+          <ul><li>SEPA</li><li>Sofort</li></ul>
+          <p lang="fr">Aussi en français.</p>
+          <p><a href="/at/signup?ref=news" rel="Sponsored NoFollow">Bonus sichern</a>
+          <a href="javascript:alert(1)">Skript</a> <a href="mailto:hilfe@aurora-exchange.example">Hilfe</a></p>
+        ]]></content:encoded></item></channel></rss>"#;
+    let parsed = parse_feed(
+        rss.as_bytes(),
+        &meta("https://aurora-exchange.example/at/feed.xml", None),
+    )
+    .unwrap();
+    assert_eq!(parsed.documents.len(), 1);
+    let item = &parsed.documents[0];
+    let blocks: Vec<(BlockKind, &str, &str)> = item
+        .blocks
+        .iter()
+        .map(|b| (b.kind, b.text.as_str(), b.path.as_str()))
+        .collect();
+    assert_eq!(
+        blocks,
+        vec![
+            (BlockKind::Title, "Neu: Sofort und SEPA", "item>title"),
+            (
+                BlockKind::FeedItem,
+                "Jetzt registrieren und Bonus sichern.",
+                "item>summary>p"
+            ),
+            (BlockKind::ListItem, "SEPA", "item>content>ul>li"),
+            (BlockKind::ListItem, "Sofort", "item>content>ul>li"),
+            (BlockKind::Paragraph, "Aussi en français.", "item>content>p"),
+            (BlockKind::Link, "Bonus sichern", "item>content>p>a"),
+            (BlockKind::Link, "Skript", "item>content>p>a"),
+            (BlockKind::Link, "Hilfe", "item>content>p>a"),
+        ]
+    );
+    for (position, block) in item.blocks.iter().enumerate() {
+        assert_eq!(block.index, position);
+        let expected = if block.text == "Aussi en français." {
+            Some("fr")
+        } else {
+            item.locale.html_lang.as_deref()
+        };
+        assert_eq!(block.lang_attr.as_deref(), expected, "{}", block.text);
+    }
+    assert_eq!(item.locale.html_lang.as_deref(), Some("de-at"));
+    // javascript: and mailto: targets are no pages: no links, no hrefs.
+    assert_eq!(item.links.len(), 1, "{:?}", item.links);
+    let signup = &item.links[0];
+    assert_eq!(
+        signup.url,
+        "https://aurora-exchange.example/at/signup?ref=news"
+    );
+    assert_eq!(signup.kind, LinkKind::Anchor);
+    assert_eq!(signup.text, "Bonus sichern");
+    assert_eq!(signup.rel, vec!["sponsored", "nofollow"]);
+    assert_eq!(signup.block_index, Some(5));
+    assert_eq!(item.blocks[5].href.as_deref(), Some(signup.url.as_str()));
+    assert_eq!(item.blocks[6].href, None);
 }
 
 #[test]
@@ -660,12 +746,14 @@ fn assert_telegram_posts(posts: &[Document], sha: &str) {
     }
 
     let bonus = &posts[0];
+    // `<br>` is a line break inside one block, as on any page.
     assert_eq!(
         texts(bonus, BlockKind::Paragraph),
-        vec![
-            "Neu für Kunden in Deutschland: 50 € Willkommensbonus!",
-            "Jetzt registrieren: aurora-exchange.example/de/signup"
-        ]
+        vec!["Neu für Kunden in Deutschland: 50 € Willkommensbonus! Jetzt registrieren:"]
+    );
+    assert_eq!(
+        texts(bonus, BlockKind::Link),
+        vec!["aurora-exchange.example/de/signup"]
     );
     assert_eq!(
         bonus.links[0].url,
@@ -711,8 +799,10 @@ fn assert_telegram_posts(posts: &[Document], sha: &str) {
     let blik = &posts[3];
     assert_eq!(
         texts(blik, BlockKind::Paragraph),
-        vec!["Wpłacaj złotówki przez BLIK.", "Załóż konto: rejestracja"]
+        vec!["Wpłacaj złotówki przez BLIK. Załóż konto:"]
     );
+    assert_eq!(texts(blik, BlockKind::Link), vec!["rejestracja"]);
+    assert_eq!(blik.links[0].block_index, Some(1));
 }
 
 #[test]
@@ -864,13 +954,19 @@ async fn feeds_and_the_preview_page_over_http_on_loopback() {
         .documents
         .iter()
         .all(|doc| doc.source_kind == SourceKind::Social && doc.title.is_none()));
+    let austria = &parsed.documents[0];
     assert_eq!(
-        texts(&parsed.documents[0], BlockKind::FeedItem),
-        vec!["Hallo Österreich! Ab heute mit EPS einzahlen. aurora-exchange.example/at"]
+        texts(austria, BlockKind::FeedItem),
+        vec!["Hallo Österreich! Ab heute mit EPS einzahlen."]
     );
     assert_eq!(
-        parsed.documents[0].links[0].url,
+        texts(austria, BlockKind::Link),
+        vec!["aurora-exchange.example/at"]
+    );
+    assert_eq!(
+        austria.links[0].url,
         "https://aurora-exchange.example/at/?ref=masto"
     );
+    assert_eq!(austria.links[0].rel, vec!["nofollow", "noopener"]);
     assert_eq!(server.hits_to("/@aurora.rss"), 1);
 }

@@ -1,9 +1,10 @@
 //! Offline evidence files as a supervisor receives them: a Dutch e-mail
-//! campaign, a small mailbox, a page saved from a browser.
+//! campaign, a small mailbox, a page saved from a browser, a WARC archive.
 
 use micar_scan::offline::{
-    detect_kind, read_email, read_html_file, read_path, OfflineError, OfflineKind,
+    detect_kind, read_email, read_html_file, read_path, read_warc, OfflineError, OfflineKind,
 };
+use micar_scan::warc::{Exchange, WarcInfo, WarcWriter};
 use micar_scan::{BlockKind, Category, Document, SourceKind};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -337,13 +338,6 @@ fn read_path_dispatches_by_kind() {
         read_path(&notes),
         Err(OfflineError::UnknownKind { .. })
     ));
-
-    let warc = dir.path().join("capture.warc");
-    std::fs::write(&warc, "WARC/1.1\r\nWARC-Type: warcinfo\r\n\r\n").unwrap();
-    assert!(matches!(
-        read_path(&warc),
-        Err(OfflineError::Unsupported { .. })
-    ));
 }
 
 #[test]
@@ -400,4 +394,229 @@ fn a_campaign_forwarded_as_an_attachment_is_read_with_its_sender_domain() {
     for local_part in ["mario.rossi", "ciao@", "segnalazioni@"] {
         assert!(!text.contains(local_part), "{local_part} leaked: {text}");
     }
+}
+
+/// One archived response: URL, status, response headers, payload.
+type Archived = (&'static str, u16, Vec<(String, String)>, Vec<u8>);
+
+fn content_type(value: &str) -> Vec<(String, String)> {
+    vec![("Content-Type".to_string(), value.to_string())]
+}
+
+/// What a capture of a small Dutch, Polish and German presence holds:
+/// pages, a plain-text page, an image, a geo-block answer, a page without a
+/// `Content-Type` and an empty answer.
+fn archived_responses() -> Vec<Archived> {
+    let mut dutch_headers = content_type("text/html; charset=utf-8");
+    dutch_headers.push(("Content-Language".into(), "nl-NL".into()));
+    vec![
+        (
+            "http://127.0.0.1:8080/nl/acties/welkom",
+            200,
+            dutch_headers,
+            "<html lang=\"nl\"><head><title>Welkomstbonus</title></head><body>\
+             <h1>Welkomstbonus voor nieuwe klanten</h1>\
+             <p>Stort via iDEAL en ontvang € 25 in Bitcoin.</p>\
+             <p><a href=\"/nl/aanmelden\">Meld je nu aan</a></p></body></html>"
+                .as_bytes()
+                .to_vec(),
+        ),
+        (
+            "http://127.0.0.1:8080/pl/",
+            200,
+            content_type("text/html; charset=ISO-8859-2"),
+            // "Zarejestruj się i wpłać złotówki przez BLIK." in ISO-8859-2.
+            b"<html lang=\"pl\"><body><p>Zarejestruj si\xEA i wp\xB3a\xE6 z\xB3ot\xF3wki przez BLIK.</p></body></html>"
+                .to_vec(),
+        ),
+        (
+            "http://127.0.0.1:8080/logo.png",
+            200,
+            content_type("image/png"),
+            b"\x89PNG\r\n\x1a\n<html>not a page</html>".to_vec(),
+        ),
+        (
+            "http://127.0.0.1:8080/pl/regulamin.txt",
+            200,
+            content_type("text/plain; charset=utf-8"),
+            "Regulamin promocji.\n\nOferta dla   mieszkańców Polski.\n"
+                .as_bytes()
+                .to_vec(),
+        ),
+        (
+            "http://127.0.0.1:8080/de/",
+            451,
+            content_type("text/html; charset=utf-8"),
+            "<p>Dieses Angebot ist in Ihrer Region nicht verfügbar.</p>"
+                .as_bytes()
+                .to_vec(),
+        ),
+        (
+            "http://127.0.0.1:8080/ohne-typ",
+            200,
+            Vec::new(),
+            b"<!doctype html><html><body><p>Seite ohne Inhaltstyp.</p></body></html>".to_vec(),
+        ),
+        (
+            "http://127.0.0.1:8080/leer",
+            204,
+            content_type("text/html"),
+            Vec::new(),
+        ),
+    ]
+}
+
+/// Writes `responses` with the scanner's own WARC writer; returns the file.
+fn write_warc(dir: &Path, responses: &[Archived]) -> PathBuf {
+    let info = WarcInfo {
+        software: "micar-scan/0.0.0-test".into(),
+        config_sha256: "ab".repeat(32),
+        patterns_sha256: "cd".repeat(32),
+        user_agent: "micar-scan-test/1".into(),
+        vantage: "NL, loopback test".into(),
+        scan_id: "scan-offline-warc".into(),
+    };
+    let mut writer = WarcWriter::create(dir, "capture", u64::MAX, info).unwrap();
+    let request = vec![("User-Agent".to_string(), "micar-scan-test/1".to_string())];
+    for (url, status, headers, payload) in responses {
+        writer
+            .write_exchange(&Exchange {
+                url,
+                method: "GET",
+                request_headers: &request,
+                http_version: "HTTP/1.1",
+                status: *status,
+                reason: if *status == 200 { "OK" } else { "Other" },
+                response_headers: headers,
+                payload,
+                content_decoded: false,
+                truncated: false,
+                ip: Some("127.0.0.1".parse().unwrap()),
+                fetched_at: time::macros::datetime!(2026-11-28 16:05:09.250 UTC),
+            })
+            .unwrap();
+    }
+    let mut files = writer.finish().unwrap();
+    assert_eq!(files.len(), 1);
+    files.remove(0)
+}
+
+#[test]
+fn warc_responses_with_pages_or_text_become_documents_with_their_capture_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    let responses = archived_responses();
+    let archive = write_warc(dir.path(), &responses);
+    let documents = read_warc(&archive).unwrap();
+    let urls: Vec<&str> = documents.iter().map(|d| d.url.as_str()).collect();
+    // Not the image, not the empty answer; the geo-block page is evidence.
+    assert_eq!(
+        urls,
+        [
+            "http://127.0.0.1:8080/nl/acties/welkom",
+            "http://127.0.0.1:8080/pl/",
+            "http://127.0.0.1:8080/pl/regulamin.txt",
+            "http://127.0.0.1:8080/de/",
+            "http://127.0.0.1:8080/ohne-typ",
+        ]
+    );
+    for document in &documents {
+        let (_, _, _, payload) = responses
+            .iter()
+            .find(|(url, ..)| *url == document.url)
+            .unwrap();
+        assert_eq!(document.final_url, document.url);
+        assert_eq!(document.source_kind, SourceKind::File);
+        assert_eq!(document.category_override, None);
+        assert_eq!(document.published_at, None);
+        // The capture time, to the second, not the time the file was read.
+        assert_eq!(document.fetched_at, "2026-11-28T16:05:09Z");
+        assert_eq!(
+            document.content_sha256,
+            hex::encode(Sha256::digest(payload))
+        );
+        let last = document.blocks.last().unwrap();
+        assert_eq!(
+            (last.kind, last.text.as_str()),
+            (BlockKind::Url, document.url.as_str())
+        );
+    }
+
+    let dutch = &documents[0];
+    assert_eq!(dutch.title.as_deref(), Some("Welkomstbonus"));
+    assert_eq!(
+        texts_of(dutch, BlockKind::Heading),
+        ["Welkomstbonus voor nieuwe klanten"]
+    );
+    assert_eq!(
+        texts_of(dutch, BlockKind::Paragraph),
+        ["Stort via iDEAL en ontvang € 25 in Bitcoin."]
+    );
+    assert_eq!(dutch.locale.html_lang.as_deref(), Some("nl"));
+    assert_eq!(dutch.locale.content_language.as_deref(), Some("nl-NL"));
+    assert_eq!(dutch.locale.path_locale.as_deref(), Some("nl"));
+    let signup = &dutch.links[0];
+    assert_eq!(signup.url, "http://127.0.0.1:8080/nl/aanmelden");
+    assert_eq!(
+        dutch.blocks[signup.block_index.unwrap()].text,
+        "Meld je nu aan"
+    );
+
+    // The charset named in the archived Content-Type decodes the payload.
+    assert_eq!(
+        texts_of(&documents[1], BlockKind::Paragraph),
+        ["Zarejestruj się i wpłać złotówki przez BLIK."]
+    );
+    assert_eq!(
+        texts_of(&documents[2], BlockKind::Paragraph),
+        ["Regulamin promocji.", "Oferta dla mieszkańców Polski."]
+    );
+    assert_eq!(
+        texts_of(&documents[3], BlockKind::Paragraph),
+        ["Dieses Angebot ist in Ihrer Region nicht verfügbar."]
+    );
+    assert_eq!(
+        texts_of(&documents[4], BlockKind::Paragraph),
+        ["Seite ohne Inhaltstyp."]
+    );
+}
+
+#[test]
+fn read_path_reads_a_warc_by_its_name_or_by_its_gzipped_version_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = write_warc(dir.path(), &archived_responses());
+    assert!(archive.to_string_lossy().ends_with(".warc.gz"));
+    let by_name = read_path(&archive).unwrap();
+    assert_eq!(by_name.len(), 5);
+
+    let unnamed = dir.path().join("evidence-7");
+    std::fs::copy(&archive, &unnamed).unwrap();
+    let head = std::fs::read(&unnamed).unwrap();
+    assert_eq!(
+        detect_kind(&unnamed, &head[..4096.min(head.len())]),
+        Some(OfflineKind::Warc)
+    );
+    let by_content = read_path(&unnamed).unwrap();
+    assert_eq!(by_content, by_name);
+}
+
+#[test]
+fn a_cut_off_warc_is_an_error_naming_the_file_and_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = write_warc(dir.path(), &archived_responses());
+    let mut bytes = std::fs::read(&archive).unwrap();
+    bytes.truncate(bytes.len() - 20);
+    let cut = dir.path().join("cut.warc.gz");
+    std::fs::write(&cut, &bytes).unwrap();
+    let error = read_warc(&cut).unwrap_err();
+    let OfflineError::BadRecord { offset, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(*offset > 0, "the first records were whole");
+    assert!(error.to_string().contains("cut.warc.gz"), "{error}");
+
+    let missing = dir.path().join("missing.warc");
+    assert!(matches!(
+        read_warc(&missing),
+        Err(OfflineError::Read { .. })
+    ));
 }
