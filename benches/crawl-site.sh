@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pages=${1:-10000}
 work=$(mktemp -d)
-trap 'kill "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
 
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
@@ -21,6 +21,8 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 echo "generating $pages pages…" >&2
 python3 benches/gen_site.py "$work/site" "$pages"
+# nginx workers run as an unprivileged user: let them read the site.
+chmod -R a+rX "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<CONF

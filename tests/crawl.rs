@@ -59,6 +59,7 @@ async fn scan(config: &Config) -> Report {
     scan::run(config, rules, ScanOptions::default())
         .await
         .expect("scan runs")
+        .report
 }
 
 fn firm(report: &Report) -> &FirmReport {

@@ -97,6 +97,18 @@ impl Drop for Nginx {
     }
 }
 
+fn make_world_readable(root: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| if path.is_dir() { 0o755 } else { 0o644 };
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode(&path))).unwrap();
+        if path.is_dir() {
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        }
+    }
+}
+
 fn write_site(root: &Path) {
     let page = |title: &str, links: &str| {
         format!(
@@ -147,6 +159,9 @@ async fn crawls_a_site_served_by_nginx() {
     };
     let site = tempfile::tempdir().unwrap();
     write_site(site.path());
+    // nginx workers drop to an unprivileged user; a private temporary directory
+    // would answer 403 to everything.
+    make_world_readable(site.path());
     let nginx = Nginx::start(&binary, site.path());
 
     let text = format!(
@@ -157,7 +172,8 @@ async fn crawls_a_site_served_by_nginx() {
     let rules = Arc::new(RuleSet::bundled().unwrap());
     let report = scan::run(&config, rules, ScanOptions::default())
         .await
-        .unwrap();
+        .unwrap()
+        .report;
     let firm = &report.firms[0];
 
     let mut fetched: Vec<String> = firm
