@@ -1133,7 +1133,7 @@ impl<'a> Walker<'a> {
 }
 
 /// The target of `<meta http-equiv=refresh content="0; url=...">`.
-fn refresh_target(content: &str) -> Option<&str> {
+pub(crate) fn refresh_target(content: &str) -> Option<&str> {
     let (_, rest) = content.split_once([';', ','])?;
     let rest = rest.trim_start();
     let after_key = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("url") {
@@ -1146,7 +1146,8 @@ fn refresh_target(content: &str) -> Option<&str> {
 }
 
 /// The JSON-LD fields that say who a firm is and whom it serves.
-const JSON_LD_FIELDS: &[&str] = &["name", "description", "areaServed", "inLanguage", "address"];
+pub(crate) const JSON_LD_FIELDS: &[&str] =
+    &["name", "description", "areaServed", "inLanguage", "address"];
 
 /// Flattens JSON-LD into `field: value` parts a rule can read.
 fn flatten_json_ld(value: &serde_json::Value, depth: usize, parts: &mut Vec<String>) {
