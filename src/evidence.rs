@@ -175,7 +175,8 @@ pub fn write_manifest(
 /// checked against their source: JSON-LD values (`block_kind` `json_ld`)
 /// one by one against the payload, the page URL (`block_kind` `url`, URL
 /// locale markup) against the record's `WARC-Target-URI` or the finding's
-/// `url`, and a link target (a `…[href]` path, or a `link`/`button` finding
+/// `url`, the content language also against the `Content-Language` response
+/// header, and a link target (a `…[href]` path, or a `link`/`button` finding
 /// quoting an absolute URL) against the payload's `href`s and `src`s
 /// resolved against the target URI.
 ///
@@ -326,6 +327,8 @@ struct CitedRecord {
     /// Every `href`, `src` and refresh target of the payload, resolved
     /// against the target URI (and `<base href>`), http(s) only.
     link_targets: Vec<String>,
+    /// The `Content-Language` response header, which locale findings quote.
+    content_language: Option<String>,
 }
 
 struct Citations<'a> {
@@ -353,13 +356,16 @@ impl CitedRecord {
     fn from_record(record: &WarcRecord) -> CitedRecord {
         let payload = record.http_payload();
         let target_uri = record.header("WARC-Target-URI").map(str::to_string);
+        let http_headers = record.http_headers();
+        let http_header = |wanted: &str| {
+            http_headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+                .map(|(_, value)| value.clone())
+        };
         let reading = payload
             .map(|payload| {
-                let content_type = record
-                    .http_headers()
-                    .into_iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
-                    .map(|(_, value)| value);
+                let content_type = http_header("content-type");
                 read_payload(payload, content_type.as_deref(), target_uri.as_deref())
             })
             .unwrap_or_default();
@@ -371,6 +377,7 @@ impl CitedRecord {
             text_views: reading.views,
             target_uri,
             link_targets: reading.link_targets,
+            content_language: http_header("content-language"),
         }
     }
 
@@ -501,6 +508,8 @@ enum QuoteSource {
     PageUrl,
     /// A link's target, resolved to an absolute URL.
     LinkTarget,
+    /// The content language, from the response header or a `<meta>` tag.
+    ContentLanguage,
 }
 
 impl QuoteSource {
@@ -521,6 +530,7 @@ impl QuoteSource {
             ("url", _) | ("other", "url-path-locale" | "url-subdomain-locale") => {
                 QuoteSource::PageUrl
             }
+            ("other", "content-language") => QuoteSource::ContentLanguage,
             (_, path) if path.ends_with("[href]") => QuoteSource::LinkTarget,
             ("link" | "button", _) if absolute_http_url(snippet).is_some() => {
                 QuoteSource::LinkTarget
@@ -603,6 +613,20 @@ fn quote_problems(finding: &serde_json::Value, cited: &CitedRecord) -> Vec<Strin
                     problems.push(format!(
                         "{quote:?} does not occur in the page's URL ({})",
                         urls.join(" or ")
+                    ));
+                }
+            }
+        }
+        QuoteSource::ContentLanguage => {
+            let header = cited.content_language.as_deref().unwrap_or_default();
+            let quotes = matched
+                .into_iter()
+                .chain(snippet.into_iter().flat_map(snippet_pieces));
+            for quote in quotes {
+                if !header.contains(quote) && !cited.contains(quote) {
+                    problems.push(format!(
+                        "content language {quote:?} is neither the Content-Language header ({header:?}) nor in the payload of {}",
+                        cited.location
                     ));
                 }
             }
@@ -918,6 +942,7 @@ mod tests {
             text_views: reading.views,
             target_uri: Some(target_uri.into()),
             link_targets: reading.link_targets,
+            content_language: Some("de-AT".into()),
         }
     }
 
@@ -1043,6 +1068,21 @@ mod tests {
         assert!(problems[0].contains("\"/fr-fr/\" does not occur in the page's URL"));
         let moved = finding("url", "url", "/de/", "http://aurora.example/de/andere/");
         assert_eq!(quote_problems(&moved, &record).len(), 1);
+    }
+
+    #[test]
+    fn content_language_quotes_may_come_from_the_response_header() {
+        // The test record was served with `Content-Language: de-AT`.
+        let record = html("<html><body><p>Hallo</p></body></html>");
+        let header = finding("other", "content-language", "de-AT", "de-AT");
+        assert_eq!(quote_problems(&header, &record), Vec::<String>::new());
+        let meta = html(r#"<meta http-equiv="content-language" content="nl-BE">"#);
+        let tag = finding("other", "content-language", "nl-BE", "nl-BE");
+        assert_eq!(quote_problems(&tag, &meta), Vec::<String>::new());
+        let neither = finding("other", "content-language", "fr-FR", "fr-FR");
+        let problems = quote_problems(&neither, &record);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("content language \"fr-FR\""));
     }
 
     const LINK_PAGE: &str = r#"<html><head><base href="/de/"></head><body>
