@@ -9,8 +9,18 @@
 //! the first, because a supervisor needs the whole picture. It reads the
 //! report as plain JSON so that it keeps working on reports from other
 //! versions of the tool.
+//!
+//! Most findings quote page text, and their quote must stand in the payload
+//! as it is. A few quote text the extractor derived from the page rather
+//! than copied: flattened JSON-LD fields, the page's URL, a link's target
+//! resolved to an absolute URL. Those are checked against what they were
+//! derived from, never waved through: each JSON-LD value against the
+//! payload, the URL against the record's target URI, the link target
+//! against the `href`s and `src`s of the payload resolved as a browser
+//! would.
 
 use crate::charset;
+use crate::extract::{refresh_target, JSON_LD_FIELDS};
 use crate::report::{self, ReportError, Tool};
 use crate::warc::{sha256_hex, WarcReader, WarcRecord};
 use schemars::JsonSchema;
@@ -21,6 +31,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use unicode_normalization::UnicodeNormalization;
+use url::Url;
 
 /// Version of the manifest format (semver).
 pub const MANIFEST_VERSION: &str = "1.0.0";
@@ -160,7 +171,14 @@ pub fn write_manifest(
 /// record is at that offset with that id, that its payload's SHA-256 equals
 /// the cited `content_sha256`, and that a finding's `matched` text and the
 /// pieces of its `snippet` occur in the payload read as text (whitespace,
-/// markup and character references aside).
+/// markup and character references aside). Quotes of derived text are
+/// checked against their source: JSON-LD values (`block_kind` `json_ld`)
+/// one by one against the payload, the page URL (`block_kind` `url`, URL
+/// locale markup) against the record's `WARC-Target-URI` or the finding's
+/// `url`, the content language also against the `Content-Language` response
+/// header, and a link target (a `…[href]` path, or a `link`/`button` finding
+/// quoting an absolute URL) against the payload's `href`s and `src`s
+/// resolved against the target URI.
 ///
 /// # Errors
 /// [`EvidenceError::Io`] or [`EvidenceError::Parse`] when the manifest cannot
@@ -304,6 +322,13 @@ struct CitedRecord {
     payload_sha256: Option<String>,
     /// The payload as text in several readings, whitespace removed.
     text_views: Vec<String>,
+    /// `WARC-Target-URI`: the URL the payload was fetched from.
+    target_uri: Option<String>,
+    /// Every `href`, `src` and refresh target of the payload, resolved
+    /// against the target URI (and `<base href>`), http(s) only.
+    link_targets: Vec<String>,
+    /// The `Content-Language` response header, which locale findings quote.
+    content_language: Option<String>,
 }
 
 struct Citations<'a> {
@@ -330,14 +355,18 @@ impl Citations<'_> {
 impl CitedRecord {
     fn from_record(record: &WarcRecord) -> CitedRecord {
         let payload = record.http_payload();
-        let text_views = payload
+        let target_uri = record.header("WARC-Target-URI").map(str::to_string);
+        let http_headers = record.http_headers();
+        let http_header = |wanted: &str| {
+            http_headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+                .map(|(_, value)| value.clone())
+        };
+        let reading = payload
             .map(|payload| {
-                let content_type = record
-                    .http_headers()
-                    .into_iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
-                    .map(|(_, value)| value);
-                text_views(payload, content_type.as_deref())
+                let content_type = http_header("content-type");
+                read_payload(payload, content_type.as_deref(), target_uri.as_deref())
             })
             .unwrap_or_default();
         CitedRecord {
@@ -345,7 +374,10 @@ impl CitedRecord {
             record_id: record.header("WARC-Record-ID").map(str::to_string),
             warc_type: record.header("WARC-Type").map(str::to_string),
             payload_sha256: payload.map(sha256_hex),
-            text_views,
+            text_views: reading.views,
+            target_uri,
+            link_targets: reading.link_targets,
+            content_language: http_header("content-language"),
         }
     }
 
@@ -458,67 +490,334 @@ fn check_citation(
         ),
     }
     if is_finding {
-        if let Some(matched) = text("matched") {
-            if !cited.contains(matched) {
-                problems.add(
-                    location,
-                    format!(
-                        "matched text {matched:?} does not occur in the payload of {}",
-                        cited.location
-                    ),
-                );
-            }
-        }
-        if let Some(snippet) = text("snippet") {
-            // Snippets mark cuts with `…`; each piece between cuts must stand in the page.
-            if let Some(piece) = snippet.split('…').find(|piece| !cited.contains(piece)) {
-                problems.add(
-                    location,
-                    format!(
-                        "snippet text {piece:?} does not occur in the payload of {}",
-                        cited.location
-                    ),
-                );
-            }
+        for message in quote_problems(item, cited) {
+            problems.add(location, message);
         }
     }
     true
 }
 
-/// The payload read as text: as decoded, as HTML text and attribute values
-/// (character references resolved, markup gone), and as JSON strings. Each
-/// view has whitespace removed so that reflowed text still matches.
-fn text_views(payload: &[u8], content_type: Option<&str>) -> Vec<String> {
+/// Where a finding's quoted text came from, which decides what it is checked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum QuoteSource {
+    /// Text of the page, as it stands.
+    Verbatim,
+    /// JSON-LD fields flattened to `field: value, value; field: value`.
+    JsonLd,
+    /// The page's own URL (or locale markup read from it).
+    PageUrl,
+    /// A link's target, resolved to an absolute URL.
+    LinkTarget,
+    /// The content language, from the response header or a `<meta>` tag.
+    ContentLanguage,
+}
+
+impl QuoteSource {
+    fn of(finding: &serde_json::Value) -> QuoteSource {
+        let location = finding.get("location");
+        let field = |key: &str| {
+            location
+                .and_then(|location| location.get(key))
+                .and_then(|value| value.as_str())
+                .unwrap_or_default()
+        };
+        let snippet = finding
+            .get("snippet")
+            .and_then(|snippet| snippet.as_str())
+            .unwrap_or_default();
+        match (field("block_kind"), field("path")) {
+            ("json_ld", _) => QuoteSource::JsonLd,
+            ("url", _) | ("other", "url-path-locale" | "url-subdomain-locale") => {
+                QuoteSource::PageUrl
+            }
+            ("other", "content-language") => QuoteSource::ContentLanguage,
+            (_, path) if path.ends_with("[href]") => QuoteSource::LinkTarget,
+            ("link" | "button", _) if absolute_http_url(snippet).is_some() => {
+                QuoteSource::LinkTarget
+            }
+            _ => QuoteSource::Verbatim,
+        }
+    }
+}
+
+fn absolute_http_url(text: &str) -> Option<Url> {
+    Url::parse(text.trim())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+}
+
+/// Snippets mark cuts with `…`; the pieces between cuts are what was quoted.
+fn snippet_pieces(snippet: &str) -> impl Iterator<Item = &str> {
+    snippet
+        .split('…')
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+}
+
+/// Checks a finding's `matched` and `snippet` against the cited record, each
+/// by where the text came from; one message per quote that does not stand.
+fn quote_problems(finding: &serde_json::Value, cited: &CitedRecord) -> Vec<String> {
+    let text = |key: &str| finding.get(key).and_then(|value| value.as_str());
+    let matched = text("matched");
+    let snippet = text("snippet");
+    let mut problems = Vec::new();
+    match QuoteSource::of(finding) {
+        QuoteSource::Verbatim => {
+            if let Some(matched) = matched.filter(|matched| !cited.contains(matched)) {
+                problems.push(format!(
+                    "matched text {matched:?} does not occur in the payload of {}",
+                    cited.location
+                ));
+            }
+            if let Some(snippet) = snippet {
+                if let Some(piece) = snippet.split('…').find(|piece| !cited.contains(piece)) {
+                    problems.push(format!(
+                        "snippet text {piece:?} does not occur in the payload of {}",
+                        cited.location
+                    ));
+                }
+            }
+        }
+        QuoteSource::JsonLd => {
+            let values = matched
+                .into_iter()
+                .flat_map(|matched| json_ld_values(matched, false))
+                .chain(snippet.into_iter().flat_map(|snippet| {
+                    snippet_pieces(snippet)
+                        .enumerate()
+                        .flat_map(|(index, piece)| {
+                            json_ld_values(piece, index > 0 || snippet.starts_with('…'))
+                        })
+                }));
+            for value in values {
+                if !cited.contains(value) {
+                    problems.push(format!(
+                        "JSON-LD value {value:?} does not occur in the payload of {}",
+                        cited.location
+                    ));
+                }
+            }
+        }
+        QuoteSource::PageUrl => {
+            let urls: Vec<&str> = cited
+                .target_uri
+                .as_deref()
+                .into_iter()
+                .chain(text("url"))
+                .collect();
+            let quotes = matched
+                .into_iter()
+                .chain(snippet.into_iter().flat_map(snippet_pieces));
+            for quote in quotes {
+                if !urls.iter().any(|url| url.contains(quote)) {
+                    problems.push(format!(
+                        "{quote:?} does not occur in the page's URL ({})",
+                        urls.join(" or ")
+                    ));
+                }
+            }
+        }
+        QuoteSource::ContentLanguage => {
+            let header = cited.content_language.as_deref().unwrap_or_default();
+            let quotes = matched
+                .into_iter()
+                .chain(snippet.into_iter().flat_map(snippet_pieces));
+            for quote in quotes {
+                if !header.contains(quote) && !cited.contains(quote) {
+                    problems.push(format!(
+                        "content language {quote:?} is neither the Content-Language header ({header:?}) nor in the payload of {}",
+                        cited.location
+                    ));
+                }
+            }
+        }
+        QuoteSource::LinkTarget => {
+            let snippet = snippet.unwrap_or_default();
+            if !link_target_stands(snippet, matched, cited) {
+                problems.push(format!(
+                    "link target {snippet:?} (matched {:?}) is not where any href or src of the payload of {} leads",
+                    matched.unwrap_or_default(),
+                    cited.location
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// A link-target quote stands when one resolved `href`/`src` of the payload
+/// is the quoted URL (holds every piece of a cut one) and holds `matched`;
+/// or when the page carries the quote as it is (an absolute URL in a feed).
+fn link_target_stands(snippet: &str, matched: Option<&str>, cited: &CitedRecord) -> bool {
+    let matched = matched.unwrap_or_default();
+    let whole = (!snippet.contains('…'))
+        .then(|| absolute_http_url(snippet))
+        .flatten();
+    let resolved = cited.link_targets.iter().any(|target| {
+        let is_quoted = match &whole {
+            Some(url) => target == url.as_str() || target == snippet.trim(),
+            None => {
+                let mut pieces = snippet_pieces(snippet).peekable();
+                pieces.peek().is_some() && pieces.all(|piece| target.contains(piece))
+            }
+        };
+        is_quoted && target.contains(matched)
+    });
+    resolved || (cited.contains(matched) && snippet.split('…').all(|piece| cited.contains(piece)))
+}
+
+/// The values a flattened JSON-LD text quotes: `field: a, b; field: c`
+/// gives `a`, `b`, `c`. Labels are the extractor's, not the page's; a piece
+/// that follows a cut may start inside a label (`ress: Main Street`).
+/// Splitting at `, ` also splits values that hold a comma themselves, whose
+/// parts then stand in the payload each.
+fn json_ld_values(text: &str, after_cut: bool) -> Vec<&str> {
+    let mut values = Vec::new();
+    for (index, field) in text.split("; ").enumerate() {
+        let value = match field.split_once(": ") {
+            Some((label, value))
+                if JSON_LD_FIELDS.iter().any(|known| {
+                    *known == label
+                        || (index == 0 && after_cut && !label.is_empty() && known.ends_with(label))
+                }) =>
+            {
+                value
+            }
+            _ => field,
+        };
+        values.extend(
+            value
+                .split(", ")
+                .map(|part| part.trim().trim_matches(',').trim())
+                .filter(|part| !part.is_empty()),
+        );
+    }
+    values
+}
+
+/// What a payload says, read the ways findings quote it.
+#[derive(Default)]
+struct PayloadReading {
+    /// As decoded, as HTML text and attribute values (character references
+    /// resolved, markup gone), as the strings of its JSON-LD, and as JSON
+    /// strings. Each view has whitespace removed so that reflowed text
+    /// still matches.
+    views: Vec<String>,
+    /// See [`CitedRecord::link_targets`].
+    link_targets: Vec<String>,
+}
+
+fn read_payload(
+    payload: &[u8],
+    content_type: Option<&str>,
+    target_uri: Option<&str>,
+) -> PayloadReading {
     let decoded = charset::decode(payload, content_type).text;
     let mut views = vec![squash(&decoded)];
-    views.push(squash(&html_text(&decoded)));
+    let html = read_html(&decoded, target_uri);
+    views.push(squash(&html.text));
+    views.push(squash(&html.attributes));
+    if !html.json_ld.is_empty() {
+        views.push(squash(&html.json_ld));
+    }
     if let Ok(json) = serde_json::from_str::<serde_json::Value>(&decoded) {
         let mut strings = String::new();
         json_strings(&json, &mut strings);
         views.push(squash(&strings));
     }
-    views
+    PayloadReading {
+        views,
+        link_targets: html.link_targets,
+    }
 }
 
-/// Text nodes joined as they stand (inline markup splits words), attribute
-/// values kept apart by a separator no match can contain.
-fn html_text(source: &str) -> String {
+struct HtmlReading {
+    /// Text nodes joined as they stand (inline markup splits words).
+    text: String,
+    /// Attribute values, kept apart by a separator no match can contain;
+    /// apart from the text too, so that the attributes of an inline
+    /// element (a link's `href`) do not cut the sentence around it.
+    attributes: String,
+    /// The strings of every JSON-LD script, unescaped.
+    json_ld: String,
+    link_targets: Vec<String>,
+}
+
+fn read_html(source: &str, target_uri: Option<&str>) -> HtmlReading {
     let document = scraper::Html::parse_document(source);
-    let mut out = String::with_capacity(source.len() / 2);
+    let mut text = String::with_capacity(source.len() / 2);
+    let mut attributes = String::new();
+    let mut json_ld = String::new();
+    let mut raw_targets: Vec<&str> = Vec::new();
+    let mut base_href = None;
     for node in document.tree.root().descendants() {
         match node.value() {
-            scraper::Node::Text(text) => out.push_str(text),
+            scraper::Node::Text(content) => text.push_str(content),
             scraper::Node::Element(element) => {
-                for (_, value) in element.attrs() {
-                    out.push('\u{1}');
-                    out.push_str(value);
-                    out.push('\u{1}');
+                for (name, value) in element.attrs() {
+                    attributes.push('\u{1}');
+                    attributes.push_str(value);
+                    attributes.push('\u{1}');
+                    if matches!(name, "href" | "src") {
+                        raw_targets.push(value);
+                    }
+                }
+                match element.name() {
+                    "base" if base_href.is_none() => base_href = element.attr("href"),
+                    "meta" => {
+                        let refresh = element
+                            .attr("http-equiv")
+                            .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"));
+                        if let Some(target) = element
+                            .attr("content")
+                            .filter(|_| refresh)
+                            .and_then(refresh_target)
+                        {
+                            raw_targets.push(target);
+                        }
+                    }
+                    "script"
+                        if element.attr("type").is_some_and(|t| {
+                            t.trim().eq_ignore_ascii_case("application/ld+json")
+                        }) =>
+                    {
+                        let source: String = node
+                            .children()
+                            .filter_map(|child| child.value().as_text().map(|t| t.to_string()))
+                            .collect();
+                        if let Ok(json) = serde_json::from_str::<serde_json::Value>(&source) {
+                            json_strings(&json, &mut json_ld);
+                        }
+                    }
+                    _ => {}
                 }
             }
             _ => {}
         }
     }
-    out
+    // Resolved as the extractor resolves links: against `<base href>`,
+    // itself resolved against the URL the page came from.
+    let page = target_uri.and_then(|uri| Url::parse(uri.trim()).ok());
+    let base = match (base_href, &page) {
+        (Some(href), Some(page)) => page.join(href.trim()).ok().or(Some(page.clone())),
+        (Some(href), None) => Url::parse(href.trim()).ok(),
+        (None, page) => page.clone(),
+    };
+    let link_targets = raw_targets
+        .into_iter()
+        .filter_map(|raw| match &base {
+            Some(base) => base.join(raw.trim()).ok(),
+            None => Url::parse(raw.trim()).ok(),
+        })
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+        .map(String::from)
+        .collect();
+    HtmlReading {
+        text,
+        attributes,
+        json_ld,
+        link_targets,
+    }
 }
 
 fn json_strings(value: &serde_json::Value, out: &mut String) {
@@ -632,18 +931,45 @@ mod tests {
         );
     }
 
-    #[test]
-    fn matched_text_is_found_through_markup_references_and_reflow() {
-        let html = "<p>Jetzt <b>Konto</b>\n   er&ouml;ffnen &amp; 50&nbsp;&euro; sichern</p>\
-                    <img alt=\"Willkommensbonus f&uuml;r Einsteiger\">";
-        let views = text_views(html.as_bytes(), Some("text/html; charset=utf-8"));
-        let record = CitedRecord {
-            location: String::new(),
+    /// A cited record holding `payload`, fetched from `target_uri`.
+    fn cited(payload: &str, content_type: &str, target_uri: &str) -> CitedRecord {
+        let reading = read_payload(payload.as_bytes(), Some(content_type), Some(target_uri));
+        CitedRecord {
+            location: "test.warc.gz @ 0".into(),
             record_id: None,
             warc_type: None,
             payload_sha256: None,
-            text_views: views,
-        };
+            text_views: reading.views,
+            target_uri: Some(target_uri.into()),
+            link_targets: reading.link_targets,
+            content_language: Some("de-AT".into()),
+        }
+    }
+
+    fn html(payload: &str) -> CitedRecord {
+        cited(
+            payload,
+            "text/html; charset=utf-8",
+            "http://aurora.example/de/aktion/",
+        )
+    }
+
+    fn finding(block_kind: &str, path: &str, matched: &str, snippet: &str) -> serde_json::Value {
+        serde_json::json!({
+            "id": "f",
+            "url": "http://aurora.example/de/aktion/",
+            "matched": matched,
+            "snippet": snippet,
+            "location": {"block_kind": block_kind, "block_index": 0, "path": path, "char_offset": 0},
+        })
+    }
+
+    #[test]
+    fn matched_text_is_found_through_markup_references_and_reflow() {
+        let record = html(
+            "<p>Jetzt <b>Konto</b>\n   er&ouml;ffnen &amp; 50&nbsp;&euro; sichern</p>\
+             <img alt=\"Willkommensbonus f&uuml;r Einsteiger\">",
+        );
         assert!(record.contains("Jetzt Konto eröffnen & 50 € sichern"));
         assert!(record.contains("Willkommensbonus für Einsteiger"));
         assert!(!record.contains("Jetzt Konto schließen"));
@@ -652,12 +978,223 @@ mod tests {
     }
 
     #[test]
+    fn a_sentence_reads_through_the_link_inside_it() {
+        let record = html(
+            "<p>Nach der ersten Einzahlung erhältst du deinen \
+             <a href=\"/bonus\" class=\"inline\">Willkommensbonus</a>.</p>",
+        );
+        let quote = finding(
+            "paragraph",
+            "body>p",
+            "Willkommensbonus",
+            "…erhältst du deinen Willkommensbonus.",
+        );
+        assert_eq!(quote_problems(&quote, &record), Vec::<String>::new());
+    }
+
+    #[test]
     fn json_feed_strings_are_read_unescaped() {
         let feed =
             r#"{"items":[{"content_text":"Neu: \"SEPA\"-Einzahlung \u00fcber 100 \u20ac"}]}"#;
-        let views = text_views(feed.as_bytes(), Some("application/feed+json"));
-        assert!(views
-            .iter()
-            .any(|view| view.contains(&squash("Neu: \"SEPA\"-Einzahlung über 100 €"))));
+        let record = cited(
+            feed,
+            "application/feed+json",
+            "http://aurora.example/feed.json",
+        );
+        assert!(record.contains("Neu: \"SEPA\"-Einzahlung über 100 €"));
+    }
+
+    const JSON_LD_PAGE: &str = r#"<html><head><script type="application/ld+json">
+        {"@context":"https://schema.org","@type":"Organization","name":"Krypto-Kompa\u00df",
+         "address":{"@type":"PostalAddress","streetAddress":"Lindenauer Markt 19","postalCode":"04177",
+                    "addressLocality":"Leipzig","addressCountry":"DE"}}
+        </script></head><body><p>Ratgeber</p></body></html>"#;
+
+    #[test]
+    fn json_ld_quotes_are_checked_value_by_value() {
+        let record = html(JSON_LD_PAGE);
+        let flattened = "name: Krypto-Kompaß; address: Lindenauer Markt 19, 04177, Leipzig, DE";
+        let quote = finding("json_ld", "head>script", "Leipzig", flattened);
+        assert_eq!(quote_problems(&quote, &record), Vec::<String>::new());
+        // A snippet cut inside a label and after a comma still reads.
+        let cut = finding(
+            "json_ld",
+            "head>script",
+            "Lindenauer Markt",
+            "…ress: Lindenauer Markt 19, 04177,…",
+        );
+        assert_eq!(quote_problems(&cut, &record), Vec::<String>::new());
+        // A match spanning two values stands when both do.
+        let spanning = finding("json_ld", "head>script", "Leipzig, DE", flattened);
+        assert_eq!(quote_problems(&spanning, &record), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_json_ld_value_the_page_does_not_hold_is_named() {
+        let record = html(JSON_LD_PAGE);
+        let city = finding(
+            "json_ld",
+            "head>script",
+            "München",
+            "name: Krypto-Kompaß; address: Lindenauer Markt 19, 04177, München, DE",
+        );
+        let problems = quote_problems(&city, &record);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems.iter().all(|p| p.contains("\"München\"")));
+        // The label is the extractor's; the value behind it must still be the page's.
+        let name = finding(
+            "json_ld",
+            "head>script",
+            "DE",
+            "name: Krypto-Kurier; address: DE",
+        );
+        let problems = quote_problems(&name, &record);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("\"Krypto-Kurier\""), "{problems:?}");
+    }
+
+    #[test]
+    fn page_url_quotes_are_checked_against_the_url() {
+        let record = html("<p>Wir sind auch unter /fr-fr/ erreichbar.</p>");
+        let url = "http://aurora.example/de/aktion/";
+        let quote = finding("url", "url", "/de/", url);
+        assert_eq!(quote_problems(&quote, &record), Vec::<String>::new());
+        let locale = finding("other", "url-path-locale", "de", "de");
+        assert_eq!(quote_problems(&locale, &record), Vec::<String>::new());
+        // Words of the page are not words of its URL.
+        let elsewhere = finding("url", "url", "/fr-fr/", url);
+        let problems = quote_problems(&elsewhere, &record);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("\"/fr-fr/\" does not occur in the page's URL"));
+        let moved = finding("url", "url", "/de/", "http://aurora.example/de/andere/");
+        assert_eq!(quote_problems(&moved, &record).len(), 1);
+    }
+
+    #[test]
+    fn content_language_quotes_may_come_from_the_response_header() {
+        // The test record was served with `Content-Language: de-AT`.
+        let record = html("<html><body><p>Hallo</p></body></html>");
+        let header = finding("other", "content-language", "de-AT", "de-AT");
+        assert_eq!(quote_problems(&header, &record), Vec::<String>::new());
+        let meta = html(r#"<meta http-equiv="content-language" content="nl-BE">"#);
+        let tag = finding("other", "content-language", "nl-BE", "nl-BE");
+        assert_eq!(quote_problems(&tag, &meta), Vec::<String>::new());
+        let neither = finding("other", "content-language", "fr-FR", "fr-FR");
+        let problems = quote_problems(&neither, &record);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("content language \"fr-FR\""));
+    }
+
+    const LINK_PAGE: &str = r#"<html><head><base href="/de/"></head><body>
+        <a class="btn" href="registrieren/?promo=EUWELCOME50&amp;lang=de">Jetzt registrieren</a>
+        <p>Mehr im <a href="https://partner.example/ratgeber?ref=KOMPASS25">Ratgeber</a>.</p>
+        <meta http-equiv="refresh" content="30; url=/de/start/">
+        </body></html>"#;
+
+    #[test]
+    fn link_target_quotes_are_checked_against_resolved_hrefs() {
+        let record = html(LINK_PAGE);
+        let relative = finding(
+            "button",
+            "body>a[href]",
+            "?promo=EUWELCOME50",
+            "http://aurora.example/de/registrieren/?promo=EUWELCOME50&lang=de",
+        );
+        assert_eq!(quote_problems(&relative, &record), Vec::<String>::new());
+        let inline = finding(
+            "paragraph",
+            "body>p[href]",
+            "ref=KOMPASS25",
+            "https://partner.example/ratgeber?ref=KOMPASS25",
+        );
+        assert_eq!(quote_problems(&inline, &record), Vec::<String>::new());
+        let cut = finding(
+            "paragraph",
+            "body>p[href]",
+            "ref=KOMPASS25",
+            "…example/ratgeber?ref=KOMPASS25",
+        );
+        assert_eq!(quote_problems(&cut, &record), Vec::<String>::new());
+        let refresh = finding(
+            "link",
+            "a[href]",
+            "/start/",
+            "http://aurora.example/de/start/",
+        );
+        assert_eq!(quote_problems(&refresh, &record), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_tampered_link_target_is_still_caught() {
+        let record = html(LINK_PAGE);
+        let tampered = [
+            // Another code than the page carries.
+            (
+                "?promo=EUWELCOME500",
+                "http://aurora.example/de/registrieren/?promo=EUWELCOME500&lang=de",
+            ),
+            // The page's path on another host.
+            (
+                "?promo=EUWELCOME50",
+                "http://evil.example/de/registrieren/?promo=EUWELCOME50&lang=de",
+            ),
+            // Resolved against the wrong base (the page's `<base href>` is `/de/`).
+            (
+                "?promo=EUWELCOME50",
+                "http://aurora.example/registrieren/?promo=EUWELCOME50&lang=de",
+            ),
+            // A real target, but the match is not in it.
+            (
+                "ref=KOMPASS25",
+                "http://aurora.example/de/registrieren/?promo=EUWELCOME50&lang=de",
+            ),
+        ];
+        for (matched, snippet) in tampered {
+            let quote = finding("button", "body>a[href]", matched, snippet);
+            let problems = quote_problems(&quote, &record);
+            assert_eq!(problems.len(), 1, "{snippet}: {problems:?}");
+            assert!(problems[0].starts_with("link target"), "{problems:?}");
+        }
+    }
+
+    #[test]
+    fn quotes_are_read_by_where_they_came_from() {
+        let source = |kind: &str, path: &str, snippet: &str| {
+            QuoteSource::of(&finding(kind, path, "x", snippet))
+        };
+        assert_eq!(
+            source("json_ld", "head>script", "name: X"),
+            QuoteSource::JsonLd
+        );
+        assert_eq!(
+            source("url", "url", "http://a.example/"),
+            QuoteSource::PageUrl
+        );
+        assert_eq!(
+            source("other", "url-subdomain-locale", "fr"),
+            QuoteSource::PageUrl
+        );
+        assert_eq!(
+            source("paragraph", "body>p[href]", "http://a.example/"),
+            QuoteSource::LinkTarget
+        );
+        assert_eq!(
+            source("link", "body>nav>a", "https://a.example/x"),
+            QuoteSource::LinkTarget
+        );
+        // Everything else is page text and is checked as it stands.
+        assert_eq!(
+            source("paragraph", "body>p", "https://a.example/x"),
+            QuoteSource::Verbatim
+        );
+        assert_eq!(
+            source("link", "body>nav>a", "Jetzt registrieren"),
+            QuoteSource::Verbatim
+        );
+        assert_eq!(source("other", "html[lang]", "de"), QuoteSource::Verbatim);
+        let quote = finding("paragraph", "body>p", "EUWELCOME50", "Code EUWELCOME50");
+        let problems = quote_problems(&quote, &html(LINK_PAGE));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("snippet text \"Code EUWELCOME50\""));
     }
 }

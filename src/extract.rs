@@ -7,6 +7,18 @@
 //! to exactly one block: the innermost block-level element around it. Text a
 //! visitor cannot see (scripts, hidden elements, comments) is not text.
 //!
+//! A block's text must read as the page reads, because findings quote it as
+//! evidence and phrases run across markup ("Jetzt <a>registrieren</a>"). So
+//! a link inside running text stays in that text: its block is the one
+//! around it, and [`Document::links`] records it with that block's index.
+//! A link stands as its own `link` block only where it stands alone on the
+//! page: when the block around it has no words of its own (a list of links,
+//! a linked heading), inside navigation, menus and language switchers, or
+//! when it wraps blocks itself (a card). Anchors styled as buttons
+//! (`role=button`, classes `btn`, `button`, `cta`) always stay `button`
+//! blocks, even inside a sentence: a visitor sees a button, and a call to
+//! action in a button weighs more than the same words in prose.
+//!
 //! Extraction is pure and total: it never performs I/O, never fails and
 //! never panics on malformed input (html5ever recovers), and walks the tree
 //! once without recursion, so hostile nesting cannot exhaust the stack.
@@ -163,6 +175,12 @@ struct PendingBlock<'a> {
     path: String,
     href: Option<String>,
     lang_attr: Option<&'a str>,
+    /// The text as read with inline links in place; started when the first
+    /// link that may be inline opens, since only the close of this block can
+    /// tell whether the links were inline (the block has words of its own).
+    inline_text: Option<String>,
+    /// Slots of links whose text `inline_text` holds, with their link.
+    absorbed: Vec<(usize, Option<usize>)>,
 }
 
 struct PendingLink {
@@ -184,6 +202,8 @@ struct Context<'a> {
     footer: bool,
     cookie: bool,
     switcher: bool,
+    /// Navigation and menus: their links stand alone even between words.
+    navigation: bool,
     /// Invisible: no text, but links and switcher entries still count.
     hidden: bool,
 }
@@ -194,6 +214,8 @@ struct Frame<'a> {
     block: Option<usize>,
     /// This element opened an anchor (index into `anchors`).
     anchor: bool,
+    /// This anchor's block may be part of the text of the block around it.
+    inline_link: bool,
     /// This element is an `<option>` of a language switcher.
     switcher_option: bool,
     /// Its `lang` attribute, which names the entry better than its text.
@@ -462,7 +484,11 @@ impl<'a> Walker<'a> {
             return;
         }
         if let Some(slot) = self.open_blocks.last() {
-            self.slots[*slot].text.push_str(text);
+            let pending = &mut self.slots[*slot];
+            pending.text.push_str(text);
+            if let Some(inline) = &mut pending.inline_text {
+                inline.push_str(text);
+            }
         }
         if let Some(anchor) = self.anchors.last_mut() {
             anchor.text.push_str(text);
@@ -475,10 +501,48 @@ impl<'a> Walker<'a> {
     /// Keeps words of neighbouring blocks apart in their parents' text.
     fn separate(&mut self) {
         if let Some(slot) = self.open_blocks.last() {
-            self.slots[*slot].text.push(' ');
+            let pending = &mut self.slots[*slot];
+            pending.text.push(' ');
+            if let Some(inline) = &mut pending.inline_text {
+                inline.push(' ');
+            }
         }
         if let Some(anchor) = self.anchors.last_mut() {
             anchor.text.push(' ');
+        }
+    }
+
+    /// A link that may be inline opens: the block around it starts its
+    /// inline reading, which the link joins without a break; its own
+    /// reading gets the usual break in case the link stands alone.
+    fn begin_inline_link(&mut self) {
+        if let Some(slot) = self.open_blocks.last() {
+            let pending = &mut self.slots[*slot];
+            if pending.inline_text.is_none() {
+                pending.inline_text = Some(pending.text.clone());
+            }
+            pending.text.push(' ');
+        }
+    }
+
+    /// A link that may be inline closes. It joins the inline reading of the
+    /// block around it when it holds text of its own and no blocks (a card
+    /// link wrapping a heading stands alone); whether that reading is used
+    /// is decided when the outer block closes.
+    fn end_inline_link(&mut self, slot: usize, raw_text: &str, link: Option<usize>) {
+        let joins = self.slots.len() == slot + 1 && raw_text.chars().any(|c| !c.is_whitespace());
+        let Some(outer) = self.open_blocks.last().copied() else {
+            return;
+        };
+        let pending = &mut self.slots[outer];
+        pending.text.push(' ');
+        if let Some(inline) = &mut pending.inline_text {
+            if joins {
+                inline.push_str(raw_text);
+                pending.absorbed.push((slot, link));
+            } else {
+                inline.push(' ');
+            }
         }
     }
 
@@ -598,6 +662,11 @@ impl<'a> Walker<'a> {
             footer: parent.footer || name == "footer" || attrs.role_is("contentinfo"),
             cookie: parent.cookie || attrs.id_or_class_contains(&["cookie", "consent", "gdpr"]),
             switcher: parent.switcher || attrs.id_or_class_contains(&["lang", "locale"]),
+            navigation: parent.navigation
+                || matches!(name, "nav" | "menu")
+                || attrs.role_is("navigation")
+                || attrs.role_is("menu")
+                || attrs.role_is("menubar"),
             hidden: parent.hidden || hidden_by(name, &attrs),
         };
         if name == "html" {
@@ -605,14 +674,17 @@ impl<'a> Walker<'a> {
         }
         self.void_element(element, &context);
 
-        let kind = block_kind(name, &attrs);
-        if kind.is_some() && !context.hidden {
+        let kind = block_kind(name, &attrs).filter(|_| !context.hidden);
+        let inline_link = kind == Some(BlockKind::Link)
+            && !context.navigation
+            && !context.switcher
+            && !self.open_blocks.is_empty();
+        if inline_link {
+            self.begin_inline_link();
+        } else if kind.is_some() {
             self.separate();
         }
-        let block = match kind {
-            Some(kind) if !context.hidden => Some(self.new_slot(kind, &context)),
-            _ => None,
-        };
+        let block = kind.map(|kind| self.new_slot(kind, &context));
         let anchor = name == "a";
         if anchor {
             self.open_anchor(element, &context, block);
@@ -628,6 +700,7 @@ impl<'a> Walker<'a> {
             context,
             block,
             anchor,
+            inline_link,
             switcher_option,
             option_lang: attrs.lang,
             segment: Self::segment(name, &attrs),
@@ -670,10 +743,11 @@ impl<'a> Walker<'a> {
         let Some(frame) = self.frames.pop() else {
             return;
         };
-        let label = if frame.anchor {
+        let inline_link = frame.inline_link;
+        let (label, link) = if frame.anchor {
             self.close_anchor()
         } else {
-            None
+            (None, None)
         };
         if frame.switcher_option {
             if let Some(text) = self.option_text.take() {
@@ -684,8 +758,25 @@ impl<'a> Walker<'a> {
             return;
         };
         self.open_blocks.pop();
-        let raw = std::mem::take(&mut self.slots[slot].text);
-        let mut text = normalize_whitespace(&raw);
+        let pending = &mut self.slots[slot];
+        let raw = std::mem::take(&mut pending.text);
+        let inline = pending.inline_text.take();
+        let absorbed = std::mem::take(&mut pending.absorbed);
+        // Links are inline only where the block has words of its own around
+        // them; a bare list of links keeps each link as its own block.
+        let has_words = raw.chars().any(char::is_alphanumeric);
+        let mut text = match inline {
+            Some(inline) if has_words && !absorbed.is_empty() => {
+                for (link_slot, link) in absorbed {
+                    self.slots[link_slot].kind = None;
+                    if let Some(link) = link {
+                        self.links[link].slots = Some((slot, slot));
+                    }
+                }
+                normalize_whitespace(&inline)
+            }
+            _ => normalize_whitespace(&raw),
+        };
         if text.is_empty() {
             // Icon buttons and links speak through their labels.
             if let Some(label) = label {
@@ -710,12 +801,19 @@ impl<'a> Walker<'a> {
             }
         }
         self.slots[slot].text = text;
-        self.separate();
+        if inline_link {
+            self.end_inline_link(slot, &raw, link);
+        } else {
+            self.separate();
+        }
     }
 
-    /// Closes the innermost anchor; returns its label for an empty block.
-    fn close_anchor(&mut self) -> Option<&'a str> {
-        let anchor = self.anchors.pop()?;
+    /// Closes the innermost anchor; returns its label for an empty block
+    /// and its link.
+    fn close_anchor(&mut self) -> (Option<&'a str>, Option<usize>) {
+        let Some(anchor) = self.anchors.pop() else {
+            return (None, None);
+        };
         let mut text = normalize_whitespace(&anchor.text);
         if text.is_empty() {
             text = anchor
@@ -741,7 +839,7 @@ impl<'a> Walker<'a> {
                 .unwrap_or_else(|| text.clone());
             self.switcher_entry(&entry);
         }
-        anchor.fallback
+        (anchor.fallback, anchor.link)
     }
 
     fn switcher_entry(&mut self, entry: &str) {
@@ -1035,7 +1133,7 @@ impl<'a> Walker<'a> {
 }
 
 /// The target of `<meta http-equiv=refresh content="0; url=...">`.
-fn refresh_target(content: &str) -> Option<&str> {
+pub(crate) fn refresh_target(content: &str) -> Option<&str> {
     let (_, rest) = content.split_once([';', ','])?;
     let rest = rest.trim_start();
     let after_key = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("url") {
@@ -1048,7 +1146,8 @@ fn refresh_target(content: &str) -> Option<&str> {
 }
 
 /// The JSON-LD fields that say who a firm is and whom it serves.
-const JSON_LD_FIELDS: &[&str] = &["name", "description", "areaServed", "inLanguage", "address"];
+pub(crate) const JSON_LD_FIELDS: &[&str] =
+    &["name", "description", "areaServed", "inLanguage", "address"];
 
 /// Flattens JSON-LD into `field: value` parts a rule can read.
 fn flatten_json_ld(value: &serde_json::Value, depth: usize, parts: &mut Vec<String>) {
@@ -1277,17 +1376,16 @@ mod tests {
         assert_eq!(
             all,
             [
-                "Intro bold words Read our today.",
+                "Intro bold words Read our terms today.",
                 "tail",
                 "Inner para",
                 "Card title",
                 "Card text",
-                "terms",
                 "https://example.test/"
             ]
         );
         assert_eq!(
-            block(&doc, "Intro bold words Read our today.").path,
+            block(&doc, "Intro bold words Read our terms today.").path,
             "body>section.hero"
         );
         assert_eq!(block(&doc, "Inner para").path, "body>section.hero>div>p");
@@ -1300,7 +1398,125 @@ mod tests {
             .iter()
             .find(|l| l.url.ends_with("/terms"))
             .unwrap();
-        assert_eq!(terms.block_index, Some(block(&doc, "terms").index));
+        // The link in running text is part of the section's text.
+        assert_eq!(
+            terms.block_index,
+            Some(block(&doc, "Intro bold words Read our terms today.").index)
+        );
+    }
+
+    #[test]
+    fn a_link_inside_a_sentence_stays_in_the_sentence() {
+        let html = r#"<body><main>
+            <p>Nach der ersten Einzahlung ab 100 € erhältst du automatisch deinen <a href="/bonus">Willkommensbonus</a>.</p>
+            <p>Jetzt <a href="/registrieren"><strong>regist</strong>rieren</a> und <em>loslegen</em>!</p>
+            </main></body>"#;
+        let doc = extract(html, "https://example.test/de/");
+        assert_eq!(
+            texts(&doc, BlockKind::Paragraph),
+            [
+                "Nach der ersten Einzahlung ab 100 € erhältst du automatisch deinen Willkommensbonus.",
+                "Jetzt registrieren und loslegen!"
+            ]
+        );
+        assert!(texts(&doc, BlockKind::Link).is_empty());
+        let bonus = doc
+            .links
+            .iter()
+            .find(|l| l.url.ends_with("/bonus"))
+            .unwrap();
+        assert_eq!(bonus.text, "Willkommensbonus");
+        assert_eq!(
+            bonus.block_index,
+            Some(block(&doc, "Nach der ersten Einzahlung ab 100 € erhältst du automatisch deinen Willkommensbonus.").index)
+        );
+        let register = doc
+            .links
+            .iter()
+            .find(|l| l.url.ends_with("/registrieren"))
+            .unwrap();
+        assert_eq!(register.text, "registrieren");
+        assert_eq!(
+            register.block_index,
+            Some(block(&doc, "Jetzt registrieren und loslegen!").index)
+        );
+        // Every index still names the block at that position.
+        for (i, b) in doc.blocks.iter().enumerate() {
+            assert_eq!(b.index, i);
+        }
+    }
+
+    #[test]
+    fn a_button_anchor_inside_a_paragraph_stays_a_button() {
+        let html = r#"<body>
+            <p>Bereit? <a class="btn btn-primary" href="/signup">Konto eröffnen</a> in zwei Minuten.</p>
+            <p>Oder <a role="button" href="/app">App laden</a></p>
+            </body>"#;
+        let doc = extract(html, "https://example.test/");
+        assert_eq!(
+            texts(&doc, BlockKind::Paragraph),
+            ["Bereit? in zwei Minuten.", "Oder"]
+        );
+        assert_eq!(
+            texts(&doc, BlockKind::Button),
+            ["Konto eröffnen", "App laden"]
+        );
+        let signup = doc
+            .links
+            .iter()
+            .find(|l| l.url.ends_with("/signup"))
+            .unwrap();
+        assert_eq!(
+            signup.block_index,
+            Some(block(&doc, "Konto eröffnen").index)
+        );
+        assert_eq!(
+            block(&doc, "Konto eröffnen").href.as_deref(),
+            Some("https://example.test/signup")
+        );
+        // The button's words are counted once: in the button, not the paragraph.
+        let all: String = doc.blocks.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(all.matches("Konto eröffnen").count(), 1);
+    }
+
+    #[test]
+    fn navigation_and_lists_of_links_keep_their_link_blocks() {
+        let html = r#"<body>
+            <nav class="top">Menü: <a href="/markets">Märkte</a> <a href="/fees">Gebühren</a></nav>
+            <ul class="footer-links"><li><a href="/imprint">Impressum</a></li><li><a href="/privacy">Datenschutz</a> |</li></ul>
+            <div role="navigation"><p>Weiter zu <a href="/help">Hilfe</a></p></div>
+            <h2><a href="/news">Neuigkeiten</a></h2>
+            <p>Lies die <a href="/terms">AGB</a> und das <a href="/icon" aria-label="Preisblatt"><svg></svg></a>.</p>
+            </body>"#;
+        let doc = extract(html, "https://example.test/");
+        assert_eq!(
+            texts(&doc, BlockKind::Link),
+            [
+                "Märkte",
+                "Gebühren",
+                "Impressum",
+                "Datenschutz",
+                "Hilfe",
+                "Neuigkeiten",
+                "Preisblatt"
+            ]
+        );
+        assert_eq!(
+            texts(&doc, BlockKind::Paragraph),
+            ["Menü:", "Weiter zu", "Lies die AGB und das ."]
+        );
+        // A separator is not a word: the list item keeps its link apart.
+        assert_eq!(texts(&doc, BlockKind::ListItem), ["|"]);
+        for link in &doc.links {
+            let block = &doc.blocks[link.block_index.unwrap()];
+            if link.url.ends_with("/terms") {
+                assert_eq!(block.text, "Lies die AGB und das .");
+            } else {
+                assert_eq!(block.kind, BlockKind::Link, "{}", link.url);
+                assert_eq!(block.text, link.text);
+                assert_eq!(block.href.as_deref(), Some(link.url.as_str()));
+            }
+        }
     }
 
     #[test]

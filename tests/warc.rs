@@ -680,3 +680,110 @@ fn a_missing_archive_is_a_problem_and_a_missing_manifest_an_error() {
     std::fs::remove_file(manifest_path(&report_path)).unwrap();
     assert!(verify(&report_path).is_err());
 }
+
+/// A page whose findings quote derived text: flattened JSON-LD, the page URL,
+/// and link targets resolved from relative hrefs.
+const PAGE_DERIVED: &str = r#"<!doctype html><html lang="de"><head>
+<script type="application/ld+json">{"@type":"Organization","name":"Aurora Krypto",
+"address":{"@type":"PostalAddress","streetAddress":"Hafenstra\u00dfe 7","addressLocality":"Hamburg","addressCountry":"DE"}}</script>
+</head><body>
+<p>Nach der ersten Einzahlung ab 100&nbsp;&euro; erh&auml;ltst du deinen <a href="/de/bonus/">Willkommensbonus</a>.</p>
+<a class="btn" href="registrieren/?promo=EUWELCOME50">Jetzt registrieren</a>
+</body></html>"#;
+
+#[test]
+fn derived_quotes_verify_against_the_archive_and_a_forged_link_target_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer =
+        WarcWriter::create(&dir.path().join("warc"), "aurora", 1 << 20, info()).unwrap();
+    let url = "http://127.0.0.1:8080/de/aktion/";
+    let response = headers(&[("Content-Type", "text/html; charset=utf-8")]);
+    let at = writer
+        .write_exchange(&Exchange {
+            url,
+            method: "GET",
+            request_headers: &headers(&[("User-Agent", "micar-scan-test/1")]),
+            http_version: "HTTP/1.1",
+            status: 200,
+            reason: "OK",
+            response_headers: &response,
+            payload: PAGE_DERIVED.as_bytes(),
+            content_decoded: false,
+            truncated: false,
+            ip: Some("127.0.0.1".parse().unwrap()),
+            fetched_at: time::macros::datetime!(2026-11-28 16:05:09.250 UTC),
+        })
+        .unwrap();
+    let files = writer.finish().unwrap();
+    let finding = |id: &str, kind: &str, path: &str, matched: &str, snippet: &str| {
+        json!({
+            "id": id,
+            "url": url,
+            "matched": matched,
+            "snippet": snippet,
+            "location": {"block_kind": kind, "block_index": 0, "path": path, "char_offset": 0},
+            "warc_file": at.warc_file,
+            "warc_record_id": at.warc_record_id,
+            "warc_offset": at.offset,
+            "content_sha256": sha256_hex(PAGE_DERIVED.as_bytes()),
+        })
+    };
+    let findings = vec![
+        finding(
+            "f-json-ld",
+            "json_ld",
+            "head>script",
+            "Hamburg",
+            "name: Aurora Krypto; address: Hafenstraße 7, Hamburg, DE",
+        ),
+        finding("f-url", "url", "url", "/de/", url),
+        finding(
+            "f-sentence",
+            "paragraph",
+            "body>p",
+            "100 €",
+            "Nach der ersten Einzahlung ab 100 € erhältst du deinen Willkommensbonus.",
+        ),
+        finding(
+            "f-inline-link",
+            "paragraph",
+            "body>p[href]",
+            "/bonus/",
+            "http://127.0.0.1:8080/de/bonus/",
+        ),
+        finding(
+            "f-button-link",
+            "button",
+            "body>a[href]",
+            "promo=EUWELCOME50",
+            "http://127.0.0.1:8080/de/aktion/registrieren/?promo=EUWELCOME50",
+        ),
+    ];
+    let mut report = json!({
+        "schema_version": "1.0.0",
+        "tool": {"name": "micar-scan", "version": "0.0.0-test"},
+        "firms": [{"name": "Aurora", "pages": [], "findings": findings}],
+        "errors": [],
+    });
+    let report_path = dir.path().join("aurora-derived.json");
+    save(&report_path, &report);
+    write_manifest(&report_path, &files).unwrap();
+    let verification = verify(&report_path).unwrap();
+    assert!(verification.is_ok(), "{}", problem_text(&verification));
+    assert_eq!(verification.findings_checked, 5);
+
+    // A forged referral code in a link target, under a fresh manifest.
+    report["firms"][0]["findings"][4]["snippet"] =
+        json!("http://127.0.0.1:8080/de/aktion/registrieren/?promo=EUWELCOME500");
+    report["firms"][0]["findings"][4]["matched"] = json!("promo=EUWELCOME500");
+    save(&report_path, &report);
+    write_manifest(&report_path, &files).unwrap();
+    let verification = verify(&report_path).unwrap();
+    let text = problem_text(&verification);
+    assert_eq!(verification.problems.len(), 1, "{text}");
+    assert_eq!(
+        verification.problems[0].location,
+        "report finding f-button-link"
+    );
+    assert!(text.contains("link target"), "{text}");
+}
