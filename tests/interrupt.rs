@@ -42,7 +42,7 @@ async fn sigterm_mid_scan_leaves_a_whole_partial_report() {
     .unwrap();
     let report_path = dir.path().join("report.json");
 
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("micar-scan"))
+    let child = Command::new(assert_cmd::cargo::cargo_bin("micar-scan"))
         .arg("scan")
         .arg(&config_path)
         .arg("--output")

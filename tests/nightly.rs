@@ -33,8 +33,8 @@ fn page(body: &str) -> Html<String> {
 }
 
 fn write_config(dir: &Path, server: &TestServer, firms: &[&str]) -> PathBuf {
-    let mut text = format!(
-        "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nper_host_rate = 1000.0\nsitemaps = false\n[scan.resolve]\n"
+    let mut text = String::from(
+        "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nper_host_rate = 1000.0\nsitemaps = false\n[scan.resolve]\n",
     );
     for firm in firms {
         text.push_str(&format!("\"{firm}.example\" = \"{}\"\n", server.addr()));
