@@ -121,12 +121,16 @@ fn rss2_items_become_one_document_each() {
             "Jetzt registrieren und bis zum 31. Dezember einen Willkommensbonus von 50 € sichern."
         ]
     );
-    // Item HTML is read as a page is: the anchor is a block of its own.
+    // Item HTML is read as a page is: a link inside a sentence stays in it.
     assert_eq!(
         texts(bonus, BlockKind::Paragraph),
-        vec!["Einzahlung per SEPA-Überweisung ab 100 €."]
+        vec!["Einzahlung per SEPA-Überweisung ab 100 €. Konto eröffnen"]
     );
-    assert_eq!(texts(bonus, BlockKind::Link), vec!["Konto eröffnen"]);
+    // The link is recorded, pointing at the sentence that holds its text.
+    assert!(texts(bonus, BlockKind::Link).is_empty());
+    assert!(bonus.links.iter().any(|l| l.text == "Konto eröffnen"
+        && l.block_index
+            .is_some_and(|i| bonus.blocks[i].text.contains("Konto eröffnen"))));
     assert_eq!(bonus.locale.html_lang.as_deref(), Some("de-de"));
     assert!(bonus
         .blocks
@@ -144,10 +148,14 @@ fn rss2_items_become_one_document_each() {
     let holder = &bonus.blocks[link.block_index.unwrap()];
     assert_eq!(
         (holder.kind, holder.text.as_str()),
-        (BlockKind::Link, "Konto eröffnen")
+        (
+            BlockKind::Paragraph,
+            "Einzahlung per SEPA-Überweisung ab 100 €. Konto eröffnen"
+        )
     );
-    assert_eq!(holder.href.as_deref(), Some(link.url.as_str()));
-    assert_eq!(holder.path, "item>content>p>a");
+    // The sentence is no link of its own; its path is the paragraph's.
+    assert_eq!(holder.href, None);
+    assert_eq!(holder.path, "item>content>p");
 
     let press = &parsed.documents[1];
     assert_eq!(
@@ -244,12 +252,16 @@ fn atom_entries_become_one_document_each() {
     );
     assert_eq!(
         texts(mica, BlockKind::Paragraph),
-        vec!["Les clients européens peuvent ."]
+        vec!["Les clients européens peuvent s'inscrire dès aujourd'hui."]
     );
-    assert_eq!(
-        texts(mica, BlockKind::Link),
-        vec!["s'inscrire dès aujourd'hui"]
-    );
+    // The link is recorded, pointing at the sentence that holds its text.
+    assert!(texts(mica, BlockKind::Link).is_empty());
+    assert!(mica
+        .links
+        .iter()
+        .any(|l| l.text == "s'inscrire dès aujourd'hui"
+            && l.block_index
+                .is_some_and(|i| mica.blocks[i].text.contains("s'inscrire dès aujourd'hui"))));
     // A relative link in the content resolves against the item's permalink.
     assert_eq!(
         mica.links[0].url,
@@ -749,18 +761,24 @@ fn assert_telegram_posts(posts: &[Document], sha: &str) {
     // `<br>` is a line break inside one block, as on any page.
     assert_eq!(
         texts(bonus, BlockKind::Paragraph),
-        vec!["Neu für Kunden in Deutschland: 50 € Willkommensbonus! Jetzt registrieren:"]
+        vec!["Neu für Kunden in Deutschland: 50 € Willkommensbonus! Jetzt registrieren: aurora-exchange.example/de/signup"]
     );
-    assert_eq!(
-        texts(bonus, BlockKind::Link),
-        vec!["aurora-exchange.example/de/signup"]
-    );
+    // The link is recorded, pointing at the sentence that holds its text.
+    assert!(texts(bonus, BlockKind::Link).is_empty());
+    assert!(bonus
+        .links
+        .iter()
+        .any(|l| l.text == "aurora-exchange.example/de/signup"
+            && l.block_index.is_some_and(|i| bonus.blocks[i]
+                .text
+                .contains("aurora-exchange.example/de/signup"))));
     assert_eq!(
         bonus.links[0].url,
         "https://aurora-exchange.example/de/signup?ref=tg101"
     );
     assert_eq!(bonus.links[0].rel, vec!["noopener"]);
-    assert_eq!(bonus.links[0].block_index, Some(1));
+    // The message's only block holds the link's text.
+    assert_eq!(bonus.links[0].block_index, Some(0));
 
     let press = &posts[1];
     assert_eq!(
@@ -799,10 +817,10 @@ fn assert_telegram_posts(posts: &[Document], sha: &str) {
     let blik = &posts[3];
     assert_eq!(
         texts(blik, BlockKind::Paragraph),
-        vec!["Wpłacaj złotówki przez BLIK. Załóż konto:"]
+        vec!["Wpłacaj złotówki przez BLIK. Załóż konto: rejestracja"]
     );
-    assert_eq!(texts(blik, BlockKind::Link), vec!["rejestracja"]);
-    assert_eq!(blik.links[0].block_index, Some(1));
+    assert!(texts(blik, BlockKind::Link).is_empty());
+    assert_eq!(blik.links[0].block_index, Some(0));
 }
 
 #[test]
@@ -957,12 +975,9 @@ async fn feeds_and_the_preview_page_over_http_on_loopback() {
     let austria = &parsed.documents[0];
     assert_eq!(
         texts(austria, BlockKind::FeedItem),
-        vec!["Hallo Österreich! Ab heute mit EPS einzahlen."]
+        vec!["Hallo Österreich! Ab heute mit EPS einzahlen. aurora-exchange.example/at"]
     );
-    assert_eq!(
-        texts(austria, BlockKind::Link),
-        vec!["aurora-exchange.example/at"]
-    );
+    assert!(texts(austria, BlockKind::Link).is_empty());
     assert_eq!(
         austria.links[0].url,
         "https://aurora-exchange.example/at/?ref=masto"

@@ -361,7 +361,8 @@ fn links_point_at_the_blocks_holding_their_text() {
     assert!(!campaign.links.is_empty());
     for link in &campaign.links {
         let index = link.block_index.expect("anchor links have a block");
-        assert_eq!(campaign.blocks[index].text, link.text, "{link:?}");
+        // A link stands in its own block or inside the sentence that holds it.
+        assert!(campaign.blocks[index].text.contains(&link.text), "{link:?}");
     }
 }
 
