@@ -21,7 +21,9 @@ if ((${#missing[@]})); then
 fi
 if ! python3 -c 'import warcio' >/dev/null 2>&1; then
     echo "installing test dependency: warcio" >&2
-    python3 -m pip install --quiet --disable-pip-version-check warcio
+    python3 -m pip install --quiet --disable-pip-version-check warcio ||
+        # A distribution's own Python refuses system-wide installs (PEP 668).
+        python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages warcio
 fi
 
 # Tests that need these fail instead of skipping when this is set.
