@@ -16,7 +16,6 @@ use crate::model::{
 use crate::rules::{RuleHit, RuleSet, Target, BUILTIN_PREFIX};
 use crate::score::page_breakdown;
 use crate::text::{fold_str, snippet};
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -388,17 +387,9 @@ fn char_offset(text: &str, byte_offset: usize) -> usize {
         .map_or(0, |prefix| prefix.chars().count())
 }
 
-/// Hex of SHA-256 over rule id, URL and folded matched text, cut to 16
-/// characters: the same evidence keeps its id from one scan to the next.
+/// A finding's id: its stable fingerprint across scans (see [`crate::model::fingerprint`]).
 pub fn finding_id(rule_id: &str, url: &str, matched: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [rule_id, url, &fold_str(matched)] {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
-    }
-    let mut id = hex::encode(hasher.finalize());
-    id.truncate(16);
-    id
+    crate::model::fingerprint(rule_id, url, matched)
 }
 
 fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {

@@ -13,52 +13,22 @@
 
 use crate::model::{Finding, Level, Verdict};
 use crate::report::{FirmReport, Report};
-use crate::text::{fold_str, normalize_whitespace};
+use crate::text::normalize_whitespace;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-
-/// Hex characters of the SHA-256 kept in a fingerprint: 64 bits is plenty
-/// to keep one firm's findings apart, and short enough to read aloud.
-const FINGERPRINT_HEX_CHARS: usize = 16;
 
 /// Longest snippet quoted in the text rendering, in characters.
 const TEXT_SNIPPET_CHARS: usize = 160;
 
-/// Stable fingerprint of a finding: not its position in the page.
-///
-/// `hex(sha256(rule_id + "\n" + normalised URL + "\n" + matched text))`,
-/// first 16 hex characters, where the matched text is folded (lower case,
-/// diacritics removed, see [`crate::text::fold`]) and whitespace-normalised,
-/// and the URL is normalised by [`normalise_url`].
+/// Stable fingerprint of a finding: not its position in the page. See
+/// [`crate::model::fingerprint`]; it is also what classification stores in
+/// `Finding.id`, recomputed here so that reports from other versions match.
 pub fn fingerprint(finding: &Finding) -> String {
-    let matched = normalize_whitespace(&fold_str(&finding.matched));
-    let mut hasher = Sha256::new();
-    hasher.update(finding.rule_id.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(normalise_url(&finding.url).as_bytes());
-    hasher.update(b"\n");
-    hasher.update(matched.as_bytes());
-    let mut hex = hex::encode(hasher.finalize());
-    hex.truncate(FINGERPRINT_HEX_CHARS);
-    hex
+    crate::model::fingerprint(&finding.rule_id, &finding.url, &finding.matched)
 }
 
-/// The URL as the fingerprint sees it: scheme and host in lower case, the
-/// default port dropped, the fragment removed (all three by the WHATWG
-/// parser, plus an explicit fragment strip). Path and query are kept as
-/// they are: on many sites they select different content. A string that
-/// does not parse as a URL is only trimmed, so that it still matches itself.
-pub fn normalise_url(raw: &str) -> String {
-    match url::Url::parse(raw.trim()) {
-        Ok(mut parsed) => {
-            parsed.set_fragment(None);
-            parsed.to_string()
-        }
-        Err(_) => raw.trim().to_string(),
-    }
-}
+pub use crate::model::normalise_url;
 
 /// The difference between two reports.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]

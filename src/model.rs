@@ -405,7 +405,7 @@ pub struct Location {
 /// One piece of evidence: a rule matched some text of a fetched document.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
 pub struct Finding {
-    /// Stable fingerprint: hash of rule id, URL and normalised matched text.
+    /// Stable fingerprint ([`fingerprint`]): rule id, URL and normalised matched text.
     pub id: String,
     pub rule_id: String,
     pub category: Category,
@@ -504,4 +504,44 @@ pub struct Page {
     /// Byte offset of the record's gzip member in `warc_file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warc_offset: Option<u64>,
+}
+
+/// Hex characters of the SHA-256 kept in a fingerprint: 64 bits keep one
+/// firm's findings apart and are short enough to read aloud.
+const FINGERPRINT_HEX_CHARS: usize = 16;
+
+/// The stable identity of a finding across scans: the rule, the page and
+/// the matched text, not where on the page it stood.
+///
+/// `hex(sha256(rule_id + "\n" + normalised URL + "\n" + matched text))`,
+/// first 16 hex characters, where the matched text is folded (lower case,
+/// diacritics removed, see [`crate::text::fold`]) and whitespace-normalised,
+/// and the URL is normalised by [`normalise_url`].
+pub fn fingerprint(rule_id: &str, url: &str, matched: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let matched = crate::text::normalize_whitespace(&crate::text::fold_str(matched));
+    let mut hasher = Sha256::new();
+    hasher.update(rule_id.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(normalise_url(url).as_bytes());
+    hasher.update(b"\n");
+    hasher.update(matched.as_bytes());
+    let mut hex = hex::encode(hasher.finalize());
+    hex.truncate(FINGERPRINT_HEX_CHARS);
+    hex
+}
+
+/// The URL as a fingerprint sees it: scheme and host in lower case, the
+/// default port dropped, the fragment removed (all three by the WHATWG
+/// parser, plus an explicit fragment strip). Path and query are kept as
+/// they are: on many sites they select different content. A string that
+/// does not parse as a URL is only trimmed, so that it still matches itself.
+pub fn normalise_url(raw: &str) -> String {
+    match url::Url::parse(raw.trim()) {
+        Ok(mut parsed) => {
+            parsed.set_fragment(None);
+            parsed.to_string()
+        }
+        Err(_) => raw.trim().to_string(),
+    }
 }
