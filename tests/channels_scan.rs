@@ -192,6 +192,13 @@ apps = {{ apple = "6400000001", google = "example.nordlicht.krypto" }}
     assert!(email_findings
         .iter()
         .any(|f| f.language.as_deref() == Some("nl")));
+    // A Dutch campaign with a euro bonus via iDEAL is strong evidence on its own.
+    let email_only: Vec<_> = email_findings.into_iter().cloned().collect();
+    let bundle = RuleSet::bundled().unwrap();
+    assert_eq!(
+        micar_scan::score::page_level(&email_only, bundle.scoring()),
+        micar_scan::model::Level::Strong
+    );
 
     // App stores: per country and store.
     let available = |store: &str, country: &str| {
