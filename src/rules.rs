@@ -325,12 +325,29 @@ impl Channel {
     /// needs) to `out`, ranges in `hay`. Regexes of rules that do not look
     /// at blocks in `kinds` (a block-kind bit mask) are not run.
     fn scan(&self, hay: &str, kinds: u32, out: &mut Vec<RuleHit>) {
-        let mut seen: Vec<(usize, u8)> = Vec::new();
+        // Literal groups seen per regex, and the regexes touched, in the
+        // order first seen; each literal's regexes are visited once per text.
+        let mut groups_seen: Vec<u8> = Vec::new();
+        let mut literal_seen: Vec<bool> = Vec::new();
+        let mut touched: Vec<usize> = Vec::new();
         if let Some(automaton) = &self.automaton {
             for m in automaton.find_overlapping_iter(hay) {
                 let pattern = m.pattern().as_usize();
                 if pattern >= self.phrase_count {
-                    seen.extend_from_slice(&self.literal_regexes[pattern - self.phrase_count]);
+                    let literal = pattern - self.phrase_count;
+                    if literal_seen.is_empty() {
+                        literal_seen = vec![false; self.literal_regexes.len()];
+                        groups_seen = vec![0; self.regexes.len()];
+                    }
+                    if std::mem::replace(&mut literal_seen[literal], true) {
+                        continue;
+                    }
+                    for &(regex, bit) in &self.literal_regexes[literal] {
+                        if groups_seen[regex] == 0 {
+                            touched.push(regex);
+                        }
+                        groups_seen[regex] |= bit;
+                    }
                     continue;
                 }
                 let entry = &self.phrases[pattern];
@@ -350,21 +367,10 @@ impl Channel {
         if self.regexes.is_empty() {
             return;
         }
-        let mut candidates: Vec<usize> = Vec::new();
-        if !seen.is_empty() {
-            seen.sort_unstable();
-            let mut groups = 0u8;
-            for (i, &(regex, bit)) in seen.iter().enumerate() {
-                groups |= bit;
-                let last_of_regex = seen.get(i + 1).is_none_or(|next| next.0 != regex);
-                if last_of_regex {
-                    if groups == self.literal_groups[regex] {
-                        candidates.push(regex);
-                    }
-                    groups = 0;
-                }
-            }
-        }
+        let mut candidates: Vec<usize> = touched
+            .into_iter()
+            .filter(|&regex| groups_seen[regex] == self.literal_groups[regex])
+            .collect();
         if let Some(set) = &self.residual {
             candidates.extend(set.matches(hay).iter().map(|i| self.residual_regexes[i]));
         }
