@@ -107,16 +107,14 @@ pub fn fold(input: &str) -> Folded {
             }
             _ => {}
         }
-        let mut decomposed = Vec::with_capacity(2);
-        decompose_canonical(ch, |c| decomposed.push(c));
-        for c in decomposed {
-            if is_combining_mark(c) {
-                continue;
+        // Decomposed parts go straight into the output: no buffer per character.
+        decompose_canonical(ch, |c| {
+            if !is_combining_mark(c) {
+                for lower in c.to_lowercase() {
+                    push(lower, &mut text, &mut origin);
+                }
             }
-            for lower in c.to_lowercase() {
-                push(lower, &mut text, &mut origin);
-            }
-        }
+        });
     }
     Folded {
         text,
