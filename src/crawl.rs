@@ -42,6 +42,35 @@ pub struct CrawlCounters {
     pub fetched: AtomicU64,
     pub queued: AtomicU64,
     pub errors: AtomicU64,
+    /// Pages fetched per host, for the progress display.
+    pub per_host: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
+}
+
+impl CrawlCounters {
+    fn count_page(&self, url: &str) {
+        self.fetched.fetch_add(1, Ordering::Relaxed);
+        let host = Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        let mut per_host = self
+            .per_host
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *per_host.entry(host).or_default() += 1;
+    }
+
+    /// The `n` hosts with the most pages fetched, busiest first.
+    pub fn busiest_hosts(&self, n: usize) -> Vec<(String, u64)> {
+        let per_host = self
+            .per_host
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut hosts: Vec<(String, u64)> = per_host.iter().map(|(h, c)| (h.clone(), *c)).collect();
+        hosts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        hosts.truncate(n);
+        hosts
+    }
 }
 
 /// A page with what was found on it.
@@ -378,7 +407,7 @@ impl Crawler {
                     let Some(page) = pages.first().map(|p| p.page.clone()) else {
                         continue;
                     };
-                    self.shared.counters.fetched.fetch_add(1, Ordering::Relaxed);
+                    self.shared.counters.count_page(&page.url);
                     attribute(&page.url, out, true);
                     if let Ok(final_url) = Url::parse(&page.final_url) {
                         frontier.mark_seen(&final_url);
@@ -974,4 +1003,29 @@ pub fn fetch_error_entry(error: &FetchError) -> ErrorEntry {
 fn site_of(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     registrable_domain(host).unwrap_or_else(|| host.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busiest_hosts_come_first() {
+        let counters = CrawlCounters::default();
+        for url in [
+            "https://a.example/1",
+            "https://b.example/1",
+            "https://b.example/2",
+            "https://c.example/1",
+            "https://b.example/3",
+            "https://c.example/2",
+        ] {
+            counters.count_page(url);
+        }
+        assert_eq!(counters.fetched.load(Ordering::Relaxed), 6);
+        assert_eq!(
+            counters.busiest_hosts(2),
+            vec![("b.example".to_string(), 3), ("c.example".to_string(), 2)]
+        );
+    }
 }

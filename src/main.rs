@@ -421,11 +421,17 @@ fn start_progress(
     let updater = bar.clone();
     let task = tokio::spawn(async move {
         loop {
+            let hosts: Vec<String> = counters
+                .busiest_hosts(3)
+                .into_iter()
+                .map(|(host, pages)| format!("{host} {pages}"))
+                .collect();
             updater.set_message(format!(
-                "fetched {}  queued {}  errors {}",
+                "fetched {}  queued {}  errors {}  |  {}",
                 counters.fetched.load(Ordering::Relaxed),
                 counters.queued.load(Ordering::Relaxed),
-                counters.errors.load(Ordering::Relaxed)
+                counters.errors.load(Ordering::Relaxed),
+                hosts.join(" · ")
             ));
             updater.tick();
             tokio::time::sleep(Duration::from_millis(120)).await;
