@@ -234,13 +234,12 @@ impl Crawler {
             let documents = match crate::offline::read_path(path) {
                 Ok(documents) => documents,
                 Err(e) => {
-                    out.errors.push(ErrorEntry {
-                        url: path.display().to_string(),
-                        kind: "file".into(),
-                        message: e.to_string(),
-                        rule: None,
-                        at: now_rfc3339(),
-                    });
+                    out.errors.push(ErrorEntry::new(
+                        path.display().to_string(),
+                        "file",
+                        e.to_string(),
+                        now_rfc3339(),
+                    ));
                     continue;
                 }
             };
@@ -486,13 +485,12 @@ impl Crawler {
     ) -> Admission {
         let admission = frontier.offer(url, depth, referrer);
         match &admission {
-            Admission::Trap(reason) => out.errors.push(ErrorEntry {
-                url: url.to_string(),
-                kind: "crawler_trap".into(),
-                message: format!("not followed: {}", reason.describe()),
-                rule: None,
-                at: now_rfc3339(),
-            }),
+            Admission::Trap(reason) => out.errors.push(ErrorEntry::new(
+                url.to_string(),
+                "crawler_trap",
+                format!("not followed: {}", reason.describe()),
+                now_rfc3339(),
+            )),
             Admission::OverBudget => {
                 // Recorded once per scan as a partial reason, not per URL.
             }
@@ -549,13 +547,12 @@ impl Crawler {
                 continue; // `/sitemap.xml` is a guess; its absence is no error
             }
             if !(200..300).contains(&fetched.status) {
-                out.errors.push(ErrorEntry {
-                    url: url.to_string(),
-                    kind: "sitemap".into(),
-                    message: format!("sitemap answered HTTP {}", fetched.status),
-                    rule: None,
-                    at: now_rfc3339(),
-                });
+                out.errors.push(ErrorEntry::new(
+                    url.to_string(),
+                    "sitemap",
+                    format!("sitemap answered HTTP {}", fetched.status),
+                    now_rfc3339(),
+                ));
                 continue;
             }
             let remaining = self.shared.settings.max_sitemap_urls - urls_offered;
@@ -574,13 +571,12 @@ impl Crawler {
                         }
                     }
                 }
-                Err(e) => out.errors.push(ErrorEntry {
-                    url: url.to_string(),
-                    kind: "sitemap".into(),
-                    message: e.to_string(),
-                    rule: None,
-                    at: now_rfc3339(),
-                }),
+                Err(e) => out.errors.push(ErrorEntry::new(
+                    url.to_string(),
+                    "sitemap",
+                    e.to_string(),
+                    now_rfc3339(),
+                )),
             }
         }
     }
@@ -638,11 +634,13 @@ impl Shared {
     async fn visit(&self, item: QueuedUrl, robots: Arc<Robots>, context: &GroupContext) -> Visit {
         if let RobotsDecision::Disallowed { rule } = robots.check(&item.url) {
             return Visit::Skipped(ErrorEntry {
-                url: item.url.to_string(),
-                kind: "robots_disallowed".into(),
-                message: "not fetched: disallowed by robots.txt".into(),
                 rule: Some(rule),
-                at: now_rfc3339(),
+                ..ErrorEntry::new(
+                    item.url.to_string(),
+                    "robots_disallowed",
+                    "not fetched: disallowed by robots.txt",
+                    now_rfc3339(),
+                )
             });
         }
         let redirect_filter = |target: &Url| -> Result<(), String> {
@@ -661,25 +659,23 @@ impl Shared {
         };
         let mut errors = Vec::new();
         if fetched.status >= 400 {
-            errors.push(ErrorEntry {
-                url: item.url.to_string(),
-                kind: "http_status".into(),
-                message: format!("HTTP {}", fetched.status),
-                rule: None,
-                at: fetched.fetched_at.clone(),
-            });
+            errors.push(ErrorEntry::new(
+                item.url.to_string(),
+                "http_status",
+                format!("HTTP {}", fetched.status),
+                fetched.fetched_at.clone(),
+            ));
         }
         if fetched.truncated {
-            errors.push(ErrorEntry {
-                url: item.url.to_string(),
-                kind: "too_large".into(),
-                message: format!(
+            errors.push(ErrorEntry::new(
+                item.url.to_string(),
+                "too_large",
+                format!(
                     "body cut at {} bytes (max_body_bytes); findings cover the kept part only",
                     self.settings.max_body_bytes
                 ),
-                rule: None,
-                at: fetched.fetched_at.clone(),
-            });
+                fetched.fetched_at.clone(),
+            ));
         }
         let record = self.archive(&fetched, &mut errors);
         let reading = context
@@ -719,13 +715,12 @@ impl Shared {
                 };
                 match feed::parse_feed(&fetched.body, &meta) {
                     Ok(parsed) => documents = parsed.documents,
-                    Err(e) => errors.push(ErrorEntry {
-                        url: item.url.to_string(),
-                        kind: "feed".into(),
-                        message: e.to_string(),
-                        rule: None,
-                        at: fetched.fetched_at.clone(),
-                    }),
+                    Err(e) => errors.push(ErrorEntry::new(
+                        item.url.to_string(),
+                        "feed",
+                        e.to_string(),
+                        fetched.fetched_at.clone(),
+                    )),
                 }
             } else if media != Media::Other {
                 let meta = DocMeta {
@@ -855,13 +850,12 @@ impl Shared {
         match result {
             Ok(record) => Some(record),
             Err(e) => {
-                errors.push(ErrorEntry {
-                    url: target,
-                    kind: "warc".into(),
-                    message: format!("not archived: {e}"),
-                    rule: None,
-                    at: now_rfc3339(),
-                });
+                errors.push(ErrorEntry::new(
+                    target,
+                    "warc",
+                    format!("not archived: {e}"),
+                    now_rfc3339(),
+                ));
                 None
             }
         }
@@ -990,13 +984,12 @@ fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> Page {
 
 /// A fetch failure as a report entry.
 pub fn fetch_error_entry(error: &FetchError) -> ErrorEntry {
-    ErrorEntry {
-        url: error.url().to_string(),
-        kind: error.kind().to_string(),
-        message: error.to_string(),
-        rule: None,
-        at: now_rfc3339(),
-    }
+    ErrorEntry::new(
+        error.url().to_string(),
+        error.kind(),
+        error.to_string(),
+        now_rfc3339(),
+    )
 }
 
 /// The budget and attribution unit: the registrable domain, or the host.

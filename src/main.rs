@@ -237,10 +237,7 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
     }
     let default_output = args.output.is_none();
     let output = args.output.unwrap_or_else(|| {
-        let slug = match config.firms.as_slice() {
-            [only] => only.slug(),
-            _ => "scan".to_string(),
-        };
+        let slug = report::scan_slug(config.firms.iter().map(|f| f.slug()));
         let started = time::OffsetDateTime::parse(
             &report.scan.started_at,
             &time::format_description::well_known::Rfc3339,

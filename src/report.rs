@@ -126,6 +126,24 @@ pub struct ErrorEntry {
     pub at: String,
 }
 
+impl ErrorEntry {
+    /// A failure or skip with no rule attached; `at` is RFC 3339 UTC.
+    pub fn new(
+        url: impl Into<String>,
+        kind: &str,
+        message: impl Into<String>,
+        at: impl Into<String>,
+    ) -> Self {
+        ErrorEntry {
+            url: url.into(),
+            kind: kind.to_string(),
+            message: message.into(),
+            rule: None,
+            at: at.into(),
+        }
+    }
+}
+
 /// A link that leaves the firm's scope.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
 pub struct OutgoingLink {
@@ -235,47 +253,61 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 pub fn update_latest(dir: &Path, report: &Report, keep: Option<usize>) -> Result<(), ReportError> {
     report.write_atomic(&dir.join("latest.json"))?;
     for firm in &report.firms {
-        let mut single = report.clone();
-        single.firms.retain(|f| f.name == firm.name);
-        if let Some(changes) = &mut single.changes {
-            changes.firms.retain(|f| f.name == firm.name);
-        }
+        // Only this firm's part is copied, not the whole report once per firm.
+        let single = Report {
+            schema_version: report.schema_version.clone(),
+            tool: report.tool.clone(),
+            scan: report.scan.clone(),
+            firms: vec![firm.clone()],
+            errors: report.errors.clone(),
+            notice: report.notice.clone(),
+            changes: report
+                .changes
+                .as_ref()
+                .map(|changes| crate::diff::ReportDiff {
+                    old_scan_id: changes.old_scan_id.clone(),
+                    new_scan_id: changes.new_scan_id.clone(),
+                    old_started_at: changes.old_started_at.clone(),
+                    new_started_at: changes.new_started_at.clone(),
+                    firms: changes
+                        .firms
+                        .iter()
+                        .filter(|f| f.name == firm.name)
+                        .cloned()
+                        .collect(),
+                }),
+        };
         single.write_atomic(&dir.join(&firm.slug).join("latest.json"))?;
     }
     let Some(keep) = keep else { return Ok(()) };
-    let slugs: Vec<String> = match report.firms.as_slice() {
-        [only] => vec![only.slug.clone()],
-        _ => vec!["scan".to_string()],
-    };
-    for slug in slugs {
-        let prefix = format!("{slug}-");
-        let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        // Timestamps sort as text, so the newest come last.
-        let mut reports: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
-                    name.starts_with(&prefix)
-                        && name.ends_with(".json")
-                        && !name.ends_with(".manifest.json")
-                        && name[prefix.len()..].starts_with(|c: char| c.is_ascii_digit())
-                })
+    let slug = scan_slug(report.firms.iter().map(|f| f.slug.clone()));
+    let prefix = format!("{slug}-");
+    let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    // Timestamps sort as text, so the newest come last.
+    let mut reports: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
+                name.starts_with(&prefix)
+                    && name.ends_with(".json")
+                    && !name.ends_with(".manifest.json")
+                    && name[prefix.len()..].starts_with(|c: char| c.is_ascii_digit())
             })
-            .collect();
-        reports.sort();
-        let excess = reports.len().saturating_sub(keep);
-        for old in reports.into_iter().take(excess) {
-            let manifest = old.with_extension("manifest.json");
-            for path in [old, manifest] {
-                match std::fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(source) => return Err(ReportError::Io { path, source }),
-                }
+        })
+        .collect();
+    reports.sort();
+    let excess = reports.len().saturating_sub(keep);
+    for old in reports.into_iter().take(excess) {
+        let manifest = old.with_extension("manifest.json");
+        for path in [old, manifest] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(ReportError::Io { path, source }),
             }
         }
     }
@@ -288,6 +320,15 @@ pub fn schema_json() -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// The name a scan's files carry: its only firm's slug, or `scan` when it
+/// covers several firms (or none).
+pub fn scan_slug(mut firm_slugs: impl Iterator<Item = String>) -> String {
+    match (firm_slugs.next(), firm_slugs.next()) {
+        (Some(only), None) => only,
+        _ => "scan".to_string(),
+    }
 }
 
 /// The default report path: `reports/<firm-slug>-<UTC timestamp>.json`
@@ -339,6 +380,72 @@ mod tests {
             notice: NOTICE.into(),
             changes: None,
         }
+    }
+
+    fn firm(name: &str, slug: &str) -> FirmReport {
+        FirmReport {
+            name: name.into(),
+            slug: slug.into(),
+            home_country: None,
+            verdict: Verdict::default(),
+            sources: vec![],
+            pages: vec![],
+            findings: vec![],
+            errors: vec![],
+            outgoing_links: vec![],
+            app_store: vec![],
+        }
+    }
+
+    #[test]
+    fn latest_reports_are_kept_per_scan_and_per_firm_and_old_ones_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut report = sample();
+        report.firms = vec![firm("Alpha Ltd", "alpha-ltd"), firm("Beta", "beta")];
+        for stamp in ["20261101T020000Z", "20261102T020000Z", "20261103T020000Z"] {
+            std::fs::write(dir.path().join(format!("scan-{stamp}.json")), "{}").unwrap();
+            std::fs::write(dir.path().join(format!("scan-{stamp}.manifest.json")), "{}").unwrap();
+        }
+        std::fs::write(dir.path().join("scanner-notes.json"), "{}").unwrap();
+        update_latest(dir.path(), &report, Some(2)).unwrap();
+
+        assert_eq!(
+            Report::read(&dir.path().join("latest.json")).unwrap(),
+            report
+        );
+        let alpha = Report::read(&dir.path().join("alpha-ltd/latest.json")).unwrap();
+        assert_eq!(alpha.firms.len(), 1);
+        assert_eq!(alpha.firms[0].name, "Alpha Ltd");
+        assert_eq!(alpha.scan, report.scan);
+        assert!(dir.path().join("beta/latest.json").exists());
+
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            vec![
+                "latest.json",
+                "scan-20261102T020000Z.json",
+                "scan-20261102T020000Z.manifest.json",
+                "scan-20261103T020000Z.json",
+                "scan-20261103T020000Z.manifest.json",
+                "scanner-notes.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn scan_files_are_named_after_their_only_firm() {
+        assert_eq!(scan_slug(["alpha".to_string()].into_iter()), "alpha");
+        assert_eq!(
+            scan_slug(["a".to_string(), "b".to_string()].into_iter()),
+            "scan"
+        );
+        assert_eq!(scan_slug(std::iter::empty()), "scan");
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub async fn run(
     let warc = match &config.scan.warc {
         Some(dir) => Some(WarcWriter::create(
             dir,
-            &warc_prefix(config),
+            &crate::report::scan_slug(config.firms.iter().map(|f| f.slug())),
             config.scan.warc_max_file_bytes,
             WarcInfo {
                 software: format!("{}/{}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
@@ -163,13 +163,12 @@ pub async fn run(
         Ok(files) => files,
         Err(e) => {
             partial_reasons.push("the WARC archive could not be closed".to_string());
-            errors.push(crate::report::ErrorEntry {
-                url: String::new(),
-                kind: "warc".into(),
-                message: e.to_string(),
-                rule: None,
-                at: now_rfc3339(),
-            });
+            errors.push(crate::report::ErrorEntry::new(
+                String::new(),
+                "warc",
+                e.to_string(),
+                now_rfc3339(),
+            ));
             Vec::new()
         }
     };
@@ -205,14 +204,6 @@ pub async fn run(
 pub struct ScanOutcome {
     pub report: Report,
     pub warc_files: Vec<std::path::PathBuf>,
-}
-
-/// File-name prefix of a scan's WARC files: the firm's slug, or `scan`.
-fn warc_prefix(config: &Config) -> String {
-    match config.firms.as_slice() {
-        [only] => only.slug(),
-        _ => "scan".to_string(),
-    }
 }
 
 /// A readable, unique-enough id: start time plus a slice of the config hash and the process id.
