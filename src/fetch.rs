@@ -127,6 +127,53 @@ impl FetchError {
         }
     }
 
+    /// The same error with every occurrence of `secret` in its texts replaced.
+    fn scrubbed(self, secret: &str) -> FetchError {
+        let clean = |text: String| text.replace(secret, "***");
+        match self {
+            FetchError::Blocked { url, reason } => FetchError::Blocked {
+                url: clean(url),
+                reason: clean(reason),
+            },
+            FetchError::RedirectRefused {
+                url,
+                target,
+                reason,
+            } => FetchError::RedirectRefused {
+                url: clean(url),
+                target: clean(target),
+                reason: clean(reason),
+            },
+            FetchError::TooManyRedirects { url, limit } => FetchError::TooManyRedirects {
+                url: clean(url),
+                limit,
+            },
+            FetchError::RedirectLoop { url } => FetchError::RedirectLoop { url: clean(url) },
+            FetchError::Timeout { url } => FetchError::Timeout { url: clean(url) },
+            FetchError::Connect { url, message } => FetchError::Connect {
+                url: clean(url),
+                message: clean(message),
+            },
+            FetchError::Dns { url, message } => FetchError::Dns {
+                url: clean(url),
+                message: clean(message),
+            },
+            FetchError::Body { url, message } => FetchError::Body {
+                url: clean(url),
+                message: clean(message),
+            },
+            FetchError::Unsupported { url, reason } => FetchError::Unsupported {
+                url: clean(url),
+                reason: clean(reason),
+            },
+            FetchError::Request { url, message } => FetchError::Request {
+                url: clean(url),
+                message: clean(message),
+            },
+            FetchError::Client(message) => FetchError::Client(clean(message)),
+        }
+    }
+
     /// Worth another attempt: the failure may be passing.
     fn is_transient(&self) -> bool {
         matches!(
@@ -187,6 +234,9 @@ pub struct Fetcher {
     permits: Semaphore,
     limits: Limits,
     user_agent: String,
+    /// The proxy's password, scrubbed from every error message as a second
+    /// line of defence (the client's own messages are not ours to word).
+    proxy_secret: Option<String>,
 }
 
 impl std::fmt::Debug for Fetcher {
@@ -206,6 +256,36 @@ impl Fetcher {
     /// [`FetchError::Client`] when the user agent is not a valid header value
     /// or the HTTP client cannot be built (e.g. no TLS roots).
     pub fn new(settings: &ScanSettings) -> Result<Fetcher, FetchError> {
+        Fetcher::build(settings, None, None)
+    }
+
+    /// A fetcher that looks from a vantage point: every request goes through
+    /// `proxy` (http, https or socks5; direct when `None`) and carries
+    /// `accept_language`. Its rate limits are its own.
+    ///
+    /// The proxy is the operator's own infrastructure, so the address guard,
+    /// which protects against targets named by crawled content, does not
+    /// apply to it: its host name is resolved once, here, and the client
+    /// connects to that address. Target host names are then resolved by the
+    /// proxy (for http and socks5h proxies), where the guard cannot see them;
+    /// IP-literal targets and redirects are still checked.
+    ///
+    /// # Errors
+    /// [`FetchError::Client`] when the proxy's host cannot be resolved or the
+    /// client cannot be built; the message never holds the proxy's credentials.
+    pub fn for_vantage(
+        settings: &ScanSettings,
+        proxy: Option<&crate::config::ProxyUrl>,
+        accept_language: Option<&str>,
+    ) -> Result<Fetcher, FetchError> {
+        Fetcher::build(settings, proxy, accept_language)
+    }
+
+    fn build(
+        settings: &ScanSettings,
+        proxy: Option<&crate::config::ProxyUrl>,
+        accept_language: Option<&str>,
+    ) -> Result<Fetcher, FetchError> {
         let guard = AddressGuard::from_settings(settings);
         let overrides = Overrides::new(&settings.resolve);
         let user_agent = HeaderValue::from_str(&settings.user_agent)
@@ -219,11 +299,29 @@ impl Fetcher {
                 tls_overrides.insert(host.to_ascii_lowercase(), addr);
             }
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(user_agent)
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
-            .no_proxy()
+            // Never the environment's proxy: a scan goes where its
+            // configuration says, and only there.
+            .no_proxy();
+        if let Some(language) = accept_language {
+            let mut headers = HeaderMap::new();
+            let value = HeaderValue::from_str(language)
+                .map_err(|e| FetchError::Client(format!("invalid Accept-Language: {e}")))?;
+            headers.insert(reqwest::header::ACCEPT_LANGUAGE, value);
+            builder = builder.default_headers(headers);
+        }
+        if let Some(proxy) = proxy {
+            let pinned = pin_proxy_address(proxy)?;
+            let proxy = reqwest::Proxy::all(pinned.as_str())
+                .map_err(|_| FetchError::Client(format!("invalid proxy {}", proxy.redacted())))?;
+            // A vantage sends a handful of requests; a pooled connection that
+            // the proxy has closed in the meantime would only turn into an error.
+            builder = builder.proxy(proxy).pool_max_idle_per_host(0);
+        }
+        let client = builder
             .gzip(true)
             .brotli(true)
             .deflate(true)
@@ -245,6 +343,7 @@ impl Fetcher {
                 max_retry_after: settings.max_retry_after,
             },
             user_agent: settings.user_agent.clone(),
+            proxy_secret: proxy.and_then(|p| p.secret()).filter(|s| !s.is_empty()),
         })
     }
 
@@ -276,6 +375,19 @@ impl Fetcher {
     /// [`FetchError::Body`]) once retries are used up;
     /// [`FetchError::Unsupported`] for schemes other than http(s).
     pub async fn fetch(
+        &self,
+        url: &Url,
+        redirect_filter: &(dyn Fn(&Url) -> Result<(), String> + Send + Sync),
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_unscrubbed(url, redirect_filter)
+            .await
+            .map_err(|error| match &self.proxy_secret {
+                Some(secret) => error.scrubbed(secret),
+                None => error,
+            })
+    }
+
+    async fn fetch_unscrubbed(
         &self,
         url: &Url,
         redirect_filter: &(dyn Fn(&Url) -> Result<(), String> + Send + Sync),
@@ -511,6 +623,39 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// The proxy URL with its host replaced by the address it resolves to now,
+/// so the client never asks the guarded resolver about it. https proxies keep
+/// their name (certificate checks need it) and so stay under the guard.
+fn pin_proxy_address(proxy: &crate::config::ProxyUrl) -> Result<Url, FetchError> {
+    let url = proxy.with_credentials();
+    let unresolvable =
+        |why: String| FetchError::Client(format!("proxy {}: {why}", proxy.redacted()));
+    let Some(url::Host::Domain(name)) = url.host() else {
+        return Ok(url.clone());
+    };
+    if url.scheme() == "https" {
+        return Ok(url.clone());
+    }
+    let port = url
+        .port_or_known_default()
+        .unwrap_or(if url.scheme().starts_with("socks") {
+            1080
+        } else {
+            80
+        });
+    use std::net::ToSocketAddrs;
+    let address = (name, port)
+        .to_socket_addrs()
+        .map_err(|e| unresolvable(format!("cannot resolve {name}: {e}")))?
+        .next()
+        .ok_or_else(|| unresolvable(format!("{name} has no address")))?;
+    let mut pinned = url.clone();
+    pinned
+        .set_ip_host(address.ip())
+        .map_err(|()| unresolvable(format!("cannot address {}", address.ip())))?;
+    Ok(pinned)
 }
 
 /// Reads at most `cap` decoded bytes; the flag says more were on offer.
