@@ -177,6 +177,21 @@ impl Crawler {
         &self.shared.fetcher
     }
 
+    /// Archives an exchange made outside the crawl loop (the geo probe) when
+    /// the scan writes WARC; `accept_language` is the header the request sent.
+    pub fn archive_exchange(
+        &self,
+        fetched: &Fetched,
+        accept_language: Option<&str>,
+        errors: &mut Vec<ErrorEntry>,
+    ) -> Option<RecordRef> {
+        let extra: Vec<(String, String)> = accept_language
+            .map(|value| ("Accept-Language".to_string(), value.to_string()))
+            .into_iter()
+            .collect();
+        self.shared.archive(fetched, &extra, errors)
+    }
+
     /// Closes the WARC archive, returning the files written.
     ///
     /// # Errors
@@ -677,7 +692,7 @@ impl Shared {
                 fetched.fetched_at.clone(),
             ));
         }
-        let record = self.archive(&fetched, &mut errors);
+        let record = self.archive(&fetched, &[], &mut errors);
         let reading = context
             .readings
             .get(item.url.as_str())
@@ -787,9 +802,14 @@ impl Shared {
 
     /// Archives the exchange when the scan writes WARC; a failure to archive
     /// is recorded, never fatal to the crawl.
-    fn archive(&self, fetched: &Fetched, errors: &mut Vec<ErrorEntry>) -> Option<RecordRef> {
+    fn archive(
+        &self,
+        fetched: &Fetched,
+        extra_request_headers: &[(String, String)],
+        errors: &mut Vec<ErrorEntry>,
+    ) -> Option<RecordRef> {
         let writer = self.warc.as_ref()?;
-        let request_headers = vec![
+        let mut request_headers = vec![
             (
                 "Host".to_string(),
                 fetched
@@ -808,6 +828,7 @@ impl Shared {
                 "gzip, br, deflate".to_string(),
             ),
         ];
+        request_headers.extend_from_slice(extra_request_headers);
         let response_headers: Vec<(String, String)> = fetched
             .headers
             .iter()

@@ -395,6 +395,7 @@ mod tests {
             errors: vec![],
             outgoing_links: vec![],
             app_store: vec![],
+            geo: vec![],
         }
     }
 

@@ -880,6 +880,7 @@ mod tests {
                 errors: vec![],
                 outgoing_links: vec![],
                 app_store: vec![],
+                geo: vec![],
             }],
             errors: vec![],
             notice: NOTICE.into(),

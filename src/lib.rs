@@ -19,6 +19,7 @@ pub mod extract;
 pub mod feed;
 pub mod fetch;
 pub mod frontier;
+pub mod geo;
 pub mod guard;
 pub mod html;
 pub mod lang;

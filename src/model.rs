@@ -96,6 +96,9 @@ pub enum Signal {
     Disclaimer,
     GeoBlock,
     NonEu,
+    /// A CAPTCHA or bot wall: the page shows neither the offer nor a block,
+    /// so a probe that meets one is inconclusive.
+    BotWall,
 }
 
 impl Signal {
@@ -119,6 +122,7 @@ impl Signal {
             Signal::Crypto => "crypto",
             Signal::Disclaimer => "disclaimer",
             Signal::GeoBlock => "geo_block",
+            Signal::BotWall => "bot_wall",
             Signal::NonEu => "non_eu",
         }
     }

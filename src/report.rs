@@ -97,6 +97,9 @@ pub struct FirmReport {
     /// Availability of the firm's apps per EU storefront (`app_store` activity).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub app_store: Vec<crate::appstore::StorefrontResult>,
+    /// What each vantage point got from the firm's entry pages (`[[vantage]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub geo: Vec<crate::geo::GeoResult>,
 }
 
 /// One configured entry point (a website, a feed, an affiliate) and what came of it.
@@ -394,6 +397,7 @@ mod tests {
             errors: vec![],
             outgoing_links: vec![],
             app_store: vec![],
+            geo: vec![],
         }
     }
 

@@ -242,6 +242,7 @@ pub struct RuleSet {
     sha256: String,
     languages: LanguageModel,
     scoring: Scoring,
+    geo: crate::geo::GeoData,
     /// Indexed by `Target::index() * 2 + case_sensitive`.
     channels: Vec<Channel>,
 }
@@ -503,10 +504,12 @@ impl RuleSet {
         let mut rules: Vec<Rule> = Vec::new();
         let mut scoring_text = None;
         let mut languages_text = None;
+        let mut geo_text = None;
         for (name, text) in &sorted {
             match name.as_str() {
                 SCORING_FILE => scoring_text = Some(text),
                 LANGUAGES_FILE => languages_text = Some(text),
+                crate::geo::GEO_FILE => geo_text = Some(text),
                 _ => parse_rule_file(name, text, &mut rules, &mut errors),
             }
         }
@@ -548,19 +551,27 @@ impl RuleSet {
             })
         })
         .ok();
+        // Like languages.toml: a directory of extra rules may leave it out.
+        let geo = match geo_text {
+            Some(text) => crate::geo::GeoData::from_toml(text, crate::geo::GEO_FILE),
+            None => crate::geo::GeoData::bundled(),
+        }
+        .map_err(|e| errors.push(e))
+        .ok();
         let channels = compile_channels(&rules, &mut errors);
-        match (errors.len(), scoring, languages) {
-            (0, Some(mut scoring), Some(languages)) => {
+        match (errors.len(), scoring, languages, geo) {
+            (0, Some(mut scoring), Some(languages), Some(geo)) => {
                 scoring.derive_from(&rules, &languages);
                 Ok(RuleSet {
                     rules,
                     sha256,
                     languages,
                     scoring,
+                    geo,
                     channels,
                 })
             }
-            (1, _, _) => Err(errors.remove(0)),
+            (1, _, _, _) => Err(errors.remove(0)),
             _ => Err(RulesError::Several(errors)),
         }
     }
@@ -581,6 +592,11 @@ impl RuleSet {
 
     pub fn languages(&self) -> &LanguageModel {
         &self.languages
+    }
+
+    /// The geo probe's word lists and country table (`geo.toml`).
+    pub fn geo(&self) -> &crate::geo::GeoData {
+        &self.geo
     }
 
     pub fn scoring(&self) -> &Scoring {

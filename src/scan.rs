@@ -9,6 +9,7 @@ use crate::classify::Classifier;
 use crate::config::Config;
 use crate::crawl::{CrawlCounters, Crawler};
 use crate::fetch::FetchError;
+use crate::geo::{GeoProber, GeoResult};
 use crate::model::Finding;
 use crate::report::{
     now_rfc3339, FirmReport, Report, ScanInfo, ScanStatus, Tool, NOTICE, SCHEMA_VERSION,
@@ -78,12 +79,18 @@ pub async fn run(
                 config_sha256: config.sha256.clone(),
                 patterns_sha256: rules.sha256().to_string(),
                 user_agent: config.scan.user_agent.clone(),
-                vantage: "direct".to_string(),
+                vantage: vantage_description(&config.vantages),
                 scan_id: scan_id.clone(),
             },
         )?),
         None => None,
     };
+    let prober = GeoProber::new(
+        &config.scan,
+        &config.vantages,
+        &config.geo,
+        Arc::clone(&classifier),
+    )?;
     let crawler = Crawler::new(
         &config.scan,
         classifier,
@@ -108,6 +115,21 @@ pub async fn run(
             .map(|firm| crawler.crawl_firm(firm, &cancel)),
     )
     .await;
+    // The probe runs after the crawl so that it can visit the sign-up and
+    // product pages the crawl found.
+    let probes = match &prober {
+        Some(prober) => {
+            futures_util::future::join_all(
+                config
+                    .firms
+                    .iter()
+                    .zip(&crawls)
+                    .map(|(firm, crawl)| probe_firm(prober, &crawler, firm, crawl, &cancel)),
+            )
+            .await
+        }
+        None => config.firms.iter().map(|_| Default::default()).collect(),
+    };
     if let Some(timer) = timer {
         if timer.is_finished() {
             partial_reasons.push("scan time limit (max_scan_time) reached".to_string());
@@ -119,7 +141,8 @@ pub async fn run(
     }
 
     let mut firms = Vec::with_capacity(config.firms.len());
-    for (firm, crawl) in config.firms.iter().zip(crawls) {
+    for ((firm, mut crawl), (geo, geo_errors)) in config.firms.iter().zip(crawls).zip(probes) {
+        crawl.errors.extend(geo_errors);
         for reason in &crawl.partial_reasons {
             let reason = format!("{}: {reason}", firm.name);
             if !partial_reasons.contains(&reason) {
@@ -135,7 +158,7 @@ pub async fn run(
                 language: crawled.page.language.as_ref(),
             })
             .collect();
-        let verdict = score::firm_verdict(&evidence, rules.scoring());
+        let verdict = score::firm_verdict_with_geo(&evidence, &geo, rules.scoring());
         let findings: Vec<Finding> = crawl
             .pages
             .iter()
@@ -156,6 +179,7 @@ pub async fn run(
             errors: crawl.errors,
             outgoing_links: crawl.outgoing_links,
             app_store: crawl.app_store,
+            geo,
         });
     }
     let mut errors = Vec::new();
@@ -197,6 +221,55 @@ pub async fn run(
         changes: None,
     };
     Ok(ScanOutcome { report, warc_files })
+}
+
+/// Probes one firm from every vantage, archiving each exchange with the crawl's.
+async fn probe_firm(
+    prober: &GeoProber,
+    crawler: &Crawler,
+    firm: &crate::config::FirmConfig,
+    crawl: &crate::crawl::FirmCrawl,
+    cancel: &CancellationToken,
+) -> (Vec<GeoResult>, Vec<crate::report::ErrorEntry>) {
+    let crawled: Vec<&str> = crawl
+        .pages
+        .iter()
+        .map(|p| p.page.final_url.as_str())
+        .collect();
+    let archive_errors = std::sync::Mutex::new(Vec::new());
+    let archive = |fetched: &crate::fetch::Fetched, accept_language: Option<&str>| {
+        let mut errors = archive_errors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        crawler.archive_exchange(fetched, accept_language, &mut errors)
+    };
+    let (results, mut errors) = prober.probe_firm(firm, &crawled, &archive, cancel).await;
+    errors.extend(
+        archive_errors
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    (results, errors)
+}
+
+/// The vantages as the archive's `warcinfo` names them: names and countries,
+/// never proxies.
+fn vantage_description(vantages: &[crate::config::Vantage]) -> String {
+    if vantages.is_empty() {
+        return "direct".to_string();
+    }
+    let probes: Vec<String> = vantages
+        .iter()
+        .map(|v| {
+            format!(
+                "{} ({}{})",
+                v.name,
+                v.country,
+                if v.control { ", control" } else { "" }
+            )
+        })
+        .collect();
+    format!("direct crawl; geo probe from {}", probes.join(", "))
 }
 
 /// A finished scan: the report and the WARC files it cites.

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Every signal, in catalogue order.
-pub const ALL_SIGNALS: [Signal; 18] = [
+pub const ALL_SIGNALS: [Signal; 19] = [
     Signal::Language,
     Signal::Locale,
     Signal::Domain,
@@ -33,6 +33,7 @@ pub const ALL_SIGNALS: [Signal; 18] = [
     Signal::Disclaimer,
     Signal::GeoBlock,
     Signal::NonEu,
+    Signal::BotWall,
 ];
 
 /// The signal named `name` in pattern and scoring files.
@@ -47,6 +48,27 @@ struct RawScoring {
     signals: BTreeMap<String, SignalParams>,
     builtin: BuiltinParams,
     firm: FirmParams,
+    #[serde(default)]
+    geo: GeoParams,
+}
+
+/// How the geo probe weighs in (`[geo]`).
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct GeoParams {
+    /// Added to the firm score when EU vantages are served the offer.
+    pub open_access_weight: f64,
+    /// Added when a sign-up form's country selector offers EU countries.
+    pub eu_signup_weight: f64,
+}
+
+impl Default for GeoParams {
+    fn default() -> Self {
+        GeoParams {
+            open_access_weight: 1.0,
+            eu_signup_weight: 1.0,
+        }
+    }
 }
 
 /// Page-level parameters (`[page]`).
@@ -114,6 +136,7 @@ pub struct Scoring {
     pub page: PageParams,
     pub builtin: BuiltinParams,
     pub firm: FirmParams,
+    pub geo: GeoParams,
     signals: HashMap<Signal, SignalParams>,
     rule_languages: HashMap<String, Vec<String>>,
     rule_needs_crypto: HashSet<String>,
@@ -193,6 +216,11 @@ impl Scoring {
                 "geo_block_min_share",
                 "firm.geo_block_min_share must be in [0, 1]",
             ),
+            (
+                raw.geo.open_access_weight >= 0.0 && raw.geo.eu_signup_weight >= 0.0,
+                "open_access_weight",
+                "geo weights must be >= 0",
+            ),
         ];
         for (ok, key, message) in checks {
             if !ok {
@@ -203,6 +231,7 @@ impl Scoring {
             page,
             builtin: raw.builtin,
             firm: raw.firm,
+            geo: raw.geo,
             signals,
             rule_languages: HashMap::new(),
             rule_needs_crypto: HashSet::new(),
@@ -444,6 +473,18 @@ pub struct PageEvidence<'a> {
 
 /// The firm's verdict from all its pages, with reasons a person can read.
 pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
+    firm_verdict_with_geo(pages, &[], scoring)
+}
+
+/// The firm's verdict from its pages and what the geo probe saw from each
+/// vantage point. With probe results, they alone decide whether EU access
+/// is restricted: block pages met by the crawl itself (from wherever the
+/// scanner runs) no longer lower the level.
+pub fn firm_verdict_with_geo(
+    pages: &[PageEvidence],
+    geo: &[crate::geo::GeoResult],
+    scoring: &Scoring,
+) -> Verdict {
     let firm_crypto = pages
         .iter()
         .any(|p| p.findings.iter().any(|f| f.signal == Signal::Crypto));
@@ -500,16 +541,22 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
         .iter()
         .filter(|(p, _)| p.findings.iter().any(|f| f.signal == Signal::GeoBlock))
         .count();
-    let geo_blocked = !pages.is_empty()
+    let geo_blocked = geo.is_empty()
+        && !pages.is_empty()
         && blocked > 0
         && blocked as f64 / pages.len() as f64 >= firm.geo_block_min_share;
     if geo_blocked {
-        level = match level {
-            Level::Strong => Level::Moderate,
-            Level::Moderate => Level::Weak,
-            _ => Level::None,
-        };
+        level = lower_one_step(level);
     }
+    let geo_effect = geo_effect(
+        geo,
+        all_findings(pages, Signal::Disclaimer).first().copied(),
+        scoring,
+    );
+    if geo_effect.lowers {
+        level = lower_one_step(level);
+    }
+    let score = round2(score + geo_effect.score);
     reasons.push(headline(
         level,
         strong,
@@ -563,7 +610,8 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
             )
         ));
     }
-    if blocked > 0 {
+    reasons.extend(geo_effect.reasons);
+    if blocked > 0 && geo.is_empty() {
         reasons.push(format!(
             "{} of {} showed a block page from this vantage point{}",
             blocked,
@@ -580,6 +628,173 @@ pub fn firm_verdict(pages: &[PageEvidence], scoring: &Scoring) -> Verdict {
         score,
         reasons,
     }
+}
+
+fn lower_one_step(level: Level) -> Level {
+    match level {
+        Level::Strong => Level::Moderate,
+        Level::Moderate => Level::Weak,
+        _ => Level::None,
+    }
+}
+
+/// What the geo probe does to a firm's verdict.
+#[derive(Debug, Default)]
+struct GeoEffect {
+    lowers: bool,
+    score: f64,
+    reasons: Vec<String>,
+}
+
+/// Reads the probe per ESMA: only a restriction that holds from every EU
+/// vantage while the control is served lowers the verdict; open access is
+/// infrastructure evidence; a disclaimer beside open access is no cure.
+fn geo_effect(
+    geo: &[crate::geo::GeoResult],
+    disclaimer: Option<&Finding>,
+    scoring: &Scoring,
+) -> GeoEffect {
+    use crate::geo::GeoOutcome;
+    let mut effect = GeoEffect::default();
+    let eu: Vec<&crate::geo::GeoResult> = geo.iter().filter(|g| g.eu && !g.control).collect();
+    if eu.is_empty() {
+        return effect;
+    }
+    let names = |list: &[&crate::geo::GeoResult]| {
+        list.iter()
+            .map(|g| {
+                if g.vantage == g.country {
+                    g.vantage.clone()
+                } else {
+                    format!("{} ({})", g.vantage, g.country)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // A sign-up that offers no EU country restricts EU clients as surely as a block page.
+    let signup_refuses = |g: &crate::geo::GeoResult| {
+        g.signup_reachable == Some(false)
+            && g.pages
+                .iter()
+                .any(|p| p.country_selector.as_ref().is_some_and(|s| s.excludes_eu))
+    };
+    let restricted: Vec<&crate::geo::GeoResult> = eu
+        .iter()
+        .copied()
+        .filter(|g| {
+            g.outcome.is_restriction() || (g.outcome == GeoOutcome::Open && signup_refuses(g))
+        })
+        .collect();
+    let open: Vec<&crate::geo::GeoResult> = eu
+        .iter()
+        .copied()
+        .filter(|g| g.outcome == GeoOutcome::Open && !signup_refuses(g))
+        .collect();
+    let inconclusive: Vec<&crate::geo::GeoResult> = eu
+        .iter()
+        .copied()
+        .filter(|g| matches!(g.outcome, GeoOutcome::Inconclusive | GeoOutcome::Error))
+        .collect();
+    let control = geo.iter().find(|g| g.control);
+    let control_served = control.is_some_and(|c| c.outcome == GeoOutcome::Open);
+
+    if !open.is_empty() {
+        effect.score += scoring.geo.open_access_weight;
+        let similar: Vec<f64> = open
+            .iter()
+            .filter_map(|g| g.similarity_to_control)
+            .collect();
+        let similarity = if similar.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {:.2} similar to the control",
+                similar.iter().sum::<f64>() / similar.len() as f64
+            )
+        };
+        effect.reasons.push(format!(
+            "EU access open from {}{} — infrastructure evidence: EU visitors reach the offer",
+            names(&open),
+            similarity
+        ));
+        if !restricted.is_empty() {
+            effect.reasons.push(format!(
+                "the geo-fence leaks: restricted from {} but open from {}",
+                names(&restricted),
+                names(&open)
+            ));
+        }
+        if let Some(disclaimer) = disclaimer {
+            effect.reasons.push(format!(
+                "the disclaimer (“{}”) stands beside open access from {}: a disclaimer is not a cure, only a real block is",
+                disclaimer.matched,
+                names(&open)
+            ));
+        }
+    } else if restricted.len() == eu.len() {
+        let how: Vec<String> = restricted
+            .iter()
+            .map(|g| {
+                let what = if g.outcome.is_restriction() {
+                    g.outcome.as_str()
+                } else {
+                    "sign-up offers no EU country"
+                };
+                format!("{}: {what}", names(&[g]))
+            })
+            .collect();
+        if control_served {
+            effect.lowers = true;
+            effect.reasons.push(format!(
+                "EU access restricted from every EU vantage ({}) while the non-EU control ({}) is served: a real geo-block — level lowered one step",
+                how.join("; "),
+                control
+                    .map(|c| if c.vantage.eq_ignore_ascii_case("control") {
+                        c.country.clone()
+                    } else {
+                        names(&[c])
+                    })
+                    .unwrap_or_default()
+            ));
+        } else {
+            effect.reasons.push(format!(
+                "EU access restricted from every EU vantage ({}), but the non-EU control was not served, so a geo-block cannot be told from a site that refuses everyone — level not lowered",
+                how.join("; ")
+            ));
+        }
+    }
+    if !inconclusive.is_empty() {
+        effect.reasons.push(format!(
+            "geo probe inconclusive from {} (bot wall or errors): neither blocked nor open",
+            names(&inconclusive)
+        ));
+    }
+    let offered: std::collections::BTreeSet<&str> = eu
+        .iter()
+        .chain(control.iter())
+        .flat_map(|g| g.eu_countries_offered.iter().map(String::as_str))
+        .collect();
+    if !offered.is_empty() {
+        effect.score += scoring.geo.eu_signup_weight;
+        let list: Vec<&str> = offered.iter().copied().take(8).collect();
+        effect.reasons.push(format!(
+            "the sign-up form offers {} EU {} ({}{}) — evidence of accepting EU clients",
+            offered.len(),
+            if offered.len() == 1 {
+                "country"
+            } else {
+                "countries"
+            },
+            list.join(", "),
+            if offered.len() > list.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ));
+    }
+    effect
 }
 
 fn headline(
