@@ -242,6 +242,14 @@ pub const EU_MEMBER_STATES: [&str; 27] = [
 pub struct ProxyUrl(Url);
 
 impl ProxyUrl {
+    /// Parses a proxy URL (http, https, socks5, socks5h).
+    ///
+    /// # Errors
+    /// A message naming what is wrong, without the URL's credentials.
+    pub fn parse(text: &str) -> Result<ProxyUrl, String> {
+        parse_proxy(text)
+    }
+
     /// The full URL, credentials included: for the HTTP client only.
     pub fn with_credentials(&self) -> &Url {
         &self.0
@@ -1061,6 +1069,68 @@ websites = ["https://exchange.example/"]
         match parse(text) {
             Err(ConfigError::Invalid { line, message, .. }) => (line, message),
             other => panic!("expected an invalid-config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn vantages_are_read_and_their_proxies_never_printed() {
+        let text = format!(
+            "{MINIMAL}\n[geo]\nmax_pages = 2\n\n[[vantage]]\nname = \"DE\"\ncountry = \"de\"\nproxy = \"http://user:p%40ss-w0rd@proxy-de.internal:3128\"\naccept_language = \"de-DE,de;q=0.9\"\n\n[[vantage]]\nname = \"control\"\ncountry = \"SG\"\nproxy = \"socks5://proxy-sg.internal:1080\"\ncontrol = true\n"
+        );
+        let config = parse(&text).unwrap();
+        assert_eq!(config.geo.max_pages, 2);
+        let de = &config.vantages[0];
+        assert_eq!(de.country, "DE");
+        assert!(de.in_eu() && !de.control);
+        let proxy = de.proxy.as_ref().unwrap();
+        assert_eq!(proxy.secret().as_deref(), Some("p@ss-w0rd"));
+        assert_eq!(proxy.redacted(), "http://proxy-de.internal:3128/");
+        assert_eq!(proxy.with_credentials().username(), "user");
+        let printed = format!("{config:?} {proxy}");
+        assert!(
+            !printed.contains("p%40ss") && !printed.contains("user:"),
+            "{printed}"
+        );
+        assert!(config.vantages[1].control && !config.vantages[1].in_eu());
+        assert_eq!(parse(MINIMAL).unwrap().geo.max_pages, DEFAULT_GEO_MAX_PAGES);
+    }
+
+    #[test]
+    fn bad_vantages_are_refused_with_line_and_key_and_no_password() {
+        let vantage = |body: &str| format!("{MINIMAL}\n[[vantage]]\n{body}\n");
+        let cases = [
+            (vantage("name = \"DE\"\ncountry = \"Germany\""), "vantage[0].country"),
+            (
+                vantage("name = \"DE\"\ncountry = \"DE\"\nproxy = \"ftp://u:hunter2@p.internal/\""),
+                "vantage[0].proxy",
+            ),
+            (
+                vantage("name = \"DE\"\ncountry = \"DE\"\nproxy = \"http://u:hunter2@p.internal:1/x\""),
+                "vantage[0].proxy",
+            ),
+            (
+                vantage("name = \"C\"\ncountry = \"FR\"\ncontrol = true"),
+                "vantage[0].country",
+            ),
+            (
+                vantage("name = \"DE\"\ncountry = \"DE\"\n[[vantage]]\nname = \"de\"\ncountry = \"DE\""),
+                "vantage[1].name",
+            ),
+            (
+                vantage("name = \"A\"\ncountry = \"US\"\ncontrol = true\n[[vantage]]\nname = \"B\"\ncountry = \"SG\"\ncontrol = true"),
+                "vantage[1].control",
+            ),
+            (
+                vantage("name = \"DE\"\ncountry = \"DE\"\naccept_language = \"\""),
+                "vantage[0].accept_language",
+            ),
+            (format!("{MINIMAL}\n[geo]\nmax_pages = 0\n"), "geo.max_pages"),
+        ];
+        for (text, key) in cases {
+            let (line, message) = invalid(&text);
+            assert!(line > 3, "{key}: line {line}");
+            assert!(message.contains(key), "{key}: {message}");
+            assert!(!message.contains("hunter2"), "{message}");
         }
     }
 

@@ -5,10 +5,18 @@
 //! It needs no network and no files beyond the binary. The server is also
 //! the tool's reference "static virtual hosts" server: it serves
 //! `sites/<host>/<path>` by the request's `Host` header and nothing else.
+//!
+//! The demo's vantage points are more listeners of the same server, one per
+//! `[[vantage]]` of `demo.toml`. The scanner talks to them as to a forward
+//! proxy (absolute-form requests); they answer for the demo hosts as a
+//! visitor from their country would be answered: a file under
+//! `sites/<host>/_geo/<COUNTRY>/<path>` replaces the ordinary one. That is
+//! how one demo firm's geo-fence holds in one country and leaks in another.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, ProxyUrl};
 use crate::report::Report;
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use include_dir::{include_dir, Dir};
@@ -25,6 +33,8 @@ static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures/demo");
 pub struct SiteServer {
     addr: SocketAddr,
     hosts: Vec<String>,
+    /// Per vantage name: the listener that answers as from its country.
+    vantages: Vec<(String, SocketAddr)>,
     stop: CancellationToken,
 }
 
@@ -57,10 +67,35 @@ pub async fn start_server() -> std::io::Result<SiteServer> {
                 .collect()
         })
         .unwrap_or_default();
+    let stop = CancellationToken::new();
+    let addr = listen(Vantage(None), &stop).await?;
+    let mut vantages = Vec::new();
+    for vantage in demo_config_text()
+        .and_then(|text| Config::parse(text, Path::new(DEMO_CONFIG)).ok())
+        .map(|config| config.vantages)
+        .unwrap_or_default()
+    {
+        let country = vantage.country.clone();
+        vantages.push((vantage.name, listen(Vantage(Some(country)), &stop).await?));
+    }
+    Ok(SiteServer {
+        addr,
+        hosts,
+        vantages,
+        stop,
+    })
+}
+
+/// The country a listener answers as; `None` for the plain site server.
+#[derive(Clone)]
+struct Vantage(Option<String>);
+
+async fn listen(vantage: Vantage, stop: &CancellationToken) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
-    let stop = CancellationToken::new();
-    let app = axum::Router::new().fallback(serve_site_file);
+    let app = axum::Router::new()
+        .fallback(serve_site_file)
+        .with_state(vantage);
     let stopped = stop.clone();
     tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(stopped.cancelled_owned());
@@ -68,10 +103,20 @@ pub async fn start_server() -> std::io::Result<SiteServer> {
             tracing::error!("demo server stopped: {e}");
         }
     });
-    Ok(SiteServer { addr, hosts, stop })
+    Ok(addr)
 }
 
-async fn serve_site_file(headers: HeaderMap, uri: Uri) -> Response {
+const DEMO_CONFIG: &str = "fixtures/demo/demo.toml";
+
+fn demo_config_text() -> Option<&'static str> {
+    DEMO.get_file("demo.toml").and_then(|f| f.contents_utf8())
+}
+
+async fn serve_site_file(
+    State(Vantage(country)): State<Vantage>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -79,7 +124,14 @@ async fn serve_site_file(headers: HeaderMap, uri: Uri) -> Response {
         .unwrap_or_default()
         .to_ascii_lowercase();
     let path = uri.path();
-    match site_file(&host, path) {
+    if path.trim_start_matches('/').starts_with("_geo") {
+        return status_response(StatusCode::NOT_FOUND);
+    }
+    let as_seen_from = country.and_then(|country| {
+        let relative = path.trim_start_matches('/');
+        site_file(&host, &format!("/_geo/{country}/{relative}"))
+    });
+    match as_seen_from.or_else(|| site_file(&host, path)) {
         Some((bytes, content_type)) => Response::builder()
             .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(bytes))
@@ -129,13 +181,17 @@ fn site_file(host: &str, path: &str) -> Option<(&'static [u8], &'static str)> {
 /// # Errors
 /// When the embedded `demo.toml` is invalid (a build defect, caught by tests).
 pub fn config(server: &SiteServer) -> Result<Config, ConfigError> {
-    let text = DEMO
-        .get_file("demo.toml")
-        .and_then(|f| f.contents_utf8())
-        .unwrap_or_default();
-    let mut config = Config::parse(text, Path::new("fixtures/demo/demo.toml"))?;
+    let text = demo_config_text().unwrap_or_default();
+    let mut config = Config::parse(text, Path::new(DEMO_CONFIG))?;
     for host in server.hosts() {
         config.scan.resolve.insert(host.clone(), server.addr());
+    }
+    for vantage in &mut config.vantages {
+        vantage.proxy = server
+            .vantages
+            .iter()
+            .find(|(name, _)| *name == vantage.name)
+            .and_then(|(_, addr)| ProxyUrl::parse(&format!("http://{addr}")).ok());
     }
     config.scan.allow_networks = vec![IpNet::from(server.addr().ip())];
     Ok(config)
@@ -176,6 +232,82 @@ pub fn summary_table(report: &Report) -> String {
         for reason in firm.verdict.reasons.iter().take(5) {
             let _ = writeln!(out, "  • {reason}");
         }
+    }
+    out
+}
+
+/// What each vantage point got, one row per firm and one column per
+/// vantage: the per-country view of every geo-fence. Empty without vantages.
+pub fn geo_table(report: &Report) -> String {
+    let mut vantages: Vec<(String, String, bool)> = Vec::new();
+    for result in report.firms.iter().flat_map(|f| &f.geo) {
+        if !vantages.iter().any(|(name, _, _)| *name == result.vantage) {
+            vantages.push((
+                result.vantage.clone(),
+                result.country.clone(),
+                result.control,
+            ));
+        }
+    }
+    if vantages.is_empty() {
+        return String::new();
+    }
+    let name_width = report
+        .firms
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let headers: Vec<String> = vantages
+        .iter()
+        .map(|(name, country, control)| {
+            let mut header = if name == country {
+                name.clone()
+            } else {
+                format!("{name} ({country})")
+            };
+            if *control && !name.eq_ignore_ascii_case("control") {
+                header.push_str(" control");
+            }
+            header
+        })
+        .collect();
+    let width = headers
+        .iter()
+        .map(|h| h.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    let mut out = String::from("\ngeo probe: what a visitor gets from each vantage point\n");
+    let _ = write!(out, "{:<name_width$}", "firm");
+    for header in &headers {
+        let _ = write!(out, "  {header:<width$}");
+    }
+    out.push('\n');
+    for firm in &report.firms {
+        let _ = write!(out, "{:<name_width$}", firm.name);
+        for (name, _, _) in &vantages {
+            let cell = firm
+                .geo
+                .iter()
+                .find(|g| g.vantage == *name)
+                .map(|g| {
+                    let mut cell = g.outcome.as_str().to_string();
+                    if let Some(language) = g
+                        .pages
+                        .first()
+                        .filter(|_| g.outcome == crate::geo::GeoOutcome::Open)
+                        .and_then(|p| p.language.as_deref())
+                    {
+                        cell.push_str(&format!(" ({language})"));
+                    }
+                    cell
+                })
+                .unwrap_or_else(|| "-".to_string());
+            let _ = write!(out, "  {cell:<width$}");
+        }
+        out.push('\n');
     }
     out
 }

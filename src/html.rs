@@ -196,6 +196,9 @@ fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
         out.push_str("</p>\n");
     }
 
+    if !firm.geo.is_empty() {
+        render_geo(out, &firm.geo);
+    }
     if firm.findings.is_empty() {
         out.push_str("<p class=\"muted\">No findings.</p>\n");
     } else {
@@ -239,6 +242,37 @@ fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
         render_errors(out, &firm.errors, "Errors and skips");
     }
     out.push_str("</section>\n");
+}
+
+/// The geo probe per vantage: what a visitor from each country got.
+fn render_geo(out: &mut String, geo: &[crate::geo::GeoResult]) {
+    out.push_str("<h3>Access by country (geo probe)</h3>\n<table class=\"geo\">\n<thead><tr><th>Vantage</th><th>Outcome</th><th class=\"num\">Similarity to control</th><th>Sign-up</th><th>Detail</th></tr></thead>\n<tbody>\n");
+    for result in geo {
+        let vantage = if result.control {
+            format!("{} ({}, control)", result.vantage, result.country)
+        } else {
+            format!("{} ({})", result.vantage, result.country)
+        };
+        let similarity = result
+            .similarity_to_control
+            .map_or_else(|| "—".to_string(), |s| format!("{s:.2}"));
+        let signup = match (result.signup_reachable, result.eu_countries_offered.len()) {
+            (None, _) => "—".to_string(),
+            (Some(true), 0) => "reachable".to_string(),
+            (Some(true), n) => format!("reachable, {n} EU countries offered"),
+            (Some(false), _) => "closed to this country".to_string(),
+        };
+        out.push_str(&format!(
+            "<tr><td>{}</td><td><span class=\"geo-{}\">{}</span></td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&vantage),
+            result.outcome.as_str(),
+            result.outcome.as_str(),
+            similarity,
+            esc(&signup),
+            esc(&result.summary)
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n");
 }
 
 fn render_charts(out: &mut String, firm: &FirmReport) {
@@ -759,6 +793,9 @@ dl.scan dd { margin: 0; }
 .score { color: var(--muted); font-size: 14px; font-weight: normal; }
 .status { font-weight: 700; } .status-complete { color: #15803d; } .status-partial { color: var(--moderate); }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; }
+.geo-open { color: #a11; font-weight: 600; }
+.geo-blocked, .geo-redirected { color: #1a6b2f; font-weight: 600; }
+.geo-inconclusive, .geo-error { color: var(--muted); font-weight: 600; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .03em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -886,6 +923,40 @@ mod tests {
             notice: NOTICE.into(),
             changes: None,
         }
+    }
+
+    #[test]
+    fn geo_results_are_a_table_per_vantage_with_escaped_detail() {
+        use crate::geo::{GeoOutcome, GeoResult};
+        let mut report = report(vec![]);
+        let result = |vantage: &str, control: bool, outcome: GeoOutcome, summary: &str| GeoResult {
+            vantage: vantage.into(),
+            country: if control { "SG".into() } else { vantage.into() },
+            control,
+            eu: !control,
+            accept_language: None,
+            outcome,
+            summary: summary.into(),
+            similarity_to_control: (!control).then_some(0.12),
+            signup_reachable: Some(!control),
+            eu_countries_offered: vec!["DE".into()],
+            pages: vec![],
+        };
+        report.firms[0].geo = vec![
+            result(
+                "DE",
+                false,
+                GeoOutcome::Blocked,
+                "block page: <script>x</script>",
+            ),
+            result("control", true, GeoOutcome::Open, "served 3 of 3 pages"),
+        ];
+        let html = render(&report, None);
+        assert!(html.contains("Access by country (geo probe)"));
+        assert!(html.contains("<td>DE (DE)</td><td><span class=\"geo-blocked\">blocked</span></td><td class=\"num\">0.12</td><td>reachable, 1 EU countries offered</td>"), "{html}");
+        assert!(html.contains("control (SG, control)"));
+        assert!(html.contains("block page: &lt;script&gt;"));
+        assert!(!html.contains("<script>x"));
     }
 
     #[test]

@@ -360,6 +360,7 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
             .map_err(cannot_run)?;
     }
     print!("{}", demo::summary_table(&report));
+    print!("{}", demo::geo_table(&report));
     println!("\nreport: {}", args.output.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -573,6 +573,9 @@ pub fn firm_verdict_with_geo(
     if let Some(summary) = evidence_summary(&scored, scoring) {
         reasons.push(summary);
     }
+    // What EU visitors actually get weighs more than how the pages read, so
+    // it comes straight after the evidence.
+    reasons.extend(geo_effect.reasons);
     let combined = scored.iter().filter(|(_, b)| b.combined).count();
     if combined > 0 {
         reasons.push(format!(
@@ -610,7 +613,6 @@ pub fn firm_verdict_with_geo(
             )
         ));
     }
-    reasons.extend(geo_effect.reasons);
     if blocked > 0 && geo.is_empty() {
         reasons.push(format!(
             "{} of {} showed a block page from this vantage point{}",
@@ -812,8 +814,12 @@ fn headline(
         );
     }
     let mut text = format!(
-        "{} evidence of EU targeting: {} strong, {} moderate and {} weak of {}",
-        capitalise(level.as_str()),
+        "{}: {} strong, {} moderate and {} weak of {}",
+        if level == Level::None {
+            "No evidence of EU targeting by an offer of the firm's own".to_string()
+        } else {
+            format!("{} evidence of EU targeting", capitalise(level.as_str()))
+        },
         strong,
         moderate,
         weak,

@@ -3,6 +3,7 @@
 //! Schema, and reaches the verdicts the demo firms were written for.
 
 use assert_cmd::Command;
+use micar_scan::geo::GeoOutcome;
 use micar_scan::model::{Category, Level, Signal, SourceKind};
 use micar_scan::report::{FirmReport, Report, ScanStatus};
 
@@ -53,7 +54,7 @@ fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
         "{:?}",
         report.scan.partial_reasons
     );
-    assert_eq!(report.firms.len(), 3);
+    assert_eq!(report.firms.len(), 4);
 
     let aurora = firm(&report, "Aurora Exchange");
     assert_eq!(aurora.verdict.level, Level::Strong, "{:#?}", aurora.verdict);
@@ -118,5 +119,63 @@ fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
     assert!(
         stdout.contains("Aurora Exchange") && stdout.contains("strong"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn demo_geo_probe_shows_a_fence_that_holds_in_germany_and_leaks_in_france() {
+    let (report, _, stdout) = run_demo();
+    let outcome = |firm: &FirmReport, vantage: &str| {
+        firm.geo
+            .iter()
+            .find(|g| g.vantage == vantage)
+            .unwrap_or_else(|| panic!("{}: no result for {vantage}", firm.name))
+            .outcome
+    };
+    let polaris = firm(&report, "Polaris Markets");
+    assert_eq!(outcome(polaris, "DE"), GeoOutcome::Blocked);
+    assert_eq!(outcome(polaris, "FR"), GeoOutcome::Open);
+    assert_eq!(outcome(polaris, "control"), GeoOutcome::Open);
+    let de = polaris.geo.iter().find(|g| g.vantage == "DE").unwrap();
+    assert_eq!(de.pages[0].language.as_deref(), Some("de"));
+    assert!(de.pages.iter().all(|p| p.outcome == GeoOutcome::Blocked));
+    let fr = polaris.geo.iter().find(|g| g.vantage == "FR").unwrap();
+    assert!(fr.eu_countries_offered.contains(&"FR".to_string()));
+    assert_eq!(fr.signup_reachable, Some(true));
+    // A leaky fence does not lower the verdict, and the reasons say why.
+    assert_eq!(polaris.verdict.level, Level::Strong);
+    let reasons = polaris.verdict.reasons.join("\n");
+    assert!(
+        reasons.contains("restricted from DE but open from FR"),
+        "{reasons}"
+    );
+    assert!(reasons.contains("not a cure"), "{reasons}");
+    // Every other demo firm is open from every vantage.
+    for firm in report.firms.iter().filter(|f| f.name != "Polaris Markets") {
+        assert!(
+            firm.geo.iter().all(|g| g.outcome == GeoOutcome::Open),
+            "{}: {:#?}",
+            firm.name,
+            firm.geo
+        );
+    }
+    // The summary prints the per-country table.
+    let table = stdout
+        .split("geo probe:")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no geo table in {stdout}"));
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("Polaris Markets"))
+        .unwrap();
+    let cells: Vec<&str> = row
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        ["Polaris Markets", "blocked", "open (en)", "open (en)"],
+        "{row}"
     );
 }
