@@ -66,6 +66,9 @@ pub struct Verification {
     pub findings_checked: usize,
     /// Report pages whose cited record was checked.
     pub pages_checked: usize,
+    /// Geo-probe pages (`firms[].geo[].pages[]`) whose cited record was checked.
+    #[serde(default)]
+    pub geo_pages_checked: usize,
     /// Empty when the bundle verifies.
     pub problems: Vec<Problem>,
 }
@@ -412,6 +415,19 @@ fn check_citations(
             let location = format!("report finding {id}");
             if check_citation(finding, &location, citations, problems, true) {
                 verification.findings_checked += 1;
+            }
+        }
+        for vantage in items(firm, "geo") {
+            let name = vantage
+                .get("vantage")
+                .and_then(|name| name.as_str())
+                .unwrap_or("?");
+            for page in items(vantage, "pages") {
+                let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
+                let location = format!("report geo probe from {name}: {url}");
+                if check_citation(page, &location, citations, problems, false) {
+                    verification.geo_pages_checked += 1;
+                }
             }
         }
     }

@@ -286,10 +286,11 @@ fn verify_command(report_path: &Path) -> Result<ExitCode, Failure> {
         println!("FAIL {problem}");
     }
     println!(
-        "{} records, {} pages and {} findings checked: {}",
+        "{} records, {} pages, {} findings and {} geo-probe pages checked: {}",
         verification.records_checked,
         verification.pages_checked,
         verification.findings_checked,
+        verification.geo_pages_checked,
         if verification.is_ok() {
             "all verified".to_string()
         } else {

@@ -28,5 +28,36 @@ fn demo_archive_verifies() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(String::from_utf8_lossy(&output.stdout).contains("all verified"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("all verified"), "{stdout}");
+
+    // The geo probe's pages are archived and cited too: 4 firms, 3 vantages,
+    // up to 3 pages each. Tampering with one's hash is named.
+    let count = |stdout: &str| {
+        stdout
+            .split(" geo-probe pages checked")
+            .next()
+            .and_then(|head| head.rsplit(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    assert!(count(&stdout) >= 12, "{stdout}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let page = &mut json["firms"][0]["geo"][0]["pages"][0];
+    page["content_sha256"] = serde_json::Value::String("0".repeat(64));
+    std::fs::write(&report, serde_json::to_vec(&json).unwrap()).unwrap();
+    let tampered = Command::cargo_bin("micar-scan")
+        .unwrap()
+        .arg("verify")
+        .arg(&report)
+        .assert();
+    let output = tampered.get_output();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!output.status.success());
+    assert!(
+        stdout.contains("report geo probe from DE: http://aurora-exchange.example/")
+            && stdout.contains("content_sha256 is 0000"),
+        "{stdout}"
+    );
 }
