@@ -2,8 +2,8 @@
 # Runs the whole test suite, first installing what the tests need when it is
 # missing: nginx (a real web server for the network tests) and Chromium (the
 # HTML report is checked in a real headless browser) from the distribution's
-# packages, tinyproxy (real forward proxies stand in for the geo probe's
-# vantage points), and warcio (the web-archiving field's reader, which checks our
+# packages, tinyproxy and microsocks (real HTTP and SOCKS5 proxies stand in
+# for the geo probe's vantage points), and warcio (the web-archiving field's reader, which checks our
 # WARC files) from the Python packages. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || missing+=(tinyproxy-bin)
+command -v microsocks >/dev/null 2>&1 || missing+=(microsocks)
 if ((${#missing[@]})); then
     echo "installing test dependencies: ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
@@ -33,4 +34,5 @@ export MICAR_SCAN_REQUIRE_NGINX=1
 export MICAR_SCAN_REQUIRE_CHROMIUM=1
 export MICAR_SCAN_REQUIRE_WARCIO=1
 export MICAR_SCAN_REQUIRE_TINYPROXY=1
+export MICAR_SCAN_REQUIRE_MICROSOCKS=1
 exec cargo test "$@"

@@ -597,3 +597,133 @@ async fn a_wrong_proxy_password_is_an_error_without_the_password() {
     assert!(!stdout.contains(PROXY_PASSWORD));
     assert!(!stderr.contains(PROXY_PASSWORD));
 }
+
+// ---- a socks5 vantage ----------------------------------------------------------------
+
+/// A microsocks SOCKS5 server on loopback with a user and password, whose
+/// outgoing connections leave from `exit_ip` — so the site can tell its
+/// visitors apart by address, as a real geo-fence does.
+struct Microsocks {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Microsocks {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn microsocks_binary() -> Option<PathBuf> {
+    ["/usr/bin/microsocks", "/usr/local/bin/microsocks"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+impl Microsocks {
+    fn start(binary: &Path, exit_ip: &str, user: &str, password: &str) -> Microsocks {
+        for _ in 0..5 {
+            let port = free_port();
+            let mut child = std::process::Command::new(binary)
+                .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-b", exit_ip])
+                .args(["-u", user, "-P", password])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start microsocks");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Microsocks { child, port };
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("microsocks did not start");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_socks5_vantage_with_credentials_leaves_through_its_own_exit() {
+    let Some(binary) = microsocks_binary() else {
+        if std::env::var_os("MICAR_SCAN_REQUIRE_MICROSOCKS").is_some() {
+            panic!(
+                "microsocks is required (MICAR_SCAN_REQUIRE_MICROSOCKS is set) but was not found"
+            );
+        }
+        eprintln!("skipping: microsocks not installed");
+        return;
+    };
+    const EXIT: &str = "127.0.0.7";
+    let socks = Microsocks::start(&binary, EXIT, PROXY_USER, PROXY_PASSWORD);
+    // The site refuses visitors arriving from the socks exit with 451.
+    let app = Router::new().fallback(
+        |axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+         request: Request| async move {
+            if peer.ip().to_string() == EXIT {
+                (
+                    StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+                    Html("<h1>Unavailable</h1>"),
+                )
+                    .into_response()
+            } else {
+                served(request.uri().path(), "direct", true)
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nsitemaps = false\nmax_pages_per_site = 3\n\
+         [[vantage]]\nname = \"NL\"\ncountry = \"NL\"\nproxy = \"socks5://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{}\"\n\
+         [[vantage]]\nname = \"control\"\ncountry = \"CH\"\ncontrol = true\n\
+         [[firm]]\nname = \"Socks Fenced Exchange\"\nwebsites = [\"http://{site}/\"]\n",
+        socks.port
+    );
+    let config_path = dir.path().join("socks.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let args = vec![
+        "scan".to_string(),
+        config_path.display().to_string(),
+        "--output".to_string(),
+        "-".to_string(),
+    ];
+    let output = tokio::task::spawn_blocking(move || {
+        Command::cargo_bin("micar-scan")
+            .unwrap()
+            .args(&args)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let report: Report = serde_json::from_str(&stdout).expect("report on stdout");
+    let firm = &report.firms[0];
+    assert_eq!(outcome(firm, "NL"), GeoOutcome::Blocked, "{:#?}", firm.geo);
+    assert_eq!(outcome(firm, "control"), GeoOutcome::Open);
+    assert!(
+        reasons(firm).contains("level lowered one step"),
+        "{}",
+        reasons(firm)
+    );
+    assert!(!stdout.contains(PROXY_PASSWORD) && !stderr.contains(PROXY_PASSWORD));
+}
