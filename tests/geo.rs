@@ -126,6 +126,8 @@ enum Fence {
     Captcha,
     /// Everyone gets the site; the sign-up form offers no EU country.
     SignupWithoutEu,
+    /// Germany gets a bare 403; France is sent to another site.
+    ForbiddenDeOffsiteFr,
 }
 
 fn country(headers: &HeaderMap) -> String {
@@ -225,6 +227,13 @@ async fn answer(fence: Fence, request: Request) -> Response {
         )
             .into_response(),
         Fence::SignupWithoutEu => served(&path, &country, false),
+        Fence::ForbiddenDeOffsiteFr if country == "DE" => {
+            (StatusCode::FORBIDDEN, Html("<h1>Forbidden</h1>")).into_response()
+        }
+        // Never contacted: the probe records an off-site target instead of following it.
+        Fence::ForbiddenDeOffsiteFr if country == "FR" => {
+            Redirect::to("http://127.0.0.9:9/not-for-eu-visitors").into_response()
+        }
         _ => served(&path, &country, true),
     }
 }
@@ -245,13 +254,14 @@ struct Scan {
     _servers: Vec<TestServer>,
 }
 
-const FIRMS: [(&str, Fence); 6] = [
+const FIRMS: [(&str, Fence); 7] = [
     ("Open Door Exchange", Fence::None),
     ("Legal Wall Exchange", Fence::Status451),
     ("Redirecting Exchange", Fence::RedirectRestricted),
     ("Leaky Fence Exchange", Fence::LeakyDeBlockedFrOpen),
     ("Captcha Exchange", Fence::Captcha),
     ("Closed Signup Exchange", Fence::SignupWithoutEu),
+    ("Forbidding Exchange", Fence::ForbiddenDeOffsiteFr),
 ];
 
 static SCAN: OnceCell<Option<Scan>> = OnceCell::const_new();
@@ -453,6 +463,33 @@ async fn a_redirect_to_a_restriction_page_is_reported_as_redirected() {
     );
     assert_eq!(home.block_wording[0].rule_id, "geo_block.not_available.en");
     assert!(reasons(redirecting).contains("level lowered one step"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bare_403_is_blocked_and_a_redirect_off_site_is_redirected_not_followed() {
+    let Some(scan) = scan().await else { return };
+    let forbidding = firm(scan, "Forbidding Exchange");
+    assert_eq!(outcome(forbidding, "DE"), GeoOutcome::Blocked);
+    assert_eq!(outcome(forbidding, "FR"), GeoOutcome::Redirected);
+    let fr = forbidding.geo.iter().find(|g| g.vantage == "FR").unwrap();
+    let home = &fr.pages[0];
+    assert_eq!(
+        home.final_url.as_deref(),
+        Some("http://127.0.0.9:9/not-for-eu-visitors")
+    );
+    assert!(
+        home.status.is_none() && home.content_sha256.is_none(),
+        "{home:#?}"
+    );
+    let why = reasons(forbidding);
+    assert!(why.contains("DE: blocked; FR: redirected"), "{why}");
+    assert!(why.contains("level lowered one step"), "{why}");
+    // An off-site redirect is an outcome, not an error of the scan.
+    assert!(
+        !forbidding.errors.iter().any(|e| e.kind == "geo_probe"),
+        "{:#?}",
+        forbidding.errors
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
