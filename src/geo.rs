@@ -325,10 +325,12 @@ fn site_of(url: &Url) -> Option<String> {
 
 /// The pages to probe for `firm`: configured ones first, then the first
 /// website's home page, a sign-up page and a product page found by the crawl,
-/// then the other websites; at most `max`, on the firm's own sites only.
+/// then the other websites; at most `max`, on the firm's own sites only, and
+/// never one robots.txt kept the crawl from (`disallowed`).
 pub fn entry_pages(
     firm: &FirmConfig,
     crawled: &[&str],
+    disallowed: &[&str],
     data: &GeoData,
     max: usize,
 ) -> Vec<(Url, &'static str)> {
@@ -356,7 +358,10 @@ pub fn entry_pages(
         candidates.push((product, "product"));
     }
     candidates.extend(firm.websites.iter().skip(1).map(|u| (u.clone(), "home")));
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<String> = disallowed
+        .iter()
+        .map(|u| crate::model::normalise_url(u))
+        .collect();
     candidates
         .into_iter()
         .filter(|(u, _)| seen.insert(crate::model::normalise_url(u.as_str())))
@@ -583,17 +588,19 @@ impl GeoProber {
     }
 
     /// Probes `firm`'s entry pages from every vantage. `crawled` are the URLs
-    /// the crawl fetched (to find a sign-up and a product page). Failures are
+    /// the crawl fetched (to find a sign-up and a product page), `disallowed`
+    /// those robots.txt kept it from, which the probe leaves alone too. Failures are
     /// outcomes in the result, and also error entries for the firm.
     pub async fn probe_firm(
         &self,
         firm: &FirmConfig,
         crawled: &[&str],
+        disallowed: &[&str],
         archive: &ArchiveFn<'_>,
         cancel: &CancellationToken,
     ) -> (Vec<GeoResult>, Vec<ErrorEntry>) {
         let data = self.classifier.rules().geo();
-        let pages = entry_pages(firm, crawled, data, self.max_pages);
+        let pages = entry_pages(firm, crawled, disallowed, data, self.max_pages);
         if pages.is_empty() {
             return (Vec::new(), Vec::new());
         }
@@ -1070,7 +1077,7 @@ mod tests {
             "https://probe.example/de/registrieren",
             "https://probe.example/markets",
         ];
-        let pages = entry_pages(firm, &crawled, &data(), 4);
+        let pages = entry_pages(firm, &crawled, &[], &data(), 4);
         let got: Vec<(&str, &str)> = pages.iter().map(|(u, r)| (u.as_str(), *r)).collect();
         assert_eq!(
             got,
@@ -1081,6 +1088,22 @@ mod tests {
                 ("https://probe.example/markets", "product"),
             ]
         );
-        assert_eq!(entry_pages(firm, &crawled, &data(), 2).len(), 2);
+        assert_eq!(entry_pages(firm, &crawled, &[], &data(), 2).len(), 2);
+        let robots_said_no = [
+            "https://probe.example/promo",
+            "https://probe.example/markets",
+        ];
+        let allowed: Vec<String> = entry_pages(firm, &crawled, &robots_said_no, &data(), 4)
+            .into_iter()
+            .map(|(u, _)| u.to_string())
+            .collect();
+        assert_eq!(
+            allowed,
+            [
+                "https://probe.example/",
+                "https://probe.example/de/registrieren",
+                "https://probe.example/fr/"
+            ]
+        );
     }
 }

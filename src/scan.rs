@@ -236,6 +236,12 @@ async fn probe_firm(
         .iter()
         .map(|p| p.page.final_url.as_str())
         .collect();
+    let disallowed: Vec<&str> = crawl
+        .errors
+        .iter()
+        .filter(|e| e.kind == "robots_disallowed")
+        .map(|e| e.url.as_str())
+        .collect();
     let archive_errors = std::sync::Mutex::new(Vec::new());
     let archive = |fetched: &crate::fetch::Fetched, accept_language: Option<&str>| {
         let mut errors = archive_errors
@@ -243,7 +249,9 @@ async fn probe_firm(
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         crawler.archive_exchange(fetched, accept_language, &mut errors)
     };
-    let (results, mut errors) = prober.probe_firm(firm, &crawled, &archive, cancel).await;
+    let (results, mut errors) = prober
+        .probe_firm(firm, &crawled, &disallowed, &archive, cancel)
+        .await;
     errors.extend(
         archive_errors
             .into_inner()
