@@ -136,6 +136,92 @@ pub fn write_manifest(
     report_path: &Path,
     warc_files: &[PathBuf],
 ) -> Result<PathBuf, EvidenceError> {
+    write_manifest_with(report_path, warc_files, &[])
+}
+
+/// An archive of an earlier scan that a report still cites: a page answered
+/// `304 Not Modified` on a re-scan keeps the citation of its original
+/// capture, so the new bundle needs that archive too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EarlierArchive {
+    pub path: PathBuf,
+    /// The digest the earlier manifest pinned, kept as it was so that
+    /// `verify` notices an archive changed since it was captured.
+    pub pinned: FileDigest,
+}
+
+/// The earlier archives a report cites, as found through its baseline's manifest.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EarlierArchives {
+    pub found: Vec<EarlierArchive>,
+    /// Cited archive names that neither this scan wrote nor the baseline's
+    /// manifest lists with a file that still exists.
+    pub missing: Vec<String>,
+}
+
+/// Finds the WARC files `report` cites that are not among `current` (this
+/// scan's archives) in the manifest of `baseline_report`, which lists the
+/// baseline's own archives and, in turn, the earlier ones it carried over.
+/// Never fails: what cannot be found is named in `missing`, and `verify`
+/// will report those citations.
+pub fn earlier_archives(
+    report: &report::Report,
+    baseline_report: &Path,
+    current: &[PathBuf],
+) -> EarlierArchives {
+    let current: std::collections::HashSet<String> =
+        current.iter().map(|path| file_name(path)).collect();
+    let mut cited: Vec<String> = Vec::new();
+    for firm in &report.firms {
+        let pages = firm.pages.iter().map(|page| page.warc_file.as_ref());
+        let findings = firm.findings.iter().map(|f| f.warc_file.as_ref());
+        for name in pages.chain(findings).flatten() {
+            if !current.contains(name) && !cited.contains(name) {
+                cited.push(name.clone());
+            }
+        }
+    }
+    let mut result = EarlierArchives::default();
+    if cited.is_empty() {
+        return result;
+    }
+    let baseline_manifest = manifest_path(baseline_report);
+    let listed: Vec<FileDigest> = std::fs::read_to_string(&baseline_manifest)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
+        .map(|manifest| manifest.warc_files)
+        .unwrap_or_default();
+    let baseline_dir = baseline_manifest
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for name in cited {
+        let entry = listed
+            .iter()
+            .find(|entry| file_name(Path::new(&entry.name)) == name);
+        match entry {
+            Some(entry) if baseline_dir.join(&entry.name).is_file() => {
+                result.found.push(EarlierArchive {
+                    path: baseline_dir.join(&entry.name),
+                    pinned: entry.clone(),
+                })
+            }
+            _ => result.missing.push(name),
+        }
+    }
+    result
+}
+
+/// [`write_manifest`], also listing `earlier` archives (see
+/// [`earlier_archives`]) with the digests their own manifest pinned.
+///
+/// # Errors
+/// As [`write_manifest`].
+pub fn write_manifest_with(
+    report_path: &Path,
+    warc_files: &[PathBuf],
+    earlier: &[EarlierArchive],
+) -> Result<PathBuf, EvidenceError> {
     let manifest_path = manifest_path(report_path);
     let base = bundle_dir(&manifest_path)?;
     let report = FileDigest {
@@ -148,6 +234,14 @@ pub fn write_manifest(
         warcs.push(FileDigest {
             name: relative_name(&base, &absolute),
             ..digest_file(path)?
+        });
+    }
+    for archive in earlier {
+        let absolute = std::fs::canonicalize(&archive.path)
+            .map_err(|source| io_error(&archive.path, source))?;
+        warcs.push(FileDigest {
+            name: relative_name(&base, &absolute),
+            ..archive.pinned.clone()
         });
     }
     let manifest = Manifest {
@@ -329,6 +423,8 @@ struct CitedRecord {
     link_targets: Vec<String>,
     /// The `Content-Language` response header, which locale findings quote.
     content_language: Option<String>,
+    /// The HTTP status of an `application/http` response record.
+    http_status: Option<u16>,
 }
 
 struct Citations<'a> {
@@ -378,6 +474,7 @@ impl CitedRecord {
             target_uri,
             link_targets: reading.link_targets,
             content_language: http_header("content-language"),
+            http_status: payload.and_then(|_| http_status(&record.block)),
         }
     }
 
@@ -406,6 +503,10 @@ fn check_citations(
             if check_citation(page, &location, citations, problems, false) {
                 verification.pages_checked += 1;
             }
+            if let Some(revalidated) = page.get("revalidated") {
+                let location = format!("report page {url} (revalidation)");
+                check_revalidation(revalidated, &location, citations, problems);
+            }
         }
         for finding in items(firm, "findings") {
             let id = finding.get("id").and_then(|id| id.as_str()).unwrap_or("?");
@@ -415,6 +516,62 @@ fn check_citations(
             }
         }
     }
+}
+
+/// A page carried over on `304 Not Modified` may cite the `304` exchange of
+/// this scan: it must be a response record with that id and status 304.
+fn check_revalidation(
+    revalidated: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+) {
+    let text = |key: &str| revalidated.get(key).and_then(|value| value.as_str());
+    let offset = revalidated
+        .get("warc_offset")
+        .and_then(|value| value.as_u64());
+    let (warc_file, record_id, offset) = match (text("warc_file"), text("warc_record_id"), offset) {
+        (None, None, None) => return,
+        (Some(file), Some(id), Some(offset)) => (file, id, offset),
+        _ => {
+            problems.add(
+                location,
+                "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
+            );
+            return;
+        }
+    };
+    let cited = match citations.record(warc_file, offset) {
+        Ok(cited) => cited,
+        Err(message) => {
+            problems.add(location, format!("{message} ({warc_file} @ {offset})"));
+            return;
+        }
+    };
+    if cited.record_id.as_deref() != Some(record_id) {
+        problems.add(
+            location,
+            format!(
+                "cites {record_id} at {warc_file} @ {offset}, but the record there is {}",
+                cited.record_id.as_deref().unwrap_or("(no id)")
+            ),
+        );
+    } else if cited.warc_type.as_deref() != Some("response") || cited.http_status != Some(304) {
+        problems.add(
+            location,
+            format!(
+                "cited record {} is not a 304 Not Modified response",
+                cited.location
+            ),
+        );
+    }
+}
+
+/// The status code of the HTTP status line that opens an `application/http` block.
+fn http_status(block: &[u8]) -> Option<u16> {
+    let line_end = block.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&block[..line_end]).ok()?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn items<'a>(firm: &'a serde_json::Value, key: &str) -> &'a [serde_json::Value] {
@@ -931,6 +1088,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn http_status_is_read_from_the_status_line() {
+        assert_eq!(
+            http_status(b"HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n"),
+            Some(304)
+        );
+        assert_eq!(http_status(b"HTTP/1.1 200 OK\r\n\r\nbody"), Some(200));
+        assert_eq!(http_status(b"garbage"), None);
+    }
+
     /// A cited record holding `payload`, fetched from `target_uri`.
     fn cited(payload: &str, content_type: &str, target_uri: &str) -> CitedRecord {
         let reading = read_payload(payload.as_bytes(), Some(content_type), Some(target_uri));
@@ -943,6 +1110,7 @@ mod tests {
             target_uri: Some(target_uri.into()),
             link_targets: reading.link_targets,
             content_language: Some("de-AT".into()),
+            http_status: Some(200),
         }
     }
 

@@ -10,6 +10,7 @@
 pub mod appstore;
 pub mod charset;
 pub mod classify;
+pub mod conditional;
 pub mod config;
 pub mod crawl;
 pub mod demo;

@@ -226,11 +226,11 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
             );
             None
         }
-        Some(path) => Some(Report::read(path).map_err(usage)?),
+        Some(path) => Some(Arc::new(Report::read(path).map_err(usage)?)),
         None => None,
     };
     let rules = scan::load_rules(Some(&config), args.patterns.as_deref()).map_err(usage)?;
-    let outcome = run_scan(&config, rules).await?;
+    let outcome = run_scan(&config, rules, baseline.clone()).await?;
     let mut report = outcome.report;
     if let Some(baseline) = &baseline {
         report.changes = Some(diff::diff(baseline, &report));
@@ -247,8 +247,16 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
     });
     write_report(&report, &output)?;
     if output != Path::new("-") {
-        let manifest =
-            evidence::write_manifest(&output, &outcome.warc_files).map_err(cannot_run)?;
+        // Pages carried over on `304` cite the baseline's archives.
+        let earlier = match &args.baseline {
+            Some(path) => evidence::earlier_archives(&report, path, &outcome.warc_files),
+            None => evidence::EarlierArchives::default(),
+        };
+        for name in &earlier.missing {
+            eprintln!("warning: {name} is cited by pages carried over from the baseline but was not found through its manifest; verify will report it");
+        }
+        let manifest = evidence::write_manifest_with(&output, &outcome.warc_files, &earlier.found)
+            .map_err(cannot_run)?;
         eprintln!("manifest written to {}", manifest.display());
     }
     if default_output {
@@ -351,7 +359,7 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
     let mut config = demo::config(&server).map_err(cannot_run)?;
     config.scan.warc = args.warc.clone();
     let rules = RuleSet::bundled().map_err(cannot_run)?;
-    let outcome = run_scan(&config, rules).await?;
+    let outcome = run_scan(&config, rules, None).await?;
     let report = outcome.report;
     write_report(&report, &args.output)?;
     evidence::write_manifest(&args.output, &outcome.warc_files).map_err(cannot_run)?;
@@ -365,10 +373,15 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Runs a scan with Ctrl-C/SIGTERM handling and a progress line on a terminal.
-async fn run_scan(config: &Config, rules: RuleSet) -> Result<scan::ScanOutcome, Failure> {
+async fn run_scan(
+    config: &Config,
+    rules: RuleSet,
+    baseline: Option<Arc<Report>>,
+) -> Result<scan::ScanOutcome, Failure> {
     let options = ScanOptions {
         cancel: CancellationToken::new(),
         counters: Arc::new(CrawlCounters::default()),
+        baseline,
     };
     spawn_signal_handler(options.cancel.clone());
     let progress = start_progress(Arc::clone(&options.counters));
