@@ -92,9 +92,15 @@ struct ScanArgs {
     /// Also write the report as self-contained HTML.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// The previous report: the changes since it go into the new report's `changes`.
+    /// The previous report: the changes since it go into the new report's `changes`,
+    /// and its pages are revalidated (If-None-Match / If-Modified-Since) rather than
+    /// downloaded again; a page answered 304 keeps its earlier capture and findings.
     #[arg(long, value_name = "PREV.json")]
     baseline: Option<PathBuf>,
+    /// With --baseline, download every page in full instead of revalidating it
+    /// (e.g. a weekly fresh capture); the changes are still computed.
+    #[arg(long, requires = "baseline")]
+    no_conditional: bool,
     /// Exit with status 1 only when a firm with new findings is at or above LEVEL (needs --baseline).
     #[arg(long, value_name = "LEVEL", requires = "baseline")]
     fail_on_new: Option<Level>,
@@ -230,7 +236,8 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         None => None,
     };
     let rules = scan::load_rules(Some(&config), args.patterns.as_deref()).map_err(usage)?;
-    let outcome = run_scan(&config, rules, baseline.clone()).await?;
+    let revalidate_from = baseline.clone().filter(|_| !args.no_conditional);
+    let outcome = run_scan(&config, rules, revalidate_from).await?;
     let mut report = outcome.report;
     if let Some(baseline) = &baseline {
         report.changes = Some(diff::diff(baseline, &report));
@@ -437,8 +444,9 @@ fn start_progress(
                 .map(|(host, pages)| format!("{host} {pages}"))
                 .collect();
             updater.set_message(format!(
-                "fetched {}  queued {}  errors {}  |  {}",
+                "fetched {} ({} unchanged)  queued {}  errors {}  |  {}",
                 counters.fetched.load(Ordering::Relaxed),
+                counters.revalidated.load(Ordering::Relaxed),
                 counters.queued.load(Ordering::Relaxed),
                 counters.errors.load(Ordering::Relaxed),
                 hosts.join(" · ")

@@ -551,3 +551,52 @@ async fn a_baseline_made_with_other_rules_is_not_revalidated() {
     // The diff still works against it.
     assert!(report.changes.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_conditional_downloads_every_page_in_full_and_still_diffs() {
+    let site: Shared = Arc::new(Mutex::new(started_site()));
+    let server =
+        TestServer::start(Router::new().fallback(serve).with_state(Arc::clone(&site))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &server);
+    let first = dir.path().join("first.json");
+    let out = micar_scan(vec![
+        "scan".into(),
+        arg(&config),
+        "--output".into(),
+        arg(&first),
+    ])
+    .await;
+    assert!(out.status.success());
+    let from = server.total_hits();
+
+    let second = dir.path().join("second.json");
+    let out = micar_scan(vec![
+        "scan".into(),
+        arg(&config),
+        "--output".into(),
+        arg(&second),
+        "--baseline".into(),
+        arg(&first),
+        "--no-conditional".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits = &server.hits()[from..];
+    assert!(hits.len() >= 6);
+    assert!(hits
+        .iter()
+        .all(|hit| !hit.headers.contains_key("if-none-match")
+            && !hit.headers.contains_key("if-modified-since")));
+    let report = Report::read(&second).unwrap();
+    assert!(report.firms[0]
+        .pages
+        .iter()
+        .all(|p| p.revalidated.is_none()));
+    let changes = report.changes.unwrap();
+    assert!(changes.is_empty(), "{changes:#?}");
+}
