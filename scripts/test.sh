@@ -3,7 +3,8 @@
 # missing: nginx (a real web server for the network tests) and Chromium (the
 # HTML report is checked in a real headless browser) from the distribution's
 # packages, and warcio (the web-archiving field's reader, which checks our
-# WARC files) from the Python packages. Extra arguments go to `cargo test`.
+# WARC files) from the Python packages, and openssl (a throwaway RFC 3161
+# time-stamping authority). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ sudo=""
 missing=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ((${#missing[@]})); then
     echo "installing test dependencies: ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
@@ -30,4 +32,5 @@ fi
 export MICAR_SCAN_REQUIRE_NGINX=1
 export MICAR_SCAN_REQUIRE_CHROMIUM=1
 export MICAR_SCAN_REQUIRE_WARCIO=1
+export MICAR_SCAN_REQUIRE_OPENSSL=1
 exec cargo test "$@"

@@ -66,6 +66,10 @@ pub struct Verification {
     pub findings_checked: usize,
     /// Report pages whose cited record was checked.
     pub pages_checked: usize,
+    /// The RFC 3161 time (`genTime`, RFC 3339 UTC) of the manifest's
+    /// time-stamp (`.tsr` beside it) when its imprint and signed digest
+    /// check out; see [`crate::timestamp`] for what is not checked.
+    pub timestamped_at: Option<String>,
     /// Empty when the bundle verifies.
     pub problems: Vec<Problem>,
 }
@@ -304,6 +308,8 @@ pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
         );
     }
     check_file_digest(report_path, &manifest.report, &mut problems);
+    verification.timestamped_at =
+        check_timestamp(&manifest_path, manifest_text.as_bytes(), &mut problems);
 
     // Cited records are looked up by the archive's file name, as reports carry it.
     let mut archives: HashMap<String, PathBuf> = HashMap::new();
@@ -330,6 +336,54 @@ pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
     }
     verification.problems = problems.0;
     Ok(verification)
+}
+
+/// Checks the time-stamp response beside the manifest, if there is one:
+/// granted, over the SHA-256 of the manifest's bytes, its signed digest
+/// consistent. Returns the stamped time when it checks out.
+fn check_timestamp(
+    manifest_path: &Path,
+    manifest: &[u8],
+    problems: &mut Problems,
+) -> Option<String> {
+    let tsr_path = crate::timestamp::tsr_path(manifest_path);
+    let location = file_name(&tsr_path);
+    let bytes = match std::fs::read(&tsr_path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            problems.add(location, format!("cannot be read: {e}"));
+            return None;
+        }
+    };
+    let token = match crate::timestamp::parse_response(&bytes, &location) {
+        Ok(token) => token,
+        Err(e) => {
+            problems.add(location, e.to_string());
+            return None;
+        }
+    };
+    let digest = Sha256::digest(manifest);
+    let mut ok = true;
+    if !token.stamps_sha256(&digest) {
+        ok = false;
+        problems.add(
+            location.clone(),
+            format!(
+                "the time-stamp covers {}, but the manifest's SHA-256 is {}: the manifest changed after it was stamped",
+                hex::encode(&token.message_imprint),
+                hex::encode(digest)
+            ),
+        );
+    }
+    if token.signed_digest_matches == Some(false) {
+        ok = false;
+        problems.add(
+            location,
+            "the signed messageDigest does not match the time-stamp info",
+        );
+    }
+    ok.then_some(token.gen_time)
 }
 
 #[derive(Default)]

@@ -33,6 +33,7 @@ pub mod score;
 pub mod sitemap;
 pub mod social;
 pub mod text;
+pub mod timestamp;
 pub mod warc;
 
 pub use model::*;

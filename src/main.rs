@@ -265,6 +265,17 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         let manifest = evidence::write_manifest_with(&output, &outcome.warc_files, &earlier.found)
             .map_err(cannot_run)?;
         eprintln!("manifest written to {}", manifest.display());
+        if let Some(tsa) = &config.evidence.tsa {
+            let (tsr, token) =
+                micar_scan::timestamp::stamp_manifest(&manifest, tsa, config.scan.timeout)
+                    .await
+                    .map_err(cannot_run)?;
+            eprintln!(
+                "manifest time-stamped at {} ({})",
+                token.gen_time,
+                tsr.display()
+            );
+        }
     }
     if default_output {
         report::update_latest(Path::new("reports"), &report, args.keep).map_err(cannot_run)?;
@@ -299,6 +310,11 @@ fn verify_command(report_path: &Path) -> Result<ExitCode, Failure> {
     let verification = evidence::verify(report_path).map_err(usage)?;
     for problem in &verification.problems {
         println!("FAIL {problem}");
+    }
+    if let Some(at) = &verification.timestamped_at {
+        println!(
+            "manifest time-stamped at {at} (imprint and signed digest checked; check the TSA's signature with `openssl ts -verify`)"
+        );
     }
     println!(
         "{} records, {} pages and {} findings checked: {}",
