@@ -166,6 +166,8 @@ pub struct EarlierArchives {
 /// Finds the WARC files `report` cites that are not among `current` (this
 /// scan's archives) in the manifest of `baseline_report`, which lists the
 /// baseline's own archives and, in turn, the earlier ones it carried over.
+/// A baseline without a manifest of its own (`reports/latest.json`, a copy)
+/// is matched to the manifest beside it that pins its exact bytes.
 /// Never fails: what cannot be found is named in `missing`, and `verify`
 /// will report those citations.
 pub fn earlier_archives(
@@ -189,16 +191,13 @@ pub fn earlier_archives(
     if cited.is_empty() {
         return result;
     }
-    let baseline_manifest = manifest_path(baseline_report);
-    let listed: Vec<FileDigest> = std::fs::read_to_string(&baseline_manifest)
-        .ok()
-        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
-        .map(|manifest| manifest.warc_files)
-        .unwrap_or_default();
-    let baseline_dir = baseline_manifest
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let (baseline_dir, listed) = match baseline_manifest(baseline_report) {
+        Some((path, manifest)) => (
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            manifest.warc_files,
+        ),
+        None => (PathBuf::new(), Vec::new()),
+    };
     for name in cited {
         let entry = listed
             .iter()
@@ -214,6 +213,40 @@ pub fn earlier_archives(
         }
     }
     result
+}
+
+/// The manifest of a baseline report: its own, or else one in the same
+/// directory whose report digest is the baseline's (a copy such as
+/// `latest.json` has the bytes of the report it copies).
+fn baseline_manifest(baseline_report: &Path) -> Option<(PathBuf, Manifest)> {
+    let read = |path: &Path| -> Option<Manifest> {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    };
+    let own = manifest_path(baseline_report);
+    if let Some(manifest) = read(&own) {
+        return Some((own, manifest));
+    }
+    let digest = digest_file(baseline_report).ok()?;
+    let dir = match baseline_report.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| file_name(path).ends_with(".manifest.json"))
+        .collect();
+    // Newest names last; prefer the newest match for a deterministic pick.
+    candidates.sort();
+    candidates.into_iter().rev().find_map(|path| {
+        let manifest = read(&path)?;
+        manifest
+            .report
+            .sha256
+            .eq_ignore_ascii_case(&digest.sha256)
+            .then_some((path, manifest))
+    })
 }
 
 /// [`write_manifest`], also listing `earlier` archives (see
