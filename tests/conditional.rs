@@ -261,12 +261,19 @@ async fn unchanged_pages_are_revalidated_and_carried_over_and_the_diff_names_onl
         arg(&warc),
         "--baseline".into(),
         arg(&first),
+        "--html".into(),
+        arg(&dir.path().join("night-2/report.html")),
     ])
     .await;
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(dir.path().join("night-2/report.html")).unwrap();
+    assert!(
+        html.contains("6 pages (3 unchanged since the baseline)"),
+        "{html}"
     );
 
     // What the server answered on the second night, and what it was asked.
