@@ -3,8 +3,10 @@
 # missing: nginx (a real web server for the network tests) and Chromium (the
 # HTML report is checked in a real headless browser) from the distribution's
 # packages, tinyproxy and microsocks (real HTTP and SOCKS5 proxies stand in
-# for the geo probe's vantage points), and warcio (the web-archiving field's reader, which checks our
-# WARC files) from the Python packages. Extra arguments go to `cargo test`.
+# for the geo probe's vantage points) and openssl (a throwaway RFC 3161
+# time-stamping authority), and warcio (the web-archiving field's reader,
+# which checks our WARC files) from the Python packages. Extra arguments go
+# to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-li
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || missing+=(tinyproxy-bin)
 command -v microsocks >/dev/null 2>&1 || missing+=(microsocks)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ((${#missing[@]})); then
     echo "installing test dependencies: ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
@@ -35,4 +38,5 @@ export MICAR_SCAN_REQUIRE_CHROMIUM=1
 export MICAR_SCAN_REQUIRE_WARCIO=1
 export MICAR_SCAN_REQUIRE_TINYPROXY=1
 export MICAR_SCAN_REQUIRE_MICROSOCKS=1
+export MICAR_SCAN_REQUIRE_OPENSSL=1
 exec cargo test "$@"

@@ -52,10 +52,21 @@ pub struct Config {
     pub vantages: Vec<Vantage>,
     /// How the geo probe runs (`[geo]`).
     pub geo: GeoSettings,
+    /// How the evidence bundle is sealed (`[evidence]`).
+    pub evidence: EvidenceSettings,
     /// The file it was read from, for messages.
     pub source: PathBuf,
     /// SHA-256 of the file's bytes, recorded in every report.
     pub sha256: String,
+}
+
+/// How the evidence bundle of a scan is sealed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EvidenceSettings {
+    /// An RFC 3161 Time Stamping Authority: the manifest's SHA-256 is sent
+    /// there and the signed answer kept beside the manifest (`.tsr`). None
+    /// when absent.
+    pub tsa: Option<Url>,
 }
 
 /// Crawl settings shared by every firm of a scan.
@@ -431,6 +442,8 @@ struct RawConfig {
     #[serde(default)]
     firm: Vec<Spanned<RawFirm>>,
     #[serde(default)]
+    evidence: Option<RawEvidence>,
+    #[serde(default)]
     vantage: Vec<Spanned<RawVantage>>,
     #[serde(default)]
     geo: Option<RawGeo>,
@@ -451,6 +464,12 @@ struct RawVantage {
 #[serde(deny_unknown_fields)]
 struct RawGeo {
     max_pages: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEvidence {
+    tsa: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -748,6 +767,14 @@ impl Config {
             ));
         }
 
+        let mut evidence = EvidenceSettings::default();
+        if let Some(tsa) = raw.evidence.and_then(|raw_evidence| raw_evidence.tsa) {
+            evidence.tsa = Some(
+                parse_http_url(tsa.get_ref())
+                    .map_err(|m| err(tsa.span().start, "evidence.tsa".into(), m))?,
+            );
+        }
+
         let mut firms = Vec::with_capacity(raw.firm.len());
         let mut seen_names = std::collections::HashSet::new();
         for (index, firm) in raw.firm.into_iter().enumerate() {
@@ -863,6 +890,7 @@ impl Config {
             firms,
             vantages,
             geo,
+            evidence,
             source: path.to_path_buf(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
         })
@@ -1141,6 +1169,25 @@ websites = ["https://exchange.example/"]
         );
         assert_eq!(line, 2);
         assert!(message.contains("max_depht"), "{message}");
+    }
+
+    #[test]
+    fn evidence_tsa_is_an_http_url_named_on_error() {
+        let firm = "[[firm]]\nname = \"x\"\nwebsites = [\"https://a.example/\"]\n";
+        let config = parse(&format!(
+            "[evidence]\ntsa = \"https://tsa.example/stamp\"\n{firm}"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.evidence.tsa.unwrap().as_str(),
+            "https://tsa.example/stamp"
+        );
+        assert_eq!(parse(firm).unwrap().evidence, EvidenceSettings::default());
+        let (line, message) = invalid(&format!("{firm}[evidence]\ntsa = \"ftp://tsa.example/\"\n"));
+        assert_eq!(line, 5);
+        assert!(message.contains("ftp"), "{message}");
+        let (_, message) = invalid(&format!("{firm}[evidence]\ntsa_url = \"x\"\n"));
+        assert!(message.contains("tsa_url"), "{message}");
     }
 
     #[test]

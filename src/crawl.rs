@@ -10,14 +10,15 @@
 
 use crate::charset;
 use crate::classify::Classifier;
+use crate::conditional::{self, Baseline, FirmBaseline};
 use crate::config::{FeedKind, FirmConfig, ScanSettings};
 use crate::extract::{self, DocMeta};
 use crate::feed::{self, FeedMeta};
-use crate::fetch::{self, FetchError, Fetched, Fetcher};
+use crate::fetch::{self, Conditions, FetchError, Fetched, Fetcher};
 use crate::frontier::{
     registrable_domain, Admission, Frontier, FrontierSettings, QueuedUrl, ScopeRules, UrlNormalizer,
 };
-use crate::model::{Category, Finding, LinkKind, Page, SourceKind};
+use crate::model::{Category, Finding, Page, Revalidation, SourceKind};
 use crate::report::{now_rfc3339, ErrorEntry, OutgoingLink, SourceReport};
 use crate::robots::{Robots, RobotsDecision};
 use crate::sitemap;
@@ -42,6 +43,8 @@ pub struct CrawlCounters {
     pub fetched: AtomicU64,
     pub queued: AtomicU64,
     pub errors: AtomicU64,
+    /// Of `fetched`, pages a conditional request found unchanged (`304`).
+    pub revalidated: AtomicU64,
     /// Pages fetched per host, for the progress display.
     pub per_host: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
@@ -96,6 +99,8 @@ pub struct FirmCrawl {
 /// Shared services for crawling: one fetcher and one classifier for the whole scan.
 pub struct Crawler {
     shared: Arc<Shared>,
+    /// Pages of the previous report that may be revalidated (`scan --baseline`).
+    baseline: Option<Arc<Baseline>>,
 }
 
 /// What every visit task needs; owned through an `Arc` so tasks are `'static`.
@@ -136,6 +141,8 @@ struct GroupContext {
     category: Option<Category>,
     readings: HashMap<String, Reading>,
     scope: ScopeRules,
+    /// The firm's pages of the baseline report that may be revalidated.
+    baseline: Option<Arc<FirmBaseline>>,
 }
 
 /// The outcome of visiting one URL.
@@ -169,7 +176,16 @@ impl Crawler {
                 counters,
                 warc: warc.map(|writer| std::sync::Mutex::new(Some(writer))),
             }),
+            baseline: None,
         })
+    }
+
+    /// Revalidates the pages of a previous report instead of downloading
+    /// them again: requests carry their validators, and a page answered
+    /// `304 Not Modified` is carried over with its findings.
+    pub fn with_baseline(mut self, baseline: Arc<Baseline>) -> Crawler {
+        self.baseline = Some(baseline);
+        self
     }
 
     /// The fetcher, for checks outside the crawl loop (app stores).
@@ -189,7 +205,7 @@ impl Crawler {
             .map(|value| ("Accept-Language".to_string(), value.to_string()))
             .into_iter()
             .collect();
-        self.shared.archive(fetched, &extra, errors)
+        self.shared.archive(fetched, &extra, None, errors)
     }
 
     /// Closes the WARC archive, returning the files written.
@@ -213,12 +229,22 @@ impl Crawler {
     pub async fn crawl_firm(&self, firm: &FirmConfig, cancel: &CancellationToken) -> FirmCrawl {
         let mut out = FirmCrawl::default();
         let mut outgoing_seen = HashSet::new();
+        let baseline = self
+            .baseline
+            .as_ref()
+            .and_then(|baseline| baseline.firm(&firm.name));
         for group in seed_groups(firm, self.shared.settings.max_depth) {
             if group.seeds.is_empty() {
                 continue;
             }
-            self.crawl_group(group, cancel, &mut out, &mut outgoing_seen)
-                .await;
+            self.crawl_group(
+                group,
+                baseline.clone(),
+                cancel,
+                &mut out,
+                &mut outgoing_seen,
+            )
+            .await;
             if cancel.is_cancelled() {
                 break;
             }
@@ -265,6 +291,7 @@ impl Crawler {
                     .map_or(SourceKind::File, |d| d.source_kind),
                 pages_fetched: documents.len() as u64,
                 errors: 0,
+                pages_revalidated: 0,
             });
             for document in documents {
                 let classification = self.shared.classifier.classify(&document);
@@ -287,6 +314,10 @@ impl Crawler {
                     warc_file: None,
                     warc_record_id: None,
                     warc_offset: None,
+                    etag: None,
+                    last_modified: None,
+                    links: Vec::new(),
+                    revalidated: None,
                 };
                 out.pages.push(CrawledPage {
                     page,
@@ -299,6 +330,7 @@ impl Crawler {
     async fn crawl_group(
         &self,
         group: SeedGroup,
+        baseline: Option<Arc<FirmBaseline>>,
         cancel: &CancellationToken,
         out: &mut FirmCrawl,
         outgoing_seen: &mut HashSet<String>,
@@ -324,6 +356,7 @@ impl Crawler {
             category,
             readings,
             scope: owned_scope(),
+            baseline,
         });
         let mut frontier_settings = FrontierSettings::from_settings(&self.shared.settings);
         frontier_settings.max_depth = max_depth;
@@ -347,14 +380,17 @@ impl Crawler {
                 kind,
                 pages_fetched: 0,
                 errors: 0,
+                pages_revalidated: 0,
             });
         }
-        let attribute = |url: &str, out: &mut FirmCrawl, page: bool| {
-            let index = source_by_url.get(url).or_else(|| {
+        let source_of = |url: &str| {
+            source_by_url.get(url).copied().or_else(|| {
                 let site = Url::parse(url).map(|u| site_of(&u)).unwrap_or_default();
-                source_by_site.get(&site)
-            });
-            if let Some(&i) = index {
+                source_by_site.get(&site).copied()
+            })
+        };
+        let attribute = |url: &str, out: &mut FirmCrawl, page: bool| {
+            if let Some(i) = source_of(url) {
                 if page {
                     out.sources[i].pages_fetched += 1;
                 } else {
@@ -423,6 +459,15 @@ impl Crawler {
                     };
                     self.shared.counters.count_page(&page.url);
                     attribute(&page.url, out, true);
+                    if page.revalidated.is_some() {
+                        self.shared
+                            .counters
+                            .revalidated
+                            .fetch_add(1, Ordering::Relaxed);
+                        if let Some(i) = source_of(&page.url) {
+                            out.sources[i].pages_revalidated += 1;
+                        }
+                    }
                     if let Ok(final_url) = Url::parse(&page.final_url) {
                         frontier.mark_seen(&final_url);
                     }
@@ -437,17 +482,7 @@ impl Crawler {
                         let Ok(target) = Url::parse(&link.url) else {
                             continue;
                         };
-                        // Canonical and alternate links are followed like anchors;
-                        // only hreflang alternates and feeds matter for locale and feeds.
-                        if !matches!(
-                            link.kind,
-                            LinkKind::Anchor
-                                | LinkKind::Area
-                                | LinkKind::Iframe
-                                | LinkKind::Alternate
-                                | LinkKind::Canonical
-                                | LinkKind::MetaRefresh
-                        ) {
+                        if !conditional::is_followed(link.kind) {
                             continue;
                         }
                         let admission =
@@ -668,11 +703,39 @@ impl Shared {
                 ))
             }
         };
-        let fetched = match self.fetcher.fetch(&item.url, &redirect_filter).await {
+        let previous = context
+            .baseline
+            .as_ref()
+            .and_then(|baseline| baseline.get(context.kind, &item.url));
+        let conditions = previous.and_then(conditional::Reusable::conditions);
+        let fetched = match self
+            .fetcher
+            .fetch_conditional(&item.url, &redirect_filter, conditions.as_ref())
+            .await
+        {
             Ok(fetched) => fetched,
             Err(e) => return Visit::Failed(fetch_error_entry(&e)),
         };
         let mut errors = Vec::new();
+        if let Some(previous) = previous.filter(|_| fetched.status == 304 && fetched.conditional) {
+            // Unchanged since the baseline: its capture stays the evidence.
+            let record = self.archive(&fetched, &[], conditions.as_ref(), &mut errors);
+            let (page, findings) = previous.carry_over(
+                item.depth,
+                fetched.redirects.iter().map(Url::to_string).collect(),
+                Revalidation {
+                    at: fetched.fetched_at.clone(),
+                    warc_file: record.as_ref().map(|r| r.warc_file.clone()),
+                    warc_record_id: record.as_ref().map(|r| r.warc_record_id.clone()),
+                    warc_offset: record.as_ref().map(|r| r.offset),
+                },
+            );
+            return Visit::Page {
+                pages: vec![CrawledPage { page, findings }],
+                links: previous.links(),
+                errors,
+            };
+        }
         if fetched.status >= 400 {
             errors.push(ErrorEntry::new(
                 item.url.to_string(),
@@ -692,7 +755,7 @@ impl Shared {
                 fetched.fetched_at.clone(),
             ));
         }
-        let record = self.archive(&fetched, &[], &mut errors);
+        let record = self.archive(&fetched, &[], conditions.as_ref(), &mut errors);
         let reading = context
             .readings
             .get(item.url.as_str())
@@ -793,6 +856,17 @@ impl Shared {
                 findings,
             });
         }
+        // Validators describe one response, so only a page that is the whole
+        // of a complete, error-free response can be revalidated next time.
+        if let [only] = pages.as_mut_slice() {
+            if errors.is_empty() && (200..300).contains(&fetched.status) {
+                only.page.etag = header_text(&fetched, reqwest::header::ETAG);
+                only.page.last_modified = header_text(&fetched, reqwest::header::LAST_MODIFIED);
+                if only.page.etag.is_some() || only.page.last_modified.is_some() {
+                    only.page.links = conditional::page_links(&links);
+                }
+            }
+        }
         Visit::Page {
             pages,
             links,
@@ -806,6 +880,7 @@ impl Shared {
         &self,
         fetched: &Fetched,
         extra_request_headers: &[(String, String)],
+        conditions: Option<&Conditions>,
         errors: &mut Vec<ErrorEntry>,
     ) -> Option<RecordRef> {
         let writer = self.warc.as_ref()?;
@@ -829,6 +904,13 @@ impl Shared {
             ),
         ];
         request_headers.extend_from_slice(extra_request_headers);
+        if fetched.conditional {
+            for (name, value) in conditions.map(Conditions::headers).unwrap_or_default() {
+                if let Ok(value) = value.to_str() {
+                    request_headers.push((name.as_str().to_string(), value.to_string()));
+                }
+            }
+        }
         let response_headers: Vec<(String, String)> = fetched
             .headers
             .iter()
@@ -1000,7 +1082,21 @@ fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> Page {
         warc_file: None,
         warc_record_id: None,
         warc_offset: None,
+        etag: None,
+        last_modified: None,
+        links: Vec::new(),
+        revalidated: None,
     }
+}
+
+fn header_text(fetched: &Fetched, name: reqwest::header::HeaderName) -> Option<String> {
+    fetched
+        .headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_string)
 }
 
 /// A fetch failure as a report entry.

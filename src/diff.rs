@@ -371,6 +371,7 @@ mod tests {
             warc_file: None,
             warc_record_id: None,
             warc_offset: None,
+            revalidated_at: None,
             service: None,
         }
     }

@@ -69,6 +69,10 @@ pub struct Verification {
     /// Geo-probe pages (`firms[].geo[].pages[]`) whose cited record was checked.
     #[serde(default)]
     pub geo_pages_checked: usize,
+    /// The RFC 3161 time (`genTime`, RFC 3339 UTC) of the manifest's
+    /// time-stamp (`.tsr` beside it) when its imprint and signed digest
+    /// check out; see [`crate::timestamp`] for what is not checked.
+    pub timestamped_at: Option<String>,
     /// Empty when the bundle verifies.
     pub problems: Vec<Problem>,
 }
@@ -139,6 +143,125 @@ pub fn write_manifest(
     report_path: &Path,
     warc_files: &[PathBuf],
 ) -> Result<PathBuf, EvidenceError> {
+    write_manifest_with(report_path, warc_files, &[])
+}
+
+/// An archive of an earlier scan that a report still cites: a page answered
+/// `304 Not Modified` on a re-scan keeps the citation of its original
+/// capture, so the new bundle needs that archive too.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EarlierArchive {
+    pub path: PathBuf,
+    /// The digest the earlier manifest pinned, kept as it was so that
+    /// `verify` notices an archive changed since it was captured.
+    pub pinned: FileDigest,
+}
+
+/// The earlier archives a report cites, as found through its baseline's manifest.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EarlierArchives {
+    pub found: Vec<EarlierArchive>,
+    /// Cited archive names that neither this scan wrote nor the baseline's
+    /// manifest lists with a file that still exists.
+    pub missing: Vec<String>,
+}
+
+/// Finds the WARC files `report` cites that are not among `current` (this
+/// scan's archives) in the manifest of `baseline_report`, which lists the
+/// baseline's own archives and, in turn, the earlier ones it carried over.
+/// A baseline without a manifest of its own (`reports/latest.json`, a copy)
+/// is matched to the manifest beside it that pins its exact bytes.
+/// Never fails: what cannot be found is named in `missing`, and `verify`
+/// will report those citations.
+pub fn earlier_archives(
+    report: &report::Report,
+    baseline_report: &Path,
+    current: &[PathBuf],
+) -> EarlierArchives {
+    let current: std::collections::HashSet<String> =
+        current.iter().map(|path| file_name(path)).collect();
+    let mut cited: Vec<String> = Vec::new();
+    for firm in &report.firms {
+        let pages = firm.pages.iter().map(|page| page.warc_file.as_ref());
+        let findings = firm.findings.iter().map(|f| f.warc_file.as_ref());
+        for name in pages.chain(findings).flatten() {
+            if !current.contains(name) && !cited.contains(name) {
+                cited.push(name.clone());
+            }
+        }
+    }
+    let mut result = EarlierArchives::default();
+    if cited.is_empty() {
+        return result;
+    }
+    let (baseline_dir, listed) = match baseline_manifest(baseline_report) {
+        Some((path, manifest)) => (
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            manifest.warc_files,
+        ),
+        None => (PathBuf::new(), Vec::new()),
+    };
+    for name in cited {
+        let entry = listed
+            .iter()
+            .find(|entry| file_name(Path::new(&entry.name)) == name);
+        match entry {
+            Some(entry) if baseline_dir.join(&entry.name).is_file() => {
+                result.found.push(EarlierArchive {
+                    path: baseline_dir.join(&entry.name),
+                    pinned: entry.clone(),
+                })
+            }
+            _ => result.missing.push(name),
+        }
+    }
+    result
+}
+
+/// The manifest of a baseline report: its own, or else one in the same
+/// directory whose report digest is the baseline's (a copy such as
+/// `latest.json` has the bytes of the report it copies).
+fn baseline_manifest(baseline_report: &Path) -> Option<(PathBuf, Manifest)> {
+    let read = |path: &Path| -> Option<Manifest> {
+        serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+    };
+    let own = manifest_path(baseline_report);
+    if let Some(manifest) = read(&own) {
+        return Some((own, manifest));
+    }
+    let digest = digest_file(baseline_report).ok()?;
+    let dir = match baseline_report.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| file_name(path).ends_with(".manifest.json"))
+        .collect();
+    // Newest names last; prefer the newest match for a deterministic pick.
+    candidates.sort();
+    candidates.into_iter().rev().find_map(|path| {
+        let manifest = read(&path)?;
+        manifest
+            .report
+            .sha256
+            .eq_ignore_ascii_case(&digest.sha256)
+            .then_some((path, manifest))
+    })
+}
+
+/// [`write_manifest`], also listing `earlier` archives (see
+/// [`earlier_archives`]) with the digests their own manifest pinned.
+///
+/// # Errors
+/// As [`write_manifest`].
+pub fn write_manifest_with(
+    report_path: &Path,
+    warc_files: &[PathBuf],
+    earlier: &[EarlierArchive],
+) -> Result<PathBuf, EvidenceError> {
     let manifest_path = manifest_path(report_path);
     let base = bundle_dir(&manifest_path)?;
     let report = FileDigest {
@@ -151,6 +274,14 @@ pub fn write_manifest(
         warcs.push(FileDigest {
             name: relative_name(&base, &absolute),
             ..digest_file(path)?
+        });
+    }
+    for archive in earlier {
+        let absolute = std::fs::canonicalize(&archive.path)
+            .map_err(|source| io_error(&archive.path, source))?;
+        warcs.push(FileDigest {
+            name: relative_name(&base, &absolute),
+            ..archive.pinned.clone()
         });
     }
     let manifest = Manifest {
@@ -213,6 +344,8 @@ pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
         );
     }
     check_file_digest(report_path, &manifest.report, &mut problems);
+    verification.timestamped_at =
+        check_timestamp(&manifest_path, manifest_text.as_bytes(), &mut problems);
 
     // Cited records are looked up by the archive's file name, as reports carry it.
     let mut archives: HashMap<String, PathBuf> = HashMap::new();
@@ -239,6 +372,54 @@ pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
     }
     verification.problems = problems.0;
     Ok(verification)
+}
+
+/// Checks the time-stamp response beside the manifest, if there is one:
+/// granted, over the SHA-256 of the manifest's bytes, its signed digest
+/// consistent. Returns the stamped time when it checks out.
+fn check_timestamp(
+    manifest_path: &Path,
+    manifest: &[u8],
+    problems: &mut Problems,
+) -> Option<String> {
+    let tsr_path = crate::timestamp::tsr_path(manifest_path);
+    let location = file_name(&tsr_path);
+    let bytes = match std::fs::read(&tsr_path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            problems.add(location, format!("cannot be read: {e}"));
+            return None;
+        }
+    };
+    let token = match crate::timestamp::parse_response(&bytes, &location) {
+        Ok(token) => token,
+        Err(e) => {
+            problems.add(location, e.to_string());
+            return None;
+        }
+    };
+    let digest = Sha256::digest(manifest);
+    let mut ok = true;
+    if !token.stamps_sha256(&digest) {
+        ok = false;
+        problems.add(
+            location.clone(),
+            format!(
+                "the time-stamp covers {}, but the manifest's SHA-256 is {}: the manifest changed after it was stamped",
+                hex::encode(&token.message_imprint),
+                hex::encode(digest)
+            ),
+        );
+    }
+    if token.signed_digest_matches == Some(false) {
+        ok = false;
+        problems.add(
+            location,
+            "the signed messageDigest does not match the time-stamp info",
+        );
+    }
+    ok.then_some(token.gen_time)
 }
 
 #[derive(Default)]
@@ -332,6 +513,8 @@ struct CitedRecord {
     link_targets: Vec<String>,
     /// The `Content-Language` response header, which locale findings quote.
     content_language: Option<String>,
+    /// The HTTP status of an `application/http` response record.
+    http_status: Option<u16>,
 }
 
 struct Citations<'a> {
@@ -381,6 +564,7 @@ impl CitedRecord {
             target_uri,
             link_targets: reading.link_targets,
             content_language: http_header("content-language"),
+            http_status: payload.and_then(|_| http_status(&record.block)),
         }
     }
 
@@ -409,6 +593,10 @@ fn check_citations(
             if check_citation(page, &location, citations, problems, false) {
                 verification.pages_checked += 1;
             }
+            if let Some(revalidated) = page.get("revalidated") {
+                let location = format!("report page {url} (revalidation)");
+                check_revalidation(revalidated, &location, citations, problems);
+            }
         }
         for finding in items(firm, "findings") {
             let id = finding.get("id").and_then(|id| id.as_str()).unwrap_or("?");
@@ -431,6 +619,62 @@ fn check_citations(
             }
         }
     }
+}
+
+/// A page carried over on `304 Not Modified` may cite the `304` exchange of
+/// this scan: it must be a response record with that id and status 304.
+fn check_revalidation(
+    revalidated: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+) {
+    let text = |key: &str| revalidated.get(key).and_then(|value| value.as_str());
+    let offset = revalidated
+        .get("warc_offset")
+        .and_then(|value| value.as_u64());
+    let (warc_file, record_id, offset) = match (text("warc_file"), text("warc_record_id"), offset) {
+        (None, None, None) => return,
+        (Some(file), Some(id), Some(offset)) => (file, id, offset),
+        _ => {
+            problems.add(
+                location,
+                "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
+            );
+            return;
+        }
+    };
+    let cited = match citations.record(warc_file, offset) {
+        Ok(cited) => cited,
+        Err(message) => {
+            problems.add(location, format!("{message} ({warc_file} @ {offset})"));
+            return;
+        }
+    };
+    if cited.record_id.as_deref() != Some(record_id) {
+        problems.add(
+            location,
+            format!(
+                "cites {record_id} at {warc_file} @ {offset}, but the record there is {}",
+                cited.record_id.as_deref().unwrap_or("(no id)")
+            ),
+        );
+    } else if cited.warc_type.as_deref() != Some("response") || cited.http_status != Some(304) {
+        problems.add(
+            location,
+            format!(
+                "cited record {} is not a 304 Not Modified response",
+                cited.location
+            ),
+        );
+    }
+}
+
+/// The status code of the HTTP status line that opens an `application/http` block.
+fn http_status(block: &[u8]) -> Option<u16> {
+    let line_end = block.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&block[..line_end]).ok()?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn items<'a>(firm: &'a serde_json::Value, key: &str) -> &'a [serde_json::Value] {
@@ -947,6 +1191,16 @@ mod tests {
         );
     }
 
+    #[test]
+    fn http_status_is_read_from_the_status_line() {
+        assert_eq!(
+            http_status(b"HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n"),
+            Some(304)
+        );
+        assert_eq!(http_status(b"HTTP/1.1 200 OK\r\n\r\nbody"), Some(200));
+        assert_eq!(http_status(b"garbage"), None);
+    }
+
     /// A cited record holding `payload`, fetched from `target_uri`.
     fn cited(payload: &str, content_type: &str, target_uri: &str) -> CitedRecord {
         let reading = read_payload(payload.as_bytes(), Some(content_type), Some(target_uri));
@@ -959,6 +1213,7 @@ mod tests {
             target_uri: Some(target_uri.into()),
             link_targets: reading.link_targets,
             content_language: Some("de-AT".into()),
+            http_status: Some(200),
         }
     }
 

@@ -16,7 +16,10 @@ use crate::config::ScanSettings;
 use crate::guard::AddressGuard;
 use futures_util::StreamExt;
 use politeness::Politeness;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_LANGUAGE, CONTENT_TYPE, HOST, LOCATION};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, CONTENT_LANGUAGE, CONTENT_TYPE, HOST, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LOCATION,
+};
 use resolver::{GuardedResolver, NameLookupFailed, NameRefused, Overrides};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -57,6 +60,47 @@ pub struct Fetched {
     pub remote_addr: Option<SocketAddr>,
     /// HTTP requests sent for this fetch: every hop and every retry.
     pub attempts: u32,
+    /// The final request carried the [`Conditions`] asked for, so a `304`
+    /// means the earlier response is still current.
+    pub conditional: bool,
+}
+
+/// Validators of an earlier response, sent as `If-None-Match` and
+/// `If-Modified-Since` so that an unchanged resource is answered
+/// `304 Not Modified` without a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conditions {
+    /// The URL whose response carried the validators. They describe that
+    /// response only, so they are sent on the hop to this URL and on no
+    /// other (a redirect that now leads elsewhere gets a plain request).
+    pub url: Url,
+    /// `ETag` as the server sent it (strong or `W/` weak).
+    pub etag: Option<String>,
+    /// `Last-Modified` as the server sent it.
+    pub last_modified: Option<String>,
+}
+
+impl Conditions {
+    /// The request headers these validators become; a validator that is not
+    /// a valid header value is left out rather than sent mangled.
+    pub fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        let mut headers = Vec::new();
+        if let Some(value) = self
+            .etag
+            .as_deref()
+            .and_then(|etag| HeaderValue::from_str(etag).ok())
+        {
+            headers.push((IF_NONE_MATCH, value));
+        }
+        if let Some(value) = self
+            .last_modified
+            .as_deref()
+            .and_then(|date| HeaderValue::from_str(date).ok())
+        {
+            headers.push((IF_MODIFIED_SINCE, value));
+        }
+        headers
+    }
 }
 
 /// Why a fetch produced no response. Every variant carries the URL asked for
@@ -379,7 +423,23 @@ impl Fetcher {
         url: &Url,
         redirect_filter: &(dyn Fn(&Url) -> Result<(), String> + Send + Sync),
     ) -> Result<Fetched, FetchError> {
-        self.fetch_unscrubbed(url, redirect_filter)
+        self.fetch_conditional(url, redirect_filter, None).await
+    }
+
+    /// [`Fetcher::fetch`], sending `conditions` on the hop to
+    /// `conditions.url`. A `304 Not Modified` answer is a success like any
+    /// other status (never retried, with an empty body); [`Fetched::conditional`]
+    /// says whether the validators were actually sent.
+    ///
+    /// # Errors
+    /// As [`Fetcher::fetch`].
+    pub async fn fetch_conditional(
+        &self,
+        url: &Url,
+        redirect_filter: &(dyn Fn(&Url) -> Result<(), String> + Send + Sync),
+        conditions: Option<&Conditions>,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_unscrubbed(url, redirect_filter, conditions)
             .await
             .map_err(|error| match &self.proxy_secret {
                 Some(secret) => error.scrubbed(secret),
@@ -391,6 +451,7 @@ impl Fetcher {
         &self,
         url: &Url,
         redirect_filter: &(dyn Fn(&Url) -> Result<(), String> + Send + Sync),
+        conditions: Option<&Conditions>,
     ) -> Result<Fetched, FetchError> {
         let origin = redact(url);
         let mut current = url.clone();
@@ -399,8 +460,12 @@ impl Fetcher {
         let mut attempts = 0u32;
         loop {
             let target = self.target_for(&current, &origin, !redirects.is_empty())?;
+            let validators = conditions
+                .filter(|c| without_fragment(&c.url) == without_fragment(&current))
+                .map(Conditions::headers)
+                .unwrap_or_default();
             match self
-                .fetch_hop(&current, &target, &origin, &mut attempts)
+                .fetch_hop(&current, &target, &origin, &validators, &mut attempts)
                 .await?
             {
                 HopOutcome::Final(mut fetched) => {
@@ -524,6 +589,7 @@ impl Fetcher {
         url: &Url,
         target: &Target,
         origin: &str,
+        validators: &[(HeaderName, HeaderValue)],
         attempts: &mut u32,
     ) -> Result<HopOutcome, FetchError> {
         let key = host_key(url);
@@ -540,6 +606,9 @@ impl Fetcher {
             let mut request = self.client.get(target.request_url.clone());
             if let Some(host) = &target.host_header {
                 request = request.header(HOST, host.clone());
+            }
+            for (name, value) in validators {
+                request = request.header(name, value.clone());
             }
             let sent = request.send().await;
             let retries_left = retry < self.limits.max_retries;
@@ -607,6 +676,7 @@ impl Fetcher {
                         fetched_at,
                         remote_addr,
                         attempts: *attempts,
+                        conditional: !validators.is_empty(),
                     })));
                 }
                 Err(error) => {

@@ -183,8 +183,16 @@ fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
             .sources
             .iter()
             .map(|source| {
+                let unchanged = if source.pages_revalidated > 0 {
+                    format!(
+                        " ({} unchanged since the baseline)",
+                        source.pages_revalidated
+                    )
+                } else {
+                    String::new()
+                };
                 format!(
-                    "{} <span class=\"muted\">({}, {}, {})</span>",
+                    "{} <span class=\"muted\">({}, {}{unchanged}, {})</span>",
                     url_link(&source.url),
                     esc(&serde_label(&source.kind)),
                     plural(source.pages_fetched, "page"),
@@ -885,6 +893,7 @@ mod tests {
             warc_file: None,
             warc_record_id: None,
             warc_offset: None,
+            revalidated_at: None,
         }
     }
 

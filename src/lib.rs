@@ -10,6 +10,7 @@
 pub mod appstore;
 pub mod charset;
 pub mod classify;
+pub mod conditional;
 pub mod config;
 pub mod crawl;
 pub mod demo;
@@ -33,6 +34,7 @@ pub mod score;
 pub mod sitemap;
 pub mod social;
 pub mod text;
+pub mod timestamp;
 pub mod warc;
 
 pub use model::*;

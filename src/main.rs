@@ -92,9 +92,15 @@ struct ScanArgs {
     /// Also write the report as self-contained HTML.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// The previous report: the changes since it go into the new report's `changes`.
+    /// The previous report: the changes since it go into the new report's `changes`,
+    /// and its pages are revalidated (If-None-Match / If-Modified-Since) rather than
+    /// downloaded again; a page answered 304 keeps its earlier capture and findings.
     #[arg(long, value_name = "PREV.json")]
     baseline: Option<PathBuf>,
+    /// With --baseline, download every page in full instead of revalidating it
+    /// (e.g. a weekly fresh capture); the changes are still computed.
+    #[arg(long, requires = "baseline")]
+    no_conditional: bool,
     /// Exit with status 1 only when a firm with new findings is at or above LEVEL (needs --baseline).
     #[arg(long, value_name = "LEVEL", requires = "baseline")]
     fail_on_new: Option<Level>,
@@ -226,11 +232,12 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
             );
             None
         }
-        Some(path) => Some(Report::read(path).map_err(usage)?),
+        Some(path) => Some(Arc::new(Report::read(path).map_err(usage)?)),
         None => None,
     };
     let rules = scan::load_rules(Some(&config), args.patterns.as_deref()).map_err(usage)?;
-    let outcome = run_scan(&config, rules).await?;
+    let revalidate_from = baseline.clone().filter(|_| !args.no_conditional);
+    let outcome = run_scan(&config, rules, revalidate_from).await?;
     let mut report = outcome.report;
     if let Some(baseline) = &baseline {
         report.changes = Some(diff::diff(baseline, &report));
@@ -247,9 +254,28 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
     });
     write_report(&report, &output)?;
     if output != Path::new("-") {
-        let manifest =
-            evidence::write_manifest(&output, &outcome.warc_files).map_err(cannot_run)?;
+        // Pages carried over on `304` cite the baseline's archives.
+        let earlier = match &args.baseline {
+            Some(path) => evidence::earlier_archives(&report, path, &outcome.warc_files),
+            None => evidence::EarlierArchives::default(),
+        };
+        for name in &earlier.missing {
+            eprintln!("warning: {name} is cited by pages carried over from the baseline but was not found through its manifest; verify will report it");
+        }
+        let manifest = evidence::write_manifest_with(&output, &outcome.warc_files, &earlier.found)
+            .map_err(cannot_run)?;
         eprintln!("manifest written to {}", manifest.display());
+        if let Some(tsa) = &config.evidence.tsa {
+            let (tsr, token) =
+                micar_scan::timestamp::stamp_manifest(&manifest, tsa, config.scan.timeout)
+                    .await
+                    .map_err(cannot_run)?;
+            eprintln!(
+                "manifest time-stamped at {} ({})",
+                token.gen_time,
+                tsr.display()
+            );
+        }
     }
     if default_output {
         report::update_latest(Path::new("reports"), &report, args.keep).map_err(cannot_run)?;
@@ -284,6 +310,11 @@ fn verify_command(report_path: &Path) -> Result<ExitCode, Failure> {
     let verification = evidence::verify(report_path).map_err(usage)?;
     for problem in &verification.problems {
         println!("FAIL {problem}");
+    }
+    if let Some(at) = &verification.timestamped_at {
+        println!(
+            "manifest time-stamped at {at} (imprint and signed digest checked; check the TSA's signature with `openssl ts -verify`)"
+        );
     }
     println!(
         "{} records, {} pages, {} findings and {} geo-probe pages checked: {}",
@@ -352,7 +383,7 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
     let mut config = demo::config(&server).map_err(cannot_run)?;
     config.scan.warc = args.warc.clone();
     let rules = RuleSet::bundled().map_err(cannot_run)?;
-    let outcome = run_scan(&config, rules).await?;
+    let outcome = run_scan(&config, rules, None).await?;
     let report = outcome.report;
     write_report(&report, &args.output)?;
     evidence::write_manifest(&args.output, &outcome.warc_files).map_err(cannot_run)?;
@@ -367,10 +398,15 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
 }
 
 /// Runs a scan with Ctrl-C/SIGTERM handling and a progress line on a terminal.
-async fn run_scan(config: &Config, rules: RuleSet) -> Result<scan::ScanOutcome, Failure> {
+async fn run_scan(
+    config: &Config,
+    rules: RuleSet,
+    baseline: Option<Arc<Report>>,
+) -> Result<scan::ScanOutcome, Failure> {
     let options = ScanOptions {
         cancel: CancellationToken::new(),
         counters: Arc::new(CrawlCounters::default()),
+        baseline,
     };
     spawn_signal_handler(options.cancel.clone());
     let progress = start_progress(Arc::clone(&options.counters));
@@ -426,8 +462,9 @@ fn start_progress(
                 .map(|(host, pages)| format!("{host} {pages}"))
                 .collect();
             updater.set_message(format!(
-                "fetched {}  queued {}  errors {}  |  {}",
+                "fetched {} ({} unchanged)  queued {}  errors {}  |  {}",
                 counters.fetched.load(Ordering::Relaxed),
+                counters.revalidated.load(Ordering::Relaxed),
                 counters.queued.load(Ordering::Relaxed),
                 counters.errors.load(Ordering::Relaxed),
                 hosts.join(" · ")

@@ -447,6 +447,12 @@ pub struct Finding {
     /// Byte offset of the record's gzip member in `warc_file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warc_offset: Option<u64>,
+    /// Set when the page was answered `304 Not Modified` on a re-scan and
+    /// this finding was carried over from the baseline: the time of that
+    /// answer (RFC 3339 UTC). `fetched_at`, `content_sha256` and the WARC
+    /// citation stay those of the original capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revalidated_at: Option<String>,
 }
 
 /// The verdict on a firm (or a page) with the reasons that decided it.
@@ -506,6 +512,52 @@ pub struct Page {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warc_record_id: Option<String>,
     /// Byte offset of the record's gzip member in `warc_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_offset: Option<u64>,
+    /// The `ETag` the content was served with, sent back as `If-None-Match`
+    /// when this report is the baseline of a re-scan. Kept only for pages
+    /// that are the whole of their response (not feed items).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The `Last-Modified` the content was served with, sent back as
+    /// `If-Modified-Since` on a re-scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+    /// The links the crawl followed from this page (or recorded as leaving
+    /// the firm's scope), kept for pages with a validator: a re-scan answered
+    /// `304 Not Modified` gets no body to read them from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<PageLink>,
+    /// Set when a re-scan was answered `304 Not Modified` for this page and
+    /// carried the page over from the baseline report. Everything else on
+    /// the page (`fetched_at`, `content_sha256`, the WARC citation) then
+    /// describes the original capture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revalidated: Option<Revalidation>,
+}
+
+/// A link of a page as the crawl uses it.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Eq)]
+pub struct PageLink {
+    /// Absolute URL.
+    pub url: String,
+    /// `rel` tokens, lower-cased (`nofollow`, `sponsored`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rel: Vec<String>,
+}
+
+/// A `304 Not Modified` answer to a conditional request of a re-scan.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Eq)]
+pub struct Revalidation {
+    /// RFC 3339 UTC time of the `304` answer.
+    pub at: String,
+    /// WARC file of this scan holding the `304` exchange (`scan --warc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_file: Option<String>,
+    /// `WARC-Record-ID` of the `304` response record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_record_id: Option<String>,
+    /// Byte offset of that record's gzip member in `warc_file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warc_offset: Option<u64>,
 }

@@ -110,6 +110,14 @@ pub struct SourceReport {
     pub pages_fetched: u64,
     /// Number of error entries that belong to this source.
     pub errors: u64,
+    /// Of `pages_fetched`, the pages a re-scan's conditional request found
+    /// unchanged (`304 Not Modified`) and carried over from the baseline.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pages_revalidated: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 /// A failure or a skip, with a stable kind for filtering.

@@ -6,6 +6,7 @@
 //! report to disk (the caller decides where a report goes).
 
 use crate::classify::Classifier;
+use crate::conditional::Baseline;
 use crate::config::Config;
 use crate::crawl::{CrawlCounters, Crawler};
 use crate::fetch::FetchError;
@@ -40,6 +41,10 @@ pub struct ScanOptions {
     pub cancel: CancellationToken,
     /// Live counters for a progress display.
     pub counters: Arc<CrawlCounters>,
+    /// The previous report (`scan --baseline`): its pages are revalidated
+    /// with conditional requests, and those answered `304 Not Modified` are
+    /// carried over with their findings instead of fetched again.
+    pub baseline: Option<Arc<Report>>,
 }
 
 /// The rule set a scan uses: `dir` if given, else the configuration's
@@ -91,12 +96,24 @@ pub async fn run(
         &config.geo,
         Arc::clone(&classifier),
     )?;
-    let crawler = Crawler::new(
+    let mut crawler = Crawler::new(
         &config.scan,
         classifier,
         Arc::clone(&options.counters),
         warc,
     )?;
+    if let Some(previous) = &options.baseline {
+        match Baseline::new(previous, rules.sha256()) {
+            Ok(baseline) => {
+                tracing::info!(
+                    pages = baseline.reusable_pages(),
+                    "revalidating the baseline's pages with conditional requests"
+                );
+                crawler = crawler.with_baseline(Arc::new(baseline));
+            }
+            Err(unusable) => tracing::warn!("{unusable}"),
+        }
+    }
 
     let cancel = options.cancel.child_token();
     let mut partial_reasons = Vec::new();

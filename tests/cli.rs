@@ -67,6 +67,7 @@ fn example_config_is_valid_and_documents_the_defaults() {
         },
         "the example documents the defaults; keep them in step"
     );
+    assert_eq!(config.evidence, Default::default());
 }
 
 #[test]

@@ -776,3 +776,63 @@ async fn retry_after_is_capped_by_the_settings() {
     let arrivals = server.arrivals("/busy");
     assert!(arrivals[1] - arrivals[0] >= Duration::from_millis(300));
 }
+
+#[tokio::test]
+async fn validators_go_only_to_the_url_they_came_from_and_a_304_is_a_final_answer() {
+    let server = TestServer::start(
+        Router::new()
+            .route("/start", get(|| async { redirect("/target") }))
+            .route(
+                "/target",
+                get(|headers: HeaderMap| async move {
+                    if headers
+                        .get(header::IF_NONE_MATCH)
+                        .is_some_and(|v| v == "\"v1\"")
+                    {
+                        StatusCode::NOT_MODIFIED.into_response()
+                    } else {
+                        ([(header::ETAG, "\"v1\"")], "<p>Bitcoin kaufen</p>").into_response()
+                    }
+                }),
+            ),
+    )
+    .await;
+    let fetcher = Fetcher::new(&settings()).unwrap();
+    let conditions = micar_scan::fetch::Conditions {
+        url: server.url("/target"),
+        etag: Some("\"v1\"".into()),
+        last_modified: Some("Fri, 27 Nov 2026 01:00:00 GMT".into()),
+    };
+    let fetched = fetcher
+        .fetch_conditional(&server.url("/start"), &any_scope, Some(&conditions))
+        .await
+        .unwrap();
+    assert_eq!(fetched.status, 304);
+    assert!(fetched.conditional);
+    assert!(fetched.body.is_empty());
+    assert_eq!(fetched.redirects, vec![server.url("/start")]);
+    // Not retried: one request per hop.
+    assert_eq!(fetched.attempts, 2);
+    let hits = server.hits();
+    let start = hits.iter().find(|h| h.path == "/start").unwrap();
+    assert!(!start.headers.contains_key("if-none-match"));
+    assert!(!start.headers.contains_key("if-modified-since"));
+    let target = hits.iter().find(|h| h.path == "/target").unwrap();
+    assert_eq!(
+        target.headers["if-modified-since"],
+        "Fri, 27 Nov 2026 01:00:00 GMT"
+    );
+
+    // Validators of another URL are not sent: a plain 200.
+    let elsewhere = micar_scan::fetch::Conditions {
+        url: server.url("/other"),
+        ..conditions
+    };
+    let fetched = fetcher
+        .fetch_conditional(&server.url("/start"), &any_scope, Some(&elsewhere))
+        .await
+        .unwrap();
+    assert_eq!(fetched.status, 200);
+    assert!(!fetched.conditional);
+    assert_eq!(fetched.body, b"<p>Bitcoin kaufen</p>");
+}

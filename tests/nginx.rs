@@ -225,3 +225,100 @@ async fn crawls_a_site_served_by_nginx() {
     // German sign-up text with euro is found on the pages nginx served gzip-compressed.
     assert!(!firm.findings.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rescan_with_a_baseline_gets_304s_from_nginx_for_unchanged_files() {
+    let Some(binary) = nginx_binary() else {
+        if std::env::var_os("MICAR_SCAN_REQUIRE_NGINX").is_some() {
+            panic!("nginx is required (scripts/test.sh installs it) but was not found");
+        }
+        eprintln!("skipping: nginx not installed (run ./scripts/test.sh)");
+        return;
+    };
+    let site = tempfile::tempdir().unwrap();
+    write_site(site.path());
+    make_world_readable(site.path());
+    let nginx = Nginx::start(&binary, site.path());
+    let text = format!(
+        "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nper_host_rate = 100.0\nmax_retries = 0\n[scan.resolve]\n\"nginx-site.example\" = \"127.0.0.1:{}\"\n\n[[firm]]\nname = \"Nginx Exchange\"\nwebsites = [\"http://nginx-site.example/\"]\n",
+        nginx.port
+    );
+    let config = Config::parse(&text, Path::new("nginx.toml")).unwrap();
+    let rules = Arc::new(RuleSet::bundled().unwrap());
+    let first = scan::run(&config, Arc::clone(&rules), ScanOptions::default())
+        .await
+        .unwrap()
+        .report;
+    let fetched_first: Vec<&micar_scan::model::Page> = first.firms[0]
+        .pages
+        .iter()
+        .filter(|p| p.status == 200)
+        .collect();
+    assert!(fetched_first.len() >= 4);
+    // nginx serves static files with both validators.
+    assert!(fetched_first
+        .iter()
+        .all(|p| p.etag.is_some() && p.last_modified.is_some()));
+
+    // One file changes (a different size, so nginx's ETag changes even within the second).
+    std::fs::write(
+        site.path().join("de/b.html"),
+        "<!doctype html><html lang=\"de\"><head><title>B</title></head><body><p>Neu: Bitcoin per iDEAL kaufen.</p></body></html>",
+    )
+    .unwrap();
+    make_world_readable(site.path());
+    let log_before = nginx.access_log().lines().count();
+
+    let options = ScanOptions {
+        baseline: Some(Arc::new(first.clone())),
+        ..ScanOptions::default()
+    };
+    let second = scan::run(&config, rules, options).await.unwrap().report;
+    let firm = &second.firms[0];
+    let log = nginx.access_log();
+    let second_log: Vec<&str> = log.lines().skip(log_before).collect();
+    let answered = |path: &str, status: &str| {
+        second_log.iter().any(|line| {
+            line.contains(&format!("GET {path} ")) && line.contains(&format!("\" {status} "))
+        })
+    };
+    for path in ["/", "/de/a.html", "/de/only-in-sitemap.html"] {
+        assert!(answered(path, "304"), "{path}: {second_log:#?}");
+        let page = firm
+            .pages
+            .iter()
+            .find(|p| url::Url::parse(&p.url).unwrap().path() == path)
+            .unwrap();
+        assert!(page.revalidated.is_some(), "{path}");
+    }
+    assert!(answered("/de/b.html", "200"), "{second_log:#?}");
+    // The redirect is followed again and its target revalidated.
+    assert!(answered("/old", "301"), "{second_log:#?}");
+    assert!(answered("/index.html", "304"), "{second_log:#?}");
+    let changed = firm
+        .pages
+        .iter()
+        .find(|p| p.url.ends_with("/de/b.html"))
+        .unwrap();
+    assert!(changed.revalidated.is_none());
+    assert!(firm.findings.iter().any(|f| f.matched.contains("iDEAL")));
+    let pages = |report: &micar_scan::report::Report| -> Vec<String> {
+        let mut urls: Vec<String> = report.firms[0]
+            .pages
+            .iter()
+            .map(|p| p.url.clone())
+            .collect();
+        urls.sort();
+        urls
+    };
+    assert_eq!(pages(&first), pages(&second));
+    let revalidated: u64 = firm.sources.iter().map(|s| s.pages_revalidated).sum();
+    assert_eq!(
+        revalidated as usize,
+        firm.pages
+            .iter()
+            .filter(|p| p.revalidated.is_some())
+            .count()
+    );
+    assert!(revalidated >= 4, "{revalidated}");
+}
