@@ -420,6 +420,7 @@ fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
         warc_file: None,
         warc_record_id: None,
         warc_offset: None,
+        attribution: None,
     }
 }
 

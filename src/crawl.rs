@@ -272,6 +272,7 @@ impl Crawler {
                     warc_file: None,
                     warc_record_id: None,
                     warc_offset: None,
+                    attribution: None,
                 };
                 out.pages.push(CrawledPage {
                     page,
@@ -979,6 +980,7 @@ fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> Page {
         warc_file: None,
         warc_record_id: None,
         warc_offset: None,
+        attribution: None,
     }
 }
 

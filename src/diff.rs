@@ -372,6 +372,7 @@ mod tests {
             warc_record_id: None,
             warc_offset: None,
             service: None,
+            attribution: None,
         }
     }
 

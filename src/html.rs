@@ -848,6 +848,7 @@ mod tests {
             warc_file: None,
             warc_record_id: None,
             warc_offset: None,
+            attribution: None,
         }
     }
 

@@ -24,6 +24,7 @@ pub mod html;
 pub mod lang;
 pub mod model;
 pub mod offline;
+pub mod partners;
 pub mod report;
 pub mod robots;
 pub mod rules;
