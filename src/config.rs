@@ -716,8 +716,8 @@ impl Config {
                     let partners_path = base_dir.join(file.get_ref());
                     // A bad row names the CSV file and its line; an unreadable
                     // file names the key in the configuration that points at it.
-                    let partners = crate::partners::read_partners(&partners_path).map_err(
-                        |e| match e {
+                    let partners =
+                        crate::partners::read_partners(&partners_path).map_err(|e| match e {
                             crate::partners::PartnersError::Invalid {
                                 file,
                                 line,
@@ -734,8 +734,7 @@ impl Config {
                                 key("affiliates_file"),
                                 read_error.to_string(),
                             ),
-                        },
-                    )?;
+                        })?;
                     let mut known: std::collections::HashSet<String> =
                         affiliates.iter().map(Url::to_string).collect();
                     for partner in partners {

@@ -25,6 +25,7 @@ pub mod lang;
 pub mod model;
 pub mod offline;
 pub mod partners;
+pub mod redirect;
 pub mod report;
 pub mod robots;
 pub mod rules;

@@ -79,9 +79,12 @@ pub fn parse_partners(bytes: &[u8], path: &Path) -> Result<Vec<Partner>, Partner
         message,
     };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Comments are blanked rather than left to the csv reader, which does not
+    // count them as lines: messages must name the line an editor shows.
+    let bytes = blank_comments(bytes);
+    let bytes = bytes.as_slice();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(guess_delimiter(bytes))
-        .comment(Some(b'#'))
         .flexible(true)
         .has_headers(false)
         .trim(csv::Trim::All)
@@ -90,10 +93,10 @@ pub fn parse_partners(bytes: &[u8], path: &Path) -> Result<Vec<Partner>, Partner
     let (header, header_line) = loop {
         match records.next() {
             None => return Err(invalid(1, "no header row (expected a `url` column)".into())),
-            Some(Err(e)) => return Err(invalid(error_line(&e), e.to_string())),
+            Some(Err(e)) => return Err(invalid(error_line(&e, bytes), e.to_string())),
             Some(Ok(record)) if record.iter().all(str::is_empty) => continue,
             Some(Ok(record)) => {
-                let line = record.position().map_or(1, csv::Position::line);
+                let line = line_of(record.position(), bytes);
                 break (record, line);
             }
         }
@@ -115,8 +118,8 @@ pub fn parse_partners(bytes: &[u8], path: &Path) -> Result<Vec<Partner>, Partner
     let name_column = column(NAME_COLUMNS);
     let mut partners = Vec::new();
     for record in records {
-        let record = record.map_err(|e| invalid(error_line(&e), e.to_string()))?;
-        let line = record.position().map_or(0, csv::Position::line);
+        let record = record.map_err(|e| invalid(error_line(&e, bytes), e.to_string()))?;
+        let line = line_of(record.position(), bytes);
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -132,6 +135,25 @@ pub fn parse_partners(bytes: &[u8], path: &Path) -> Result<Vec<Partner>, Partner
         partners.push(Partner { url, name, line });
     }
     Ok(partners)
+}
+
+/// `bytes` with every line whose first non-blank character is `#` emptied
+/// (its line break kept).
+fn blank_comments(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let first = line.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'#') {
+            if line.ends_with(b"\r\n") {
+                out.extend_from_slice(b"\r\n");
+            } else if line.ends_with(b"\n") {
+                out.push(b'\n');
+            }
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    out
 }
 
 /// Spreadsheets in much of the EU export with `;`; some tools with tabs.
@@ -151,8 +173,23 @@ fn guess_delimiter(bytes: &[u8]) -> u8 {
         .unwrap_or(b',')
 }
 
-fn error_line(error: &csv::Error) -> u64 {
-    error.position().map_or(0, csv::Position::line)
+fn error_line(error: &csv::Error, bytes: &[u8]) -> u64 {
+    line_of(error.position(), bytes)
+}
+
+/// The 1-based line a record starts on, counted from its byte offset: the
+/// csv reader's own line count leaves out blank lines.
+fn line_of(position: Option<&csv::Position>, bytes: &[u8]) -> u64 {
+    let mut offset = position
+        .map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
+        .min(bytes.len());
+    // The reader's position is where it began reading, before the blank
+    // lines it skipped on the way to the record.
+    while matches!(bytes.get(offset), Some(b'\n' | b'\r')) {
+        offset += 1;
+    }
+    let before = &bytes[..offset];
+    before.iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
 /// An http(s) URL; a bare domain (`partner.example/path`) means https.
@@ -169,7 +206,10 @@ fn partner_url(raw: &str) -> Result<Url, String> {
             url.scheme()
         ));
     }
-    if url.host_str().is_none_or(|h| !h.contains('.') && h != "localhost") {
+    if url
+        .host_str()
+        .is_none_or(|h| !h.contains('.') && h != "localhost")
+    {
         return Err(format!("`{raw}` has no host name"));
     }
     Ok(url)
@@ -204,8 +244,7 @@ mod tests {
 
     #[test]
     fn semicolons_and_quotes_from_spreadsheets_are_read() {
-        let partners =
-            parse("partner;URL\n\"Müller; Söhne\";http://a.example/x?y=1\n").unwrap();
+        let partners = parse("partner;URL\n\"Müller; Söhne\";http://a.example/x?y=1\n").unwrap();
         assert_eq!(partners[0].name.as_deref(), Some("Müller; Söhne"));
         assert_eq!(partners[0].url.as_str(), "http://a.example/x?y=1");
     }
@@ -213,10 +252,7 @@ mod tests {
     #[test]
     fn bad_rows_name_the_file_and_line() {
         let error = parse("url,name\nhttps://ok.example/,A\nftp://files.example/,B\n").unwrap_err();
-        assert!(
-            error.to_string().starts_with("partners.csv:3:"),
-            "{error}"
-        );
+        assert!(error.to_string().starts_with("partners.csv:3:"), "{error}");
         assert!(error.to_string().contains("ftp"), "{error}");
         let error = parse("url\nnot a url at all\n").unwrap_err();
         assert!(error.to_string().starts_with("partners.csv:2:"), "{error}");

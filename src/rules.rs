@@ -26,6 +26,7 @@
 
 use crate::lang::LanguageModel;
 use crate::model::{BlockKind, Category, Signal};
+use crate::redirect::Redirectors;
 use crate::score::Scoring;
 use crate::text::{fold, normalize_whitespace};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -40,6 +41,8 @@ use std::sync::OnceLock;
 pub const LANGUAGES_FILE: &str = "languages.toml";
 /// The file holding weights and thresholds (its own shape, see `score`).
 pub const SCORING_FILE: &str = "scoring.toml";
+/// The file naming link shorteners and redirectors (its own shape, see `redirect`).
+pub const REDIRECTORS_FILE: &str = "redirectors.toml";
 /// Rule ids starting with this belong to findings the classifier makes
 /// itself (page language, locale markup); pattern files may not use it.
 pub const BUILTIN_PREFIX: &str = "builtin.";
@@ -242,6 +245,7 @@ pub struct RuleSet {
     sha256: String,
     languages: LanguageModel,
     scoring: Scoring,
+    redirectors: Redirectors,
     /// Indexed by `Target::index() * 2 + case_sensitive`.
     channels: Vec<Channel>,
 }
@@ -503,10 +507,12 @@ impl RuleSet {
         let mut rules: Vec<Rule> = Vec::new();
         let mut scoring_text = None;
         let mut languages_text = None;
+        let mut redirectors_text = None;
         for (name, text) in &sorted {
             match name.as_str() {
                 SCORING_FILE => scoring_text = Some(text),
                 LANGUAGES_FILE => languages_text = Some(text),
+                REDIRECTORS_FILE => redirectors_text = Some(text),
                 _ => parse_rule_file(name, text, &mut rules, &mut errors),
             }
         }
@@ -548,19 +554,30 @@ impl RuleSet {
             })
         })
         .ok();
+        // Like languages.toml: a directory of extra rules may leave it out.
+        let redirectors = match redirectors_text {
+            Some(text) => Redirectors::from_toml(text, REDIRECTORS_FILE),
+            None => Redirectors::from_toml(
+                include_str!("../patterns/redirectors.toml"),
+                REDIRECTORS_FILE,
+            ),
+        }
+        .map_err(|e| errors.push(e))
+        .ok();
         let channels = compile_channels(&rules, &mut errors);
-        match (errors.len(), scoring, languages) {
-            (0, Some(mut scoring), Some(languages)) => {
+        match (errors.len(), scoring, languages, redirectors) {
+            (0, Some(mut scoring), Some(languages), Some(redirectors)) => {
                 scoring.derive_from(&rules, &languages);
                 Ok(RuleSet {
                     rules,
                     sha256,
                     languages,
                     scoring,
+                    redirectors,
                     channels,
                 })
             }
-            (1, _, _) => Err(errors.remove(0)),
+            (1, ..) => Err(errors.remove(0)),
             _ => Err(RulesError::Several(errors)),
         }
     }
@@ -585,6 +602,11 @@ impl RuleSet {
 
     pub fn scoring(&self) -> &Scoring {
         &self.scoring
+    }
+
+    /// Link shorteners and redirectors, and the finding a resolved chain gives.
+    pub fn redirectors(&self) -> &Redirectors {
+        &self.redirectors
     }
 
     /// Whether any rule looks at `target`.
