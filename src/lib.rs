@@ -8,6 +8,7 @@
 //! without a network. The binary is a thin CLI over this library.
 
 pub mod appstore;
+pub mod attribute;
 pub mod charset;
 pub mod classify;
 pub mod config;
