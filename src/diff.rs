@@ -415,6 +415,7 @@ mod tests {
             },
             firms,
             errors: vec![],
+            watched: Vec::new(),
             notice: NOTICE.into(),
             changes: None,
         }

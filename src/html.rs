@@ -883,6 +883,7 @@ mod tests {
                 app_store: vec![],
             }],
             errors: vec![],
+            watched: Vec::new(),
             notice: NOTICE.into(),
             changes: None,
         }
