@@ -926,6 +926,57 @@ websites = ["https://exchange.example/"]
     }
 
     #[test]
+    fn partner_file_is_merged_with_affiliates_and_bad_rows_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("scan.toml");
+        std::fs::write(
+            dir.path().join("partners.csv"),
+            "Name;Website\nKompass;https://blog.example/\nReview;https://review.example/\n",
+        )
+        .unwrap();
+        let text = "[[firm]]\nname = \"x\"\naffiliates = [\"https://blog.example/\"]\naffiliates_file = \"partners.csv\"\n[watch]\nsites = [\"https://forum.example/\"]\n";
+        let config = Config::parse(text, &config_path).unwrap();
+        let firm = &config.firms[0];
+        let affiliates: Vec<&str> = firm.affiliates.iter().map(Url::as_str).collect();
+        assert_eq!(
+            affiliates,
+            ["https://blog.example/", "https://review.example/"]
+        );
+        assert_eq!(firm.affiliate_names["https://review.example/"], "Review");
+        assert_eq!(config.watch.sites[0].as_str(), "https://forum.example/");
+
+        std::fs::write(
+            dir.path().join("partners.csv"),
+            "url\nhttps://ok.example/\n\nmailto:partner@example.org\n",
+        )
+        .unwrap();
+        match Config::parse(text, &config_path) {
+            Err(ConfigError::Invalid {
+                file, line, key, ..
+            }) => {
+                assert!(file.ends_with("partners.csv"), "{file:?}");
+                assert_eq!(line, 4);
+                assert_eq!(key.as_deref(), Some("firm[0].affiliates_file"));
+            }
+            other => panic!("expected an invalid partner row, got {other:?}"),
+        }
+        let missing = text.replace("partners.csv", "absent.csv");
+        match Config::parse(&missing, &config_path) {
+            Err(ConfigError::Invalid {
+                file,
+                line,
+                message,
+                ..
+            }) => {
+                assert!(file.ends_with("scan.toml"), "{file:?}");
+                assert_eq!(line, 4);
+                assert!(message.contains("absent.csv"), "{message}");
+            }
+            other => panic!("expected an unreadable partner file, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn slugs_are_file_name_safe() {
         assert_eq!(slugify("Börse & Co. GmbH"), "borse-co-gmbh");
         assert_eq!(slugify("***"), "firm");

@@ -194,7 +194,11 @@ fn line_of(position: Option<&csv::Position>, bytes: &[u8]) -> u64 {
 
 /// An http(s) URL; a bare domain (`partner.example/path`) means https.
 fn partner_url(raw: &str) -> Result<Url, String> {
-    let with_scheme = if raw.contains("://") {
+    // A value with a scheme of its own (`mailto:`, `ftp://`) is refused below,
+    // not turned into a host; `host.example:8080/x` parses with the host as
+    // its "scheme", which a scheme never contains a dot for.
+    let has_scheme = Url::parse(raw).is_ok_and(|u| !u.scheme().contains('.'));
+    let with_scheme = if has_scheme {
         raw.to_string()
     } else {
         format!("https://{raw}")
@@ -204,6 +208,11 @@ fn partner_url(raw: &str) -> Result<Url, String> {
         return Err(format!(
             "`{raw}`: scheme `{}` is not supported (use http or https)",
             url.scheme()
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "`{raw}` carries credentials; list the site's address only"
         ));
     }
     if url
@@ -254,6 +263,14 @@ mod tests {
         let error = parse("url,name\nhttps://ok.example/,A\nftp://files.example/,B\n").unwrap_err();
         assert!(error.to_string().starts_with("partners.csv:3:"), "{error}");
         assert!(error.to_string().contains("ftp"), "{error}");
+        let error = parse("url\nhttps://ok.example/\nmailto:partner@example.org\n").unwrap_err();
+        assert!(error.to_string().starts_with("partners.csv:3:"), "{error}");
+        assert_eq!(
+            parse("site\npartner.example:8080/de/").unwrap()[0]
+                .url
+                .as_str(),
+            "https://partner.example:8080/de/"
+        );
         let error = parse("url\nnot a url at all\n").unwrap_err();
         assert!(error.to_string().starts_with("partners.csv:2:"), "{error}");
         let error = parse("name,commission\nA,10%\n").unwrap_err();
