@@ -924,7 +924,12 @@ impl Shared {
             let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
             page.charset = Some(decoded.encoding.to_string());
             let media = media_kind(&fetched);
-            if reading.telegram_preview {
+            // A preview page served elsewhere than t.me (a mirror, the demo)
+            // is recognised by its markup.
+            let telegram_shaped = context.kind == SourceKind::Social
+                && media == Media::Html
+                && social::looks_like_telegram_preview(&decoded.text);
+            if reading.telegram_preview || telegram_shaped {
                 let meta = SocialMeta {
                     page_url: fetched.final_url.to_string(),
                     fetched_at: fetched.fetched_at.clone(),
