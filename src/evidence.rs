@@ -385,6 +385,17 @@ impl CitedRecord {
         let needle = squash(text);
         needle.is_empty() || self.text_views.iter().any(|view| view.contains(&needle))
     }
+
+    /// As [`CitedRecord::contains`], ignoring ASCII case: language tags
+    /// (BCP 47) are case-insensitive, and feed readers lower-case them.
+    fn contains_ignoring_case(&self, text: &str) -> bool {
+        let needle = squash(text).to_ascii_lowercase();
+        needle.is_empty()
+            || self
+                .text_views
+                .iter()
+                .any(|view| view.to_ascii_lowercase().contains(&needle))
+    }
 }
 
 /// Checks every page and finding of every firm that cites a record.
@@ -510,6 +521,9 @@ enum QuoteSource {
     LinkTarget,
     /// The content language, from the response header or a `<meta>` tag.
     ContentLanguage,
+    /// A language tag of the markup (`<html lang>`, a feed's `<language>`),
+    /// which readers may have re-cased.
+    LanguageTag,
 }
 
 impl QuoteSource {
@@ -531,6 +545,7 @@ impl QuoteSource {
                 QuoteSource::PageUrl
             }
             ("other", "content-language") => QuoteSource::ContentLanguage,
+            ("other", "html[lang]") => QuoteSource::LanguageTag,
             (_, path) if path.ends_with("[href]") => QuoteSource::LinkTarget,
             ("link" | "button", _) if absolute_http_url(snippet).is_some() => {
                 QuoteSource::LinkTarget
@@ -613,6 +628,19 @@ fn quote_problems(finding: &serde_json::Value, cited: &CitedRecord) -> Vec<Strin
                     problems.push(format!(
                         "{quote:?} does not occur in the page's URL ({})",
                         urls.join(" or ")
+                    ));
+                }
+            }
+        }
+        QuoteSource::LanguageTag => {
+            let quotes = matched
+                .into_iter()
+                .chain(snippet.into_iter().flat_map(snippet_pieces));
+            for quote in quotes {
+                if !cited.contains_ignoring_case(quote) {
+                    problems.push(format!(
+                        "language tag {quote:?} does not occur in the payload of {}",
+                        cited.location
                     ));
                 }
             }
