@@ -1219,7 +1219,18 @@ mod tests {
             source("link", "body>nav>a", "Jetzt registrieren"),
             QuoteSource::Verbatim
         );
-        assert_eq!(source("other", "html[lang]", "de"), QuoteSource::Verbatim);
+        // Language tags of the markup compare without case (BCP 47).
+        assert_eq!(
+            source("other", "html[lang]", "de"),
+            QuoteSource::LanguageTag
+        );
+        let tag = finding("other", "html[lang]", "de-de", "de-de");
+        assert!(quote_problems(&tag, &html("<html lang=\"de-DE\"><p>Hallo</p></html>")).is_empty());
+        let absent = finding("other", "html[lang]", "fr-fr", "fr-fr");
+        assert_eq!(
+            quote_problems(&absent, &html("<html lang=\"de-DE\"><p>Hallo</p></html>")).len(),
+            2
+        );
         let quote = finding("paragraph", "body>p", "EUWELCOME50", "Code EUWELCOME50");
         let problems = quote_problems(&quote, &html(LINK_PAGE));
         assert_eq!(problems.len(), 1, "{problems:?}");
