@@ -421,6 +421,7 @@ fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
         warc_record_id: None,
         warc_offset: None,
         revalidated_at: None,
+        attribution: None,
     }
 }
 

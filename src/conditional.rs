@@ -261,6 +261,7 @@ mod tests {
                 rel: vec!["sponsored".into()],
             }],
             revalidated: None,
+            attribution: None,
         }
     }
 
@@ -292,6 +293,7 @@ mod tests {
             warc_record_id: None,
             warc_offset: None,
             revalidated_at: None,
+            attribution: None,
         }
     }
 
@@ -324,6 +326,7 @@ mod tests {
             }],
             errors: vec![],
             notice: NOTICE.into(),
+            watched: Vec::new(),
             changes: None,
         }
     }

@@ -38,6 +38,10 @@ pub const DEFAULT_MAX_QUERY_VARIANTS: usize = 50;
 pub const DEFAULT_MAX_SITEMAP_URLS: usize = 10_000;
 pub const DEFAULT_MAX_SITEMAP_FILES: usize = 20;
 pub const DEFAULT_MAX_SITEMAP_BYTES: u64 = 50_000_000;
+/// Requests spent following one shortener or tracking-redirector link.
+pub const DEFAULT_REDIRECTOR_MAX_HOPS: u32 = 5;
+/// Shortener and redirector links resolved per firm (and for the watched sites).
+pub const DEFAULT_REDIRECTOR_MAX_LINKS: usize = 50;
 /// Query parameters that only track visitors; `*` at the end matches a prefix.
 pub const DEFAULT_STRIP_QUERY_PARAMS: &[&str] = &[
     "utm_*", "gclid", "fbclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid", "igshid",
@@ -54,6 +58,8 @@ pub struct Config {
     pub geo: GeoSettings,
     /// How the evidence bundle is sealed (`[evidence]`).
     pub evidence: EvidenceSettings,
+    /// Sites that belong to no firm, attributed by the brands they name.
+    pub watch: WatchConfig,
     /// The file it was read from, for messages.
     pub source: PathBuf,
     /// SHA-256 of the file's bytes, recorded in every report.
@@ -122,6 +128,18 @@ pub struct ScanSettings {
     pub apple_lookup_base: Url,
     /// Base URL of Google Play's public pages.
     pub google_play_base: Url,
+    /// Requests spent following one shortener or tracking-redirector link.
+    pub redirector_max_hops: u32,
+    /// Shortener and redirector links resolved per firm.
+    pub redirector_max_links: usize,
+}
+
+/// Sites that belong to no firm (review sites, forums, copies of a firm's
+/// pages): crawled to depth 1, their pages attributed to the firms whose
+/// brands they name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WatchConfig {
+    pub sites: Vec<Url>,
 }
 
 /// WARC files are rotated past this size.
@@ -163,6 +181,8 @@ impl Default for ScanSettings {
             warc_max_file_bytes: DEFAULT_WARC_MAX_FILE_BYTES,
             apple_lookup_base: url_constant(crate::appstore::DEFAULT_APPLE_BASE),
             google_play_base: url_constant(crate::appstore::DEFAULT_GOOGLE_BASE),
+            redirector_max_hops: DEFAULT_REDIRECTOR_MAX_HOPS,
+            redirector_max_links: DEFAULT_REDIRECTOR_MAX_LINKS,
         }
     }
 }
@@ -185,7 +205,13 @@ pub struct FirmConfig {
     pub feeds: Vec<FeedConfig>,
     /// Public social-media profiles (Telegram, Mastodon, Bluesky, YouTube, Reddit, others as pages).
     pub social: Vec<Url>,
+    /// Partner sites: `affiliates` and the rows of `affiliates_file`, without repeats.
     pub affiliates: Vec<Url>,
+    /// The partner list the firm exported (CSV), resolved against the
+    /// configuration file's directory; its rows are already in `affiliates`.
+    pub affiliates_file: Option<PathBuf>,
+    /// Partner names from `affiliates_file`, by affiliate URL.
+    pub affiliate_names: BTreeMap<String, String>,
     /// Brand and company names, for attribution by content.
     pub brands: Vec<String>,
     /// App-store ids whose availability is checked in every EU storefront.
@@ -447,6 +473,7 @@ struct RawConfig {
     vantage: Vec<Spanned<RawVantage>>,
     #[serde(default)]
     geo: Option<RawGeo>,
+    watch: Option<RawWatch>,
 }
 
 #[derive(Deserialize)]
@@ -470,6 +497,13 @@ struct RawGeo {
 #[serde(deny_unknown_fields)]
 struct RawEvidence {
     tsa: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    #[serde(default)]
+    sites: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -510,6 +544,8 @@ struct RawScan {
     warc_max_file_bytes: Option<Spanned<i64>>,
     apple_lookup_base: Option<Spanned<String>>,
     google_play_base: Option<Spanned<String>>,
+    redirector_max_hops: Option<Spanned<i64>>,
+    redirector_max_links: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -525,6 +561,7 @@ struct RawFirm {
     social: Vec<Spanned<String>>,
     #[serde(default)]
     affiliates: Vec<Spanned<String>>,
+    affiliates_file: Option<Spanned<String>>,
     #[serde(default)]
     brands: Vec<String>,
     #[serde(default)]
@@ -750,6 +787,12 @@ impl Config {
                 scan.apple_lookup_base = parse_http_url(base.get_ref())
                     .map_err(|m| err(base.span().start, "scan.apple_lookup_base".into(), m))?;
             }
+            if let Some(v) = positive(&raw_scan.redirector_max_hops, "redirector_max_hops")? {
+                scan.redirector_max_hops = u32::try_from(v).unwrap_or(u32::MAX);
+            }
+            if let Some(v) = non_negative(&raw_scan.redirector_max_links, "redirector_max_links")? {
+                scan.redirector_max_links = v as usize;
+            }
             if let Some(base) = raw_scan.google_play_base {
                 scan.google_play_base = parse_http_url(base.get_ref())
                     .map_err(|m| err(base.span().start, "scan.google_play_base".into(), m))?;
@@ -826,7 +869,7 @@ impl Config {
             let websites = urls(firm.websites, "websites")?;
             let geo_pages = urls(firm.geo_pages, "geo_pages")?;
             let social = urls(firm.social, "social")?;
-            let affiliates = urls(firm.affiliates, "affiliates")?;
+            let mut affiliates = urls(firm.affiliates, "affiliates")?;
             let mut feeds = Vec::with_capacity(firm.feeds.len());
             for (i, feed) in firm.feeds.into_iter().enumerate() {
                 let at = feed.span().start;
@@ -844,6 +887,45 @@ impl Config {
             }
             let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
             let files: Vec<PathBuf> = firm.files.iter().map(|f| base_dir.join(f)).collect();
+            let mut affiliate_names = BTreeMap::new();
+            let affiliates_file = match firm.affiliates_file {
+                Some(file) => {
+                    let partners_path = base_dir.join(file.get_ref());
+                    // A bad row names the CSV file and its line; an unreadable
+                    // file names the key in the configuration that points at it.
+                    let partners =
+                        crate::partners::read_partners(&partners_path).map_err(|e| match e {
+                            crate::partners::PartnersError::Invalid {
+                                file,
+                                line,
+                                message,
+                            } => ConfigError::Invalid {
+                                file,
+                                line: usize::try_from(line).unwrap_or(usize::MAX),
+                                column: 1,
+                                key: Some(key("affiliates_file")),
+                                message: format!("`{}`: {message}", key("affiliates_file")),
+                            },
+                            read_error => err(
+                                file.span().start,
+                                key("affiliates_file"),
+                                read_error.to_string(),
+                            ),
+                        })?;
+                    let mut known: std::collections::HashSet<String> =
+                        affiliates.iter().map(Url::to_string).collect();
+                    for partner in partners {
+                        if let Some(name) = partner.name {
+                            affiliate_names.insert(partner.url.to_string(), name);
+                        }
+                        if known.insert(partner.url.to_string()) {
+                            affiliates.push(partner.url);
+                        }
+                    }
+                    Some(partners_path)
+                }
+                None => None,
+            };
             let apps = firm.apps;
             if websites.is_empty()
                 && feeds.is_empty()
@@ -862,6 +944,8 @@ impl Config {
                 feeds,
                 social,
                 affiliates,
+                affiliates_file,
+                affiliate_names,
                 brands: firm.brands,
                 apps,
                 files,
@@ -885,12 +969,22 @@ impl Config {
             }
         }
 
+        let mut watch = WatchConfig::default();
+        if let Some(raw_watch) = raw.watch {
+            for (i, site) in raw_watch.sites.into_iter().enumerate() {
+                let url = parse_http_url(site.get_ref())
+                    .map_err(|m| err(site.span().start, format!("watch.sites[{i}]"), m))?;
+                watch.sites.push(url);
+            }
+        }
+
         Ok(Config {
             scan,
             firms,
             vantages,
             geo,
             evidence,
+            watch,
             source: path.to_path_buf(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
         })
@@ -1224,6 +1318,57 @@ websites = ["https://exchange.example/"]
             let (line, message) = invalid(&format!("[scan]\n{scan}\n{firm}"));
             assert_eq!(line, 2, "{scan}: {message}");
             assert!(message.contains(needle), "{scan}: {message}");
+        }
+    }
+
+    #[test]
+    fn partner_file_is_merged_with_affiliates_and_bad_rows_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("scan.toml");
+        std::fs::write(
+            dir.path().join("partners.csv"),
+            "Name;Website\nKompass;https://blog.example/\nReview;https://review.example/\n",
+        )
+        .unwrap();
+        let text = "[[firm]]\nname = \"x\"\naffiliates = [\"https://blog.example/\"]\naffiliates_file = \"partners.csv\"\n[watch]\nsites = [\"https://forum.example/\"]\n";
+        let config = Config::parse(text, &config_path).unwrap();
+        let firm = &config.firms[0];
+        let affiliates: Vec<&str> = firm.affiliates.iter().map(Url::as_str).collect();
+        assert_eq!(
+            affiliates,
+            ["https://blog.example/", "https://review.example/"]
+        );
+        assert_eq!(firm.affiliate_names["https://review.example/"], "Review");
+        assert_eq!(config.watch.sites[0].as_str(), "https://forum.example/");
+
+        std::fs::write(
+            dir.path().join("partners.csv"),
+            "url\nhttps://ok.example/\n\nmailto:partner@example.org\n",
+        )
+        .unwrap();
+        match Config::parse(text, &config_path) {
+            Err(ConfigError::Invalid {
+                file, line, key, ..
+            }) => {
+                assert!(file.ends_with("partners.csv"), "{file:?}");
+                assert_eq!(line, 4);
+                assert_eq!(key.as_deref(), Some("firm[0].affiliates_file"));
+            }
+            other => panic!("expected an invalid partner row, got {other:?}"),
+        }
+        let missing = text.replace("partners.csv", "absent.csv");
+        match Config::parse(&missing, &config_path) {
+            Err(ConfigError::Invalid {
+                file,
+                line,
+                message,
+                ..
+            }) => {
+                assert!(file.ends_with("scan.toml"), "{file:?}");
+                assert_eq!(line, 4);
+                assert!(message.contains("absent.csv"), "{message}");
+            }
+            other => panic!("expected an unreadable partner file, got {other:?}"),
         }
     }
 

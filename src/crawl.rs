@@ -8,6 +8,7 @@
 //! shared mutable crawl state. It never decides verdicts and never writes
 //! files.
 
+use crate::attribute::{BrandIndex, NamedFirm, SiteOwners};
 use crate::charset;
 use crate::classify::Classifier;
 use crate::conditional::{self, Baseline, FirmBaseline};
@@ -18,7 +19,10 @@ use crate::fetch::{self, Conditions, FetchError, Fetched, Fetcher};
 use crate::frontier::{
     registrable_domain, Admission, Frontier, FrontierSettings, QueuedUrl, ScopeRules, UrlNormalizer,
 };
-use crate::model::{Category, Finding, Page, Revalidation, SourceKind};
+use crate::model::{
+    BlockKind, Category, Finding, LinkKind, Location, Page, Revalidation, SourceKind,
+};
+use crate::redirect::Resolution;
 use crate::report::{now_rfc3339, ErrorEntry, OutgoingLink, SourceReport};
 use crate::robots::{Robots, RobotsDecision};
 use crate::sitemap;
@@ -34,6 +38,9 @@ use url::Url;
 
 /// Depth to which affiliate and partner sites are followed from their entry page.
 pub const DEFAULT_AFFILIATE_DEPTH: u32 = 1;
+/// Redirector links resolved at the same time (each hop still waits for its
+/// host's rate limit and the global cap).
+pub const MAX_PARALLEL_RESOLUTIONS: usize = 8;
 /// Outgoing links kept per firm (the rest are counted, not listed).
 pub const MAX_OUTGOING_LINKS: usize = 2_000;
 
@@ -81,6 +88,43 @@ impl CrawlCounters {
 pub struct CrawledPage {
     pub page: Page,
     pub findings: Vec<Finding>,
+    /// Firms whose brands the page names (pages of other hosts than the
+    /// firm's own websites only; see `attribute`).
+    pub named: Vec<NamedFirm>,
+    /// Shortener and redirector links on the page, to be resolved.
+    pub redirect_links: Vec<RedirectLink>,
+}
+
+impl CrawledPage {
+    fn new(page: Page, findings: Vec<Finding>) -> CrawledPage {
+        CrawledPage {
+            page,
+            findings,
+            named: Vec::new(),
+            redirect_links: Vec::new(),
+        }
+    }
+}
+
+/// A shortener or tracking-redirector link as it stood on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedirectLink {
+    pub url: Url,
+    /// Where the link stood (its block, `[href]`).
+    pub location: Location,
+    /// Language of the link's block, if known.
+    pub language: Option<String>,
+}
+
+/// A redirector link whose chain landed on a configured firm's website.
+#[derive(Debug, Clone)]
+pub struct ResolvedLink {
+    /// The page the link was found on.
+    pub page: Page,
+    pub link: RedirectLink,
+    pub resolution: Resolution,
+    /// Index of the firm (in the configuration) whose website it lands on.
+    pub firm: usize,
 }
 
 /// Everything the crawl of one firm produced.
@@ -94,6 +138,8 @@ pub struct FirmCrawl {
     pub partial_reasons: Vec<String>,
     /// Availability of the firm's apps in each EU storefront.
     pub app_store: Vec<crate::appstore::StorefrontResult>,
+    /// Redirector links on the crawled pages that landed on a firm's site.
+    pub resolutions: Vec<ResolvedLink>,
 }
 
 /// Shared services for crawling: one fetcher and one classifier for the whole scan.
@@ -113,6 +159,10 @@ struct Shared {
     /// Where every exchange is archived (`scan --warc`); one writer for the scan.
     /// `None` inside once the archive is closed.
     warc: Option<std::sync::Mutex<Option<WarcWriter>>>,
+    /// Every firm's brands, to tell which firms a foreign page names.
+    brands: BrandIndex,
+    /// Every firm's websites, to tell where a redirect chain lands.
+    owners: SiteOwners,
 }
 
 /// One kind of entry point (websites, affiliates, feeds, social profiles) and
@@ -125,6 +175,8 @@ struct SeedGroup {
     category: Option<Category>,
     /// Per seed URL: how to read its responses.
     readings: HashMap<String, Reading>,
+    /// Per seed URL: the partner's name from `affiliates_file`.
+    names: std::collections::BTreeMap<String, String>,
 }
 
 /// How to read one seed's response.
@@ -175,6 +227,8 @@ impl Crawler {
                 robots: std::sync::Mutex::new(HashMap::new()),
                 counters,
                 warc: warc.map(|writer| std::sync::Mutex::new(Some(writer))),
+                brands: BrandIndex::default(),
+                owners: SiteOwners::default(),
             }),
             baseline: None,
         })
@@ -186,6 +240,147 @@ impl Crawler {
     pub fn with_baseline(mut self, baseline: Arc<Baseline>) -> Crawler {
         self.baseline = Some(baseline);
         self
+    }
+
+    /// Lets pages count for other firms than the one crawled: by the brands
+    /// they name, and by where their redirector links land. Without it a
+    /// crawl attributes nothing beyond the firm's own configuration.
+    #[must_use]
+    pub fn with_attribution(mut self, firms: &[FirmConfig]) -> Crawler {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.brands = BrandIndex::new(firms);
+            shared.owners = SiteOwners::new(firms);
+        }
+        self
+    }
+
+    /// Crawls sites that belong to no firm (`[watch] sites`) to depth 1 and
+    /// resolves their redirector links; which firm a page counts for is
+    /// decided afterwards from what it names and where its links land.
+    pub async fn crawl_watched(&self, sites: &[Url], cancel: &CancellationToken) -> FirmCrawl {
+        let mut out = FirmCrawl::default();
+        let mut outgoing_seen = HashSet::new();
+        let group = SeedGroup {
+            kind: SourceKind::Watched,
+            max_depth: DEFAULT_AFFILIATE_DEPTH.min(self.shared.settings.max_depth),
+            seeds: sites.to_vec(),
+            category: Some(Category::Affiliate),
+            readings: HashMap::new(),
+            names: Default::default(),
+        };
+        if !group.seeds.is_empty() {
+            self.crawl_group(group, None, cancel, &mut out, &mut outgoing_seen)
+                .await;
+        }
+        self.resolve_redirect_links(&mut out, cancel).await;
+        out
+    }
+
+    /// Follows the redirector links of the crawled pages, at most
+    /// `redirector_max_links` of them, each for at most
+    /// `redirector_max_hops` requests. Each redirector host becomes a
+    /// source of kind `redirector`; chains landing on a configured firm's
+    /// website are kept for attribution.
+    async fn resolve_redirect_links(&self, out: &mut FirmCrawl, cancel: &CancellationToken) {
+        if cancel.is_cancelled() {
+            return;
+        }
+        let settings = &self.shared.settings;
+        let mut seen = HashSet::new();
+        let mut pending: Vec<(Page, RedirectLink)> = Vec::new();
+        let mut skipped = 0usize;
+        for crawled in &out.pages {
+            for link in &crawled.redirect_links {
+                if !seen.insert(link.url.to_string()) {
+                    continue;
+                }
+                if pending.len() < settings.redirector_max_links {
+                    pending.push((crawled.page.clone(), link.clone()));
+                } else {
+                    skipped += 1;
+                }
+            }
+        }
+        if skipped > 0 {
+            out.errors.push(ErrorEntry::new(
+                String::new(),
+                "redirector_limit",
+                format!(
+                    "{skipped} redirector links not resolved: redirector_max_links is {}",
+                    settings.redirector_max_links
+                ),
+                now_rfc3339(),
+            ));
+        }
+        let owners = &self.shared.owners;
+        let lands = |url: &Url| owners.owner_of(url).is_some();
+        let fetcher = &self.shared.fetcher;
+        let max_hops = settings.redirector_max_hops;
+        let resolving = futures_util::stream::iter(pending)
+            .map(|(page, link)| async move {
+                let resolution =
+                    crate::redirect::resolve(fetcher, &link.url, max_hops, &lands).await;
+                (page, link, resolution)
+            })
+            .buffer_unordered(settings.concurrency.clamp(1, MAX_PARALLEL_RESOLUTIONS))
+            .collect::<Vec<_>>();
+        let resolved = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => {
+                out.partial_reasons.push("interrupted while resolving redirector links".to_string());
+                return;
+            }
+            resolved = resolving => resolved,
+        };
+        let mut by_host: Vec<SourceReport> = Vec::new();
+        for (page, link, resolution) in resolved {
+            let origin = format!(
+                "{}://{}/",
+                link.url.scheme(),
+                link.url.host_str().unwrap_or_default()
+            );
+            let index = match by_host.iter().position(|s| s.url == origin) {
+                Some(index) => index,
+                None => {
+                    by_host.push(SourceReport {
+                        url: origin,
+                        kind: SourceKind::Redirector,
+                        pages_fetched: 0,
+                        errors: 0,
+                        name: None,
+                        pages_revalidated: 0,
+                    });
+                    by_host.len() - 1
+                }
+            };
+            by_host[index].pages_fetched += resolution.hops.len() as u64;
+            if let Some(error) = &resolution.error {
+                by_host[index].errors += 1;
+                self.shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+                out.errors.push(ErrorEntry {
+                    rule: None,
+                    ..ErrorEntry::new(
+                        crate::fetch::redact(&link.url),
+                        error.kind(),
+                        format!("resolving a redirector link found on {}: {error}", page.url),
+                        now_rfc3339(),
+                    )
+                });
+            }
+            let firm = resolution
+                .landing
+                .as_ref()
+                .and_then(|landing| owners.owner_of(landing));
+            if let Some(firm) = firm {
+                out.resolutions.push(ResolvedLink {
+                    page,
+                    link,
+                    resolution,
+                    firm,
+                });
+            }
+        }
+        out.sources.extend(by_host);
     }
 
     /// The fetcher, for checks outside the crawl loop (app stores).
@@ -252,6 +447,7 @@ impl Crawler {
         if !cancel.is_cancelled() {
             self.read_files(firm, &mut out);
         }
+        self.resolve_redirect_links(&mut out, cancel).await;
         if !cancel.is_cancelled() && (firm.apps.apple.is_some() || firm.apps.google.is_some()) {
             let settings = crate::appstore::AppStoreSettings {
                 apple_base: self.shared.settings.apple_lookup_base.clone(),
@@ -292,6 +488,7 @@ impl Crawler {
                 pages_fetched: documents.len() as u64,
                 errors: 0,
                 pages_revalidated: 0,
+                name: None,
             });
             for document in documents {
                 let classification = self.shared.classifier.classify(&document);
@@ -318,11 +515,11 @@ impl Crawler {
                     last_modified: None,
                     links: Vec::new(),
                     revalidated: None,
+                    attribution: None,
                 };
-                out.pages.push(CrawledPage {
-                    page,
-                    findings: classification.findings,
-                });
+                let mut crawled = CrawledPage::new(page, classification.findings);
+                self.shared.note_foreign(&document, &mut crawled);
+                out.pages.push(crawled);
             }
         }
     }
@@ -341,6 +538,7 @@ impl Crawler {
             seeds,
             category,
             readings,
+            names,
         } = group;
         let owned_scope = || {
             let mut scope = ScopeRules::new();
@@ -381,6 +579,7 @@ impl Crawler {
                 pages_fetched: 0,
                 errors: 0,
                 pages_revalidated: 0,
+                name: names.get(seed.as_str()).cloned(),
             });
         }
         let source_of = |url: &str| {
@@ -645,6 +844,44 @@ impl Crawler {
 }
 
 impl Shared {
+    /// For a page that is not on the firm's own websites: the firms it names
+    /// and the redirector links it carries.
+    fn note_foreign(&self, document: &crate::model::Document, crawled: &mut CrawledPage) {
+        crawled.named = self.brands.named_firms(document);
+        let redirectors = self.classifier.rules().redirectors();
+        let blocks: HashMap<usize, &crate::model::Block> =
+            document.blocks.iter().map(|b| (b.index, b)).collect();
+        for link in &document.links {
+            if !matches!(
+                link.kind,
+                LinkKind::Anchor | LinkKind::Area | LinkKind::MetaRefresh
+            ) {
+                continue;
+            }
+            let Ok(url) = Url::parse(&link.url) else {
+                continue;
+            };
+            // A link to a firm's own site needs no resolving: where it goes is plain.
+            if !redirectors.recognises(&url) || self.owners.owner_of(&url).is_some() {
+                continue;
+            }
+            let block = link.block_index.and_then(|i| blocks.get(&i));
+            crawled.redirect_links.push(RedirectLink {
+                url,
+                location: Location {
+                    block_kind: block.map_or(BlockKind::Link, |b| b.kind),
+                    block_index: block.map_or(0, |b| b.index),
+                    path: match block {
+                        Some(b) if !b.path.is_empty() => format!("{}[href]", b.path),
+                        _ => "a[href]".to_string(),
+                    },
+                    char_offset: 0,
+                },
+                language: block.and_then(|b| b.language.as_ref().map(|l| l.code.clone())),
+            });
+        }
+    }
+
     /// robots.txt of a URL's host, fetched once per host and cached.
     async fn robots_for(&self, url: &Url) -> Arc<Robots> {
         if !self.settings.respect_robots {
@@ -731,7 +968,7 @@ impl Shared {
                 },
             );
             return Visit::Page {
-                pages: vec![CrawledPage { page, findings }],
+                pages: vec![CrawledPage::new(page, findings)],
                 links: previous.links(),
                 errors,
             };
@@ -768,7 +1005,12 @@ impl Shared {
             let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
             page.charset = Some(decoded.encoding.to_string());
             let media = media_kind(&fetched);
-            if reading.telegram_preview {
+            // A preview page served elsewhere than t.me (a mirror, the demo)
+            // is recognised by its markup.
+            let telegram_shaped = context.kind == SourceKind::Social
+                && media == Media::Html
+                && social::looks_like_telegram_preview(&decoded.text);
+            if reading.telegram_preview || telegram_shaped {
                 let meta = SocialMeta {
                     page_url: fetched.final_url.to_string(),
                     fetched_at: fetched.fetched_at.clone(),
@@ -823,10 +1065,7 @@ impl Shared {
         let single_document = documents.len() == 1 && documents[0].url == page.url;
         if !single_document {
             set_record(&mut page, record.as_ref());
-            pages.push(CrawledPage {
-                page: page.clone(),
-                findings: Vec::new(),
-            });
+            pages.push(CrawledPage::new(page.clone(), Vec::new()));
         }
         for mut document in documents {
             if document.category_override.is_none() {
@@ -850,11 +1089,12 @@ impl Shared {
                 finding.warc_record_id = record.as_ref().map(|r| r.warc_record_id.clone());
                 finding.warc_offset = record.as_ref().map(|r| r.offset);
             }
+            let mut crawled = CrawledPage::new(item_page, findings);
+            if context.kind != SourceKind::Website {
+                self.note_foreign(&document, &mut crawled);
+            }
             links.extend(document.links);
-            pages.push(CrawledPage {
-                page: item_page,
-                findings,
-            });
+            pages.push(crawled);
         }
         // Validators describe one response, so only a page that is the whole
         // of a complete, error-free response can be revalidated next time.
@@ -979,6 +1219,7 @@ fn seed_groups(firm: &FirmConfig, max_depth: u32) -> Vec<SeedGroup> {
         seeds: Vec::new(),
         category: None,
         readings: HashMap::new(),
+        names: Default::default(),
     };
     for feed in &firm.feeds {
         feeds.seeds.push(feed.url.clone());
@@ -1001,6 +1242,7 @@ fn seed_groups(firm: &FirmConfig, max_depth: u32) -> Vec<SeedGroup> {
         seeds: Vec::new(),
         category: Some(Category::SocialMedia),
         readings: HashMap::new(),
+        names: Default::default(),
     };
     for profile in &firm.social {
         let (endpoint, format) = social::endpoint(profile);
@@ -1020,6 +1262,7 @@ fn seed_groups(firm: &FirmConfig, max_depth: u32) -> Vec<SeedGroup> {
             seeds: firm.websites.clone(),
             category: None,
             readings: HashMap::new(),
+            names: Default::default(),
         },
         SeedGroup {
             kind: SourceKind::Affiliate,
@@ -1027,6 +1270,7 @@ fn seed_groups(firm: &FirmConfig, max_depth: u32) -> Vec<SeedGroup> {
             seeds: firm.affiliates.clone(),
             category: Some(Category::Affiliate),
             readings: HashMap::new(),
+            names: firm.affiliate_names.clone(),
         },
         feeds,
         social,
@@ -1086,6 +1330,7 @@ fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> Page {
         last_modified: None,
         links: Vec::new(),
         revalidated: None,
+        attribution: None,
     }
 }
 

@@ -14,6 +14,7 @@
 //! how one demo firm's geo-fence holds in one country and leaks in another.
 
 use crate::config::{Config, ConfigError, ProxyUrl};
+use crate::model::SourceKind;
 use crate::report::Report;
 use axum::body::Body;
 use axum::extract::State;
@@ -36,6 +37,9 @@ pub struct SiteServer {
     /// Per vantage name: the listener that answers as from its country.
     vantages: Vec<(String, SocketAddr)>,
     stop: CancellationToken,
+    /// The demo's evidence files (`files/` of the fixtures), written out
+    /// because offline inputs are read from disk; removed when dropped.
+    files: tempfile::TempDir,
 }
 
 impl SiteServer {
@@ -54,11 +58,22 @@ impl Drop for SiteServer {
     }
 }
 
-/// Starts the demo sites' server on `127.0.0.1` with an ephemeral port.
+/// Starts the demo sites' server on `127.0.0.1` with an ephemeral port and
+/// writes the demo's evidence files to a temporary directory.
 ///
 /// # Errors
-/// When no loopback port can be bound.
+/// When no loopback port can be bound or the files cannot be written.
 pub async fn start_server() -> std::io::Result<SiteServer> {
+    let files = tempfile::Builder::new()
+        .prefix("micar-scan-demo-")
+        .tempdir()?;
+    if let Some(dir) = DEMO.get_dir("files") {
+        for file in dir.files() {
+            if let Some(name) = file.path().file_name() {
+                std::fs::write(files.path().join(name), file.contents())?;
+            }
+        }
+    }
     let sites = DEMO.get_dir("sites");
     let hosts: Vec<String> = sites
         .map(|dir| {
@@ -83,6 +98,7 @@ pub async fn start_server() -> std::io::Result<SiteServer> {
         hosts,
         vantages,
         stop,
+        files,
     })
 }
 
@@ -131,6 +147,13 @@ async fn serve_site_file(
         let relative = path.trim_start_matches('/');
         site_file(&host, &format!("/_geo/{country}/{relative}"))
     });
+    if let Some(location) = site_redirect(&host, path) {
+        return Response::builder()
+            .status(StatusCode::FOUND)
+            .header(header::LOCATION, location)
+            .body(Body::empty())
+            .unwrap_or_else(|_| status_response(StatusCode::INTERNAL_SERVER_ERROR));
+    }
     match as_seen_from.or_else(|| site_file(&host, path)) {
         Some((bytes, content_type)) => Response::builder()
             .header(header::CONTENT_TYPE, content_type)
@@ -144,6 +167,25 @@ fn status_response(status: StatusCode) -> Response {
     let mut response = Response::new(Body::from(status.to_string()));
     *response.status_mut() = status;
     response
+}
+
+/// The target of `path` in `sites/<host>/_redirects` (lines of `path target`,
+/// `#` comments), which lets a demo host act as a link cloaker or shortener.
+fn site_redirect(host: &str, path: &str) -> Option<&'static str> {
+    if host.is_empty() || host.contains("..") || host.contains('/') {
+        return None;
+    }
+    let rules = DEMO
+        .get_file(format!("sites/{host}/_redirects"))?
+        .contents_utf8()?;
+    rules
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .find_map(|line| {
+            let mut parts = line.split_whitespace();
+            (parts.next()? == path).then(|| parts.next())?
+        })
 }
 
 /// Maps `host` + URL path to an embedded file: `/a/` → `a/index.html`.
@@ -194,10 +236,31 @@ pub fn config(server: &SiteServer) -> Result<Config, ConfigError> {
             .and_then(|(_, addr)| ProxyUrl::parse(&format!("http://{addr}")).ok());
     }
     config.scan.allow_networks = vec![IpNet::from(server.addr().ip())];
+    // `files = ["files/x.eml"]` in demo.toml names an embedded file; read
+    // the copy written when the server started.
+    for firm in &mut config.firms {
+        for file in &mut firm.files {
+            if let Some(name) = file.file_name() {
+                *file = server.files.path().join(name);
+            }
+        }
+    }
     Ok(config)
 }
 
-/// A short table of verdicts for a terminal.
+/// Columns of the per-channel table: label and the source kinds it counts
+/// (`app_store` counts EU storefronts offering the app, which are not findings).
+const CHANNELS: &[(&str, &[SourceKind])] = &[
+    ("website", &[SourceKind::Website]),
+    ("affiliate", &[SourceKind::Affiliate]),
+    ("feed", &[SourceKind::Feed]),
+    ("social", &[SourceKind::Social]),
+    ("email", &[SourceKind::Email, SourceKind::File]),
+    ("watched", &[SourceKind::Watched]),
+    ("app_store", &[SourceKind::AppStore]),
+];
+
+/// A short table of verdicts for a terminal, and findings per channel.
 pub fn summary_table(report: &Report) -> String {
     let mut out = String::new();
     let name_width = report
@@ -223,6 +286,37 @@ pub fn summary_table(report: &Report) -> String {
             firm.findings.len(),
             firm.errors.len()
         );
+    }
+    let _ = writeln!(out, "\nfindings per channel:");
+    let _ = writeln!(
+        out,
+        "{:<name_width$}  {}",
+        "firm",
+        CHANNELS
+            .iter()
+            .map(|(label, _)| format!("{label:>9}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for firm in &report.firms {
+        let counts: Vec<String> = CHANNELS
+            .iter()
+            .map(|(label, kinds)| {
+                let count = if *label == "app_store" {
+                    firm.app_store
+                        .iter()
+                        .filter(|r| r.available == Some(true))
+                        .count()
+                } else {
+                    firm.findings
+                        .iter()
+                        .filter(|f| kinds.contains(&f.source_kind))
+                        .count()
+                };
+                format!("{count:>9}")
+            })
+            .collect();
+        let _ = writeln!(out, "{:<name_width$}  {}", firm.name, counts.join(" "));
     }
     for firm in &report.firms {
         if firm.verdict.reasons.is_empty() {
@@ -322,5 +416,19 @@ mod tests {
         assert!(site_file("../x", "/").is_none());
         assert!(site_file("a.example", "/../demo.toml").is_none());
         assert!(site_file("no-such-host.example", "/").is_none());
+    }
+
+    #[test]
+    fn redirect_files_answer_their_paths_only() {
+        assert_eq!(
+            site_redirect("kompass-links.example", "/go/aurora-de"),
+            Some("http://aurora-exchange.example/de/registrieren/?ref=KOMPASS25")
+        );
+        assert_eq!(site_redirect("kompass-links.example", "/go/"), None);
+        assert_eq!(
+            site_redirect("aurora-exchange.example", "/go/aurora-de"),
+            None
+        );
+        assert_eq!(site_redirect("../x", "/"), None);
     }
 }

@@ -373,6 +373,7 @@ mod tests {
             warc_offset: None,
             revalidated_at: None,
             service: None,
+            attribution: None,
         }
     }
 
@@ -416,6 +417,7 @@ mod tests {
             },
             firms,
             errors: vec![],
+            watched: Vec::new(),
             notice: NOTICE.into(),
             changes: None,
         }

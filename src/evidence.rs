@@ -572,6 +572,17 @@ impl CitedRecord {
         let needle = squash(text);
         needle.is_empty() || self.text_views.iter().any(|view| view.contains(&needle))
     }
+
+    /// As [`CitedRecord::contains`], ignoring ASCII case: language tags
+    /// (BCP 47) are case-insensitive, and feed readers lower-case them.
+    fn contains_ignoring_case(&self, text: &str) -> bool {
+        let needle = squash(text).to_ascii_lowercase();
+        needle.is_empty()
+            || self
+                .text_views
+                .iter()
+                .any(|view| view.to_ascii_lowercase().contains(&needle))
+    }
 }
 
 /// Checks every page and finding of every firm that cites a record.
@@ -770,6 +781,9 @@ enum QuoteSource {
     LinkTarget,
     /// The content language, from the response header or a `<meta>` tag.
     ContentLanguage,
+    /// A language tag of the markup (`<html lang>`, a feed's `<language>`),
+    /// which readers may have re-cased.
+    LanguageTag,
 }
 
 impl QuoteSource {
@@ -791,6 +805,7 @@ impl QuoteSource {
                 QuoteSource::PageUrl
             }
             ("other", "content-language") => QuoteSource::ContentLanguage,
+            ("other", "html[lang]") => QuoteSource::LanguageTag,
             (_, path) if path.ends_with("[href]") => QuoteSource::LinkTarget,
             ("link" | "button", _) if absolute_http_url(snippet).is_some() => {
                 QuoteSource::LinkTarget
@@ -873,6 +888,19 @@ fn quote_problems(finding: &serde_json::Value, cited: &CitedRecord) -> Vec<Strin
                     problems.push(format!(
                         "{quote:?} does not occur in the page's URL ({})",
                         urls.join(" or ")
+                    ));
+                }
+            }
+        }
+        QuoteSource::LanguageTag => {
+            let quotes = matched
+                .into_iter()
+                .chain(snippet.into_iter().flat_map(snippet_pieces));
+            for quote in quotes {
+                if !cited.contains_ignoring_case(quote) {
+                    problems.push(format!(
+                        "language tag {quote:?} does not occur in the payload of {}",
+                        cited.location
                     ));
                 }
             }
@@ -1462,7 +1490,18 @@ mod tests {
             source("link", "body>nav>a", "Jetzt registrieren"),
             QuoteSource::Verbatim
         );
-        assert_eq!(source("other", "html[lang]", "de"), QuoteSource::Verbatim);
+        // Language tags of the markup compare without case (BCP 47).
+        assert_eq!(
+            source("other", "html[lang]", "de"),
+            QuoteSource::LanguageTag
+        );
+        let tag = finding("other", "html[lang]", "de-de", "de-de");
+        assert!(quote_problems(&tag, &html("<html lang=\"de-DE\"><p>Hallo</p></html>")).is_empty());
+        let absent = finding("other", "html[lang]", "fr-fr", "fr-fr");
+        assert_eq!(
+            quote_problems(&absent, &html("<html lang=\"de-DE\"><p>Hallo</p></html>")).len(),
+            2
+        );
         let quote = finding("paragraph", "body>p", "EUWELCOME50", "Code EUWELCOME50");
         let problems = quote_problems(&quote, &html(LINK_PAGE));
         assert_eq!(problems.len(), 1, "{problems:?}");

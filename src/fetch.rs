@@ -20,6 +20,7 @@ use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, CONTENT_LANGUAGE, CONTENT_TYPE, HOST, IF_MODIFIED_SINCE,
     IF_NONE_MATCH, LOCATION,
 };
+pub use reqwest::Method;
 use resolver::{GuardedResolver, NameLookupFailed, NameRefused, Overrides};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -256,7 +257,21 @@ struct Target {
 
 /// What one hop produced.
 enum HopOutcome {
-    Redirect { location: Url },
+    Redirect { location: Url, status: u16 },
+    Final(Box<Fetched>),
+}
+
+/// What a single request answered, redirects not followed.
+#[derive(Debug, Clone)]
+pub enum Hop {
+    /// A 3xx with a usable `Location`, resolved against the request URL.
+    Redirect {
+        status: u16,
+        location: Url,
+        /// RFC 3339 UTC.
+        at: String,
+    },
+    /// Any other response, with its (capped) body; empty for `HEAD`.
     Final(Box<Fetched>),
 }
 
@@ -465,7 +480,14 @@ impl Fetcher {
                 .map(Conditions::headers)
                 .unwrap_or_default();
             match self
-                .fetch_hop(&current, &target, &origin, &validators, &mut attempts)
+                .fetch_hop(
+                    &current,
+                    &target,
+                    &origin,
+                    &validators,
+                    &mut attempts,
+                    &Method::GET,
+                )
                 .await?
             {
                 HopOutcome::Final(mut fetched) => {
@@ -474,7 +496,7 @@ impl Fetcher {
                     fetched.attempts = attempts;
                     return Ok(*fetched);
                 }
-                HopOutcome::Redirect { location } => {
+                HopOutcome::Redirect { location, .. } => {
                     tracing::debug!(from = %redact(&current), to = %redact(&location), "redirect");
                     if !seen.insert(without_fragment(&location)) {
                         return Err(FetchError::RedirectLoop { url: origin });
@@ -495,6 +517,31 @@ impl Fetcher {
                     redirects.push(std::mem::replace(&mut current, location));
                 }
             }
+        }
+    }
+
+    /// One request to `url` with `method`, redirects not followed, for callers
+    /// that walk a redirect chain themselves (shortener resolution). The
+    /// request goes through the same rate limits, global cap, retries and
+    /// address guard as [`Fetcher::fetch`]; whether to follow a `Location`
+    /// is the caller's decision, and its next call is guarded again.
+    ///
+    /// # Errors
+    /// As [`Fetcher::fetch`], without the redirect-chain errors.
+    pub async fn request_once(&self, url: &Url, method: Method) -> Result<Hop, FetchError> {
+        let origin = redact(url);
+        let target = self.target_for(url, &origin, false)?;
+        let mut attempts = 0u32;
+        match self
+            .fetch_hop(url, &target, &origin, &[], &mut attempts, &method)
+            .await?
+        {
+            HopOutcome::Redirect { location, status } => Ok(Hop::Redirect {
+                status,
+                location,
+                at: now_rfc3339(),
+            }),
+            HopOutcome::Final(fetched) => Ok(Hop::Final(fetched)),
         }
     }
 
@@ -591,6 +638,7 @@ impl Fetcher {
         origin: &str,
         validators: &[(HeaderName, HeaderValue)],
         attempts: &mut u32,
+        method: &Method,
     ) -> Result<HopOutcome, FetchError> {
         let key = host_key(url);
         let mut retry = 0u32;
@@ -603,7 +651,9 @@ impl Fetcher {
                 .map_err(|e| FetchError::Client(e.to_string()))?;
             self.politeness.start(&key).await;
             *attempts += 1;
-            let mut request = self.client.get(target.request_url.clone());
+            let mut request = self
+                .client
+                .request(method.clone(), target.request_url.clone());
             if let Some(host) = &target.host_header {
                 request = request.header(HOST, host.clone());
             }
@@ -654,7 +704,7 @@ impl Fetcher {
                     .and_then(|value| value.to_str().ok())
                     .and_then(|text| url.join(text.trim()).ok());
                 if let Some(location) = location {
-                    return Ok(HopOutcome::Redirect { location });
+                    return Ok(HopOutcome::Redirect { location, status });
                 }
             }
             let fetched_at = now_rfc3339();

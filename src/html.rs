@@ -894,6 +894,7 @@ mod tests {
             warc_record_id: None,
             warc_offset: None,
             revalidated_at: None,
+            attribution: None,
         }
     }
 
@@ -929,6 +930,7 @@ mod tests {
                 geo: vec![],
             }],
             errors: vec![],
+            watched: Vec::new(),
             notice: NOTICE.into(),
             changes: None,
         }

@@ -8,6 +8,7 @@
 //! without a network. The binary is a thin CLI over this library.
 
 pub mod appstore;
+pub mod attribute;
 pub mod charset;
 pub mod classify;
 pub mod conditional;
@@ -26,6 +27,8 @@ pub mod html;
 pub mod lang;
 pub mod model;
 pub mod offline;
+pub mod partners;
+pub mod redirect;
 pub mod report;
 pub mod robots;
 pub mod rules;

@@ -30,6 +30,11 @@ pub enum SourceKind {
     Email,
     /// A local file (saved page, archive) handed to the scanner.
     File,
+    /// A link shortener or tracking redirector, resolved hop by hop.
+    Redirector,
+    /// A page of a watched site that belongs to no firm (`[watch] sites`),
+    /// attributed by the brands it names.
+    Watched,
 }
 
 /// The ESMA activity a finding evidences (DESIGN.md §1).
@@ -453,6 +458,82 @@ pub struct Finding {
     /// citation stay those of the original capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revalidated_at: Option<String>,
+    /// Why this finding counts for the firm when the page is not the firm's
+    /// own channel: a brand it names, or a redirect chain that lands on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
+}
+
+/// How a page or finding from somewhere else came to count for a firm.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributionMethod {
+    /// The page names one of the firm's `brands` (or its name).
+    BrandMention,
+    /// A shortener or redirector link on the page lands on the firm's website.
+    RedirectChain,
+}
+
+/// The evidence that ties a page or finding to a firm other than by the
+/// firm's own configuration.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Attribution {
+    pub method: AttributionMethod,
+    /// The firm whose configured channel the page was fetched for; `None`
+    /// for watched sites, which belong to no firm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_via: Option<String>,
+    /// For `brand_mention`: which brand matched, and where.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<BrandMention>,
+    /// For `redirect_chain`: the link and every hop to the firm's site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect: Option<RedirectChain>,
+}
+
+/// A brand of a firm named on a page.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct BrandMention {
+    /// The brand as configured.
+    pub brand: String,
+    /// The text that matched, as it stands on the page.
+    pub matched: String,
+    /// The match with surrounding context.
+    pub snippet: String,
+    pub location: Location,
+}
+
+/// A shortener or tracking-redirector link followed to the firm it lands on.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct RedirectChain {
+    /// The page the link was found on.
+    pub found_on: String,
+    /// The link as it stood on that page.
+    pub link: String,
+    /// Every request made, in order, starting with `link`.
+    pub hops: Vec<RedirectHop>,
+    /// Where the chain ends: a URL on the firm's website.
+    pub landing_url: String,
+    /// The referral or affiliate code the landing URL carries, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_code: Option<String>,
+    /// The affiliate rule that recognised the code in the landing URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_rule: Option<String>,
+}
+
+/// One request of a redirect chain.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct RedirectHop {
+    pub url: String,
+    /// `HEAD`, or `GET` where the server refused `HEAD`.
+    pub method: String,
+    pub status: u16,
+    /// Where it pointed (`Location`), resolved to an absolute URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// RFC 3339 UTC.
+    pub at: String,
 }
 
 /// The verdict on a firm (or a page) with the reasons that decided it.
@@ -514,6 +595,10 @@ pub struct Page {
     /// Byte offset of the record's gzip member in `warc_file`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warc_offset: Option<u64>,
+    /// Why the page counts for the firm when it is not one of the firm's own
+    /// channels (see [`Attribution`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<Attribution>,
     /// The `ETag` the content was served with, sent back as `If-None-Match`
     /// when this report is the baseline of a re-scan. Kept only for pages
     /// that are the whole of their response (not feed items).

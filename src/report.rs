@@ -23,8 +23,12 @@ pub struct Report {
     pub tool: Tool,
     pub scan: ScanInfo,
     pub firms: Vec<FirmReport>,
-    /// Failures that belong to no single firm.
+    /// Failures that belong to no single firm (watched sites' among them).
     pub errors: Vec<ErrorEntry>,
+    /// Sites that belong to no firm (`[watch] sites`) and their redirector
+    /// hosts, with what was fetched; their pages appear under the firms they name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watched: Vec<SourceReport>,
     /// What the verdicts mean and do not mean.
     pub notice: String,
     /// What changed since a baseline report (`scan --baseline`).
@@ -110,6 +114,9 @@ pub struct SourceReport {
     pub pages_fetched: u64,
     /// Number of error entries that belong to this source.
     pub errors: u64,
+    /// The partner's name, for affiliates read from `affiliates_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// Of `pages_fetched`, the pages a re-scan's conditional request found
     /// unchanged (`304 Not Modified`) and carried over from the baseline.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -271,6 +278,7 @@ pub fn update_latest(dir: &Path, report: &Report, keep: Option<usize>) -> Result
             scan: report.scan.clone(),
             firms: vec![firm.clone()],
             errors: report.errors.clone(),
+            watched: report.watched.clone(),
             notice: report.notice.clone(),
             changes: report
                 .changes
@@ -388,6 +396,7 @@ mod tests {
             },
             firms: vec![],
             errors: vec![],
+            watched: Vec::new(),
             notice: NOTICE.into(),
             changes: None,
         }

@@ -26,6 +26,7 @@
 
 use crate::lang::LanguageModel;
 use crate::model::{BlockKind, Category, Signal};
+use crate::redirect::Redirectors;
 use crate::score::Scoring;
 use crate::text::{fold, normalize_whitespace};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -40,6 +41,8 @@ use std::sync::OnceLock;
 pub const LANGUAGES_FILE: &str = "languages.toml";
 /// The file holding weights and thresholds (its own shape, see `score`).
 pub const SCORING_FILE: &str = "scoring.toml";
+/// The file naming link shorteners and redirectors (its own shape, see `redirect`).
+pub const REDIRECTORS_FILE: &str = "redirectors.toml";
 /// Rule ids starting with this belong to findings the classifier makes
 /// itself (page language, locale markup); pattern files may not use it.
 pub const BUILTIN_PREFIX: &str = "builtin.";
@@ -243,6 +246,7 @@ pub struct RuleSet {
     languages: LanguageModel,
     scoring: Scoring,
     geo: crate::geo::GeoData,
+    redirectors: Redirectors,
     /// Indexed by `Target::index() * 2 + case_sensitive`.
     channels: Vec<Channel>,
 }
@@ -505,11 +509,13 @@ impl RuleSet {
         let mut scoring_text = None;
         let mut languages_text = None;
         let mut geo_text = None;
+        let mut redirectors_text = None;
         for (name, text) in &sorted {
             match name.as_str() {
                 SCORING_FILE => scoring_text = Some(text),
                 LANGUAGES_FILE => languages_text = Some(text),
                 crate::geo::GEO_FILE => geo_text = Some(text),
+                REDIRECTORS_FILE => redirectors_text = Some(text),
                 _ => parse_rule_file(name, text, &mut rules, &mut errors),
             }
         }
@@ -558,9 +564,19 @@ impl RuleSet {
         }
         .map_err(|e| errors.push(e))
         .ok();
+        // Like languages.toml: a directory of extra rules may leave it out.
+        let redirectors = match redirectors_text {
+            Some(text) => Redirectors::from_toml(text, REDIRECTORS_FILE),
+            None => Redirectors::from_toml(
+                include_str!("../patterns/redirectors.toml"),
+                REDIRECTORS_FILE,
+            ),
+        }
+        .map_err(|e| errors.push(e))
+        .ok();
         let channels = compile_channels(&rules, &mut errors);
-        match (errors.len(), scoring, languages, geo) {
-            (0, Some(mut scoring), Some(languages), Some(geo)) => {
+        match (errors.len(), scoring, languages, geo, redirectors) {
+            (0, Some(mut scoring), Some(languages), Some(geo), Some(redirectors)) => {
                 scoring.derive_from(&rules, &languages);
                 Ok(RuleSet {
                     rules,
@@ -568,10 +584,11 @@ impl RuleSet {
                     languages,
                     scoring,
                     geo,
+                    redirectors,
                     channels,
                 })
             }
-            (1, _, _, _) => Err(errors.remove(0)),
+            (1, ..) => Err(errors.remove(0)),
             _ => Err(RulesError::Several(errors)),
         }
     }
@@ -601,6 +618,11 @@ impl RuleSet {
 
     pub fn scoring(&self) -> &Scoring {
         &self.scoring
+    }
+
+    /// Link shorteners and redirectors, and the finding a resolved chain gives.
+    pub fn redirectors(&self) -> &Redirectors {
+        &self.redirectors
     }
 
     /// Whether any rule looks at `target`.

@@ -101,7 +101,8 @@ pub async fn run(
         classifier,
         Arc::clone(&options.counters),
         warc,
-    )?;
+    )?
+    .with_attribution(&config.firms);
     if let Some(previous) = &options.baseline {
         match Baseline::new(previous, rules.sha256()) {
             Ok(baseline) => {
@@ -125,13 +126,23 @@ pub async fn run(
         })
     });
 
-    let crawls = futures_util::future::join_all(
-        config
-            .firms
-            .iter()
-            .map(|firm| crawler.crawl_firm(firm, &cancel)),
+    let (mut crawls, watched) = futures_util::future::join(
+        futures_util::future::join_all(
+            config
+                .firms
+                .iter()
+                .map(|firm| crawler.crawl_firm(firm, &cancel)),
+        ),
+        async {
+            if config.watch.sites.is_empty() {
+                None
+            } else {
+                Some(crawler.crawl_watched(&config.watch.sites, &cancel).await)
+            }
+        },
     )
     .await;
+    crate::attribute::attribute_across_firms(&config.firms, &mut crawls, watched.as_ref(), &rules);
     // The probe runs after the crawl so that it can visit the sign-up and
     // product pages the crawl found.
     let probes = match &prober {
@@ -200,6 +211,14 @@ pub async fn run(
         });
     }
     let mut errors = Vec::new();
+    let mut watched_sources = Vec::new();
+    if let Some(watched) = watched {
+        for reason in watched.partial_reasons {
+            partial_reasons.push(format!("watched sites: {reason}"));
+        }
+        errors.extend(watched.errors);
+        watched_sources = watched.sources;
+    }
     let warc_files = match crawler.finish_warc() {
         Ok(files) => files,
         Err(e) => {
@@ -234,6 +253,7 @@ pub async fn run(
         },
         firms,
         errors,
+        watched: watched_sources,
         notice: NOTICE.to_string(),
         changes: None,
     };

@@ -551,6 +551,7 @@ pub fn firm_verdict_with_geo(
     let geo_effect = geo_effect(
         geo,
         all_findings(pages, Signal::Disclaimer).first().copied(),
+        offers_anything,
         scoring,
     );
     if geo_effect.lowers {
@@ -654,6 +655,7 @@ struct GeoEffect {
 fn geo_effect(
     geo: &[crate::geo::GeoResult],
     disclaimer: Option<&Finding>,
+    offers_anything: bool,
     scoring: &Scoring,
 ) -> GeoEffect {
     use crate::geo::GeoOutcome;
@@ -701,7 +703,13 @@ fn geo_effect(
     let control = geo.iter().find(|g| g.control);
     let control_served = control.is_some_and(|c| c.outcome == GeoOutcome::Open);
 
-    if !open.is_empty() {
+    if !open.is_empty() && !offers_anything {
+        // Reaching a firm's explainers from the EU solicits no one.
+        effect.reasons.push(format!(
+            "reachable from {}, but no offer of the firm's own was found to reach EU visitors",
+            names(&open)
+        ));
+    } else if !open.is_empty() {
         effect.score += scoring.geo.open_access_weight;
         let similar: Vec<f64> = open
             .iter()
@@ -997,6 +1005,7 @@ mod tests {
             warc_record_id: None,
             warc_offset: None,
             revalidated_at: None,
+            attribution: None,
         }
     }
 

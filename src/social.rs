@@ -290,6 +290,12 @@ pub fn endpoint(url: &Url) -> (Url, SocialFormat) {
         .unwrap_or_else(|_| as_page())
 }
 
+/// Whether an HTML page has the markup of a Telegram channel preview
+/// (`t.me/s/<channel>`): message blocks carrying `data-post` ids.
+pub fn looks_like_telegram_preview(html: &str) -> bool {
+    html.contains("tgme_widget_message") && html.contains("data-post=")
+}
+
 /// Selectors of Telegram's preview markup, parsed once per call.
 struct TelegramSelectors {
     message: Selector,

@@ -108,9 +108,66 @@ fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
         );
     }
 
+    // Every channel yields findings for Aurora.
+    for kind in [
+        SourceKind::Website,
+        SourceKind::Affiliate,
+        SourceKind::Feed,
+        SourceKind::Social,
+        SourceKind::Email,
+        SourceKind::Watched,
+    ] {
+        assert!(
+            aurora.findings.iter().any(|f| f.source_kind == kind),
+            "no {kind:?} findings for Aurora"
+        );
+        assert!(
+            aurora.sources.iter().any(|s| s.kind == kind),
+            "no {kind:?} source for Aurora"
+        );
+    }
+    // Telegram-style preview: one page per post.
+    assert!(
+        aurora
+            .pages
+            .iter()
+            .filter(|p| p.source_kind == SourceKind::Social && p.published_at.is_some())
+            .count()
+            >= 2
+    );
+    // The review blog's cloaked links resolve, hop by hop, to Aurora with the referral code.
+    let chains: Vec<_> = aurora
+        .findings
+        .iter()
+        .filter_map(|f| f.attribution.as_ref()?.redirect.as_ref())
+        .collect();
+    assert!(
+        chains
+            .iter()
+            .any(|c| c.hops.len() == 2 && c.referral_code.as_deref() == Some("kompass-it")),
+        "{chains:#?}"
+    );
+    assert!(aurora
+        .sources
+        .iter()
+        .any(|s| s.kind == SourceKind::Redirector && s.pages_fetched >= 3));
+    // The forum thread naming Aurora counts for Aurora; the one naming no firm for nobody.
+    assert!(aurora.pages.iter().any(|p| p
+        .attribution
+        .as_ref()
+        .and_then(|a| a.brand.as_ref())
+        .is_some_and(|b| b.brand.starts_with("Aurora"))));
+    for f in &report.firms {
+        assert!(f.pages.iter().all(|p| !p.url.contains("/thema/steuern/")));
+    }
+    assert!(stdout.contains("findings per channel"), "{stdout}");
+
     // Every finding stands as evidence on its own.
     for f in report.firms.iter().flat_map(|f| &f.findings) {
-        assert!(f.url.starts_with("http://"));
+        let traceable = f.url.starts_with("http://")
+            || f.url.starts_with("https://t.me/")
+            || (f.source_kind == SourceKind::Email && f.url.starts_with("mid:"));
+        assert!(traceable, "{}", f.url);
         assert_eq!(f.content_sha256.len(), 64);
         assert!(f.fetched_at.ends_with('Z'));
         assert!(!f.snippet.is_empty() && !f.rule_id.is_empty() && !f.legal_ref.is_empty());
