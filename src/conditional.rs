@@ -130,8 +130,15 @@ impl FirmBaseline {
 /// response that carried a validator. Validators are only recorded for
 /// pages that were the whole of their response, so feed items (many pages
 /// from one response) are never carried over one by one.
+///
+/// Only the firm's own website pages qualify: pages of affiliates, watched
+/// sites and other channels are also read for the brands they name and the
+/// redirector links they carry (attribution to other firms), which a `304`
+/// gives no body to read again.
 pub fn is_reusable(page: &Page) -> bool {
-    (200..300).contains(&page.status)
+    page.source_kind == SourceKind::Website
+        && page.attribution.is_none()
+        && (200..300).contains(&page.status)
         && !page.truncated
         && (page.etag.is_some() || page.last_modified.is_some())
         && Url::parse(&page.final_url).is_ok()
@@ -351,6 +358,10 @@ mod tests {
         }));
         assert!(!is_reusable(&Page {
             status: 404,
+            ..ok.clone()
+        }));
+        assert!(!is_reusable(&Page {
+            source_kind: SourceKind::Affiliate,
             ..ok.clone()
         }));
     }

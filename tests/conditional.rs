@@ -612,3 +612,93 @@ async fn no_conditional_downloads_every_page_in_full_and_still_diffs() {
     let changes = report.changes.unwrap();
     assert!(changes.is_empty(), "{changes:#?}");
 }
+
+/// A partner page of one firm that names another is read again every night:
+/// a `304` would leave nothing to read the brands from, and the attribution
+/// would vanish from the other firm's report as if it had been resolved.
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_attributed_by_brand_are_never_revalidated_and_stay_attributed() {
+    let site: Shared = Arc::new(Mutex::new(started_site()));
+    let server =
+        TestServer::start(Router::new().fallback(serve).with_state(Arc::clone(&site))).await;
+    let mut forum_site = Site::default();
+    forum_site.resources.insert(
+        "/".to_string(),
+        Resource {
+            body: html(
+                "<h1>Erfahrungen mit Krypto Handel</h1><p>Bei Krypto Handel zahlt man per SEPA in Euro ein und bekommt 50 € Bonus nach der Registrierung. Jetzt registrieren und Bitcoin kaufen!</p>",
+            ),
+            etag: Some("\"forum-1\"".to_string()),
+            last_modified: None,
+        },
+    );
+    let forum: Shared = Arc::new(Mutex::new(forum_site));
+    let forum_server =
+        TestServer::start(Router::new().fallback(serve).with_state(Arc::clone(&forum))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("watched.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nper_host_rate = 1000.0\nsitemaps = false\nmax_retries = 0\n\
+             [scan.resolve]\n\"krypto-handel.example\" = \"{}\"\n\"kryptoforum.example\" = \"{}\"\n\n\
+             [[firm]]\nname = \"Krypto Handel\"\nbrands = [\"Krypto Handel\"]\nwebsites = [\"http://krypto-handel.example/\"]\n\n\
+             [[firm]]\nname = \"Forum Partner\"\naffiliates = [\"http://kryptoforum.example/\"]\n",
+            server.addr(),
+            forum_server.addr()
+        ),
+    )
+    .unwrap();
+    let forum_page = |report: &Report| {
+        report.firms[0]
+            .pages
+            .iter()
+            .find(|p| p.url.starts_with("http://kryptoforum.example/"))
+            .cloned()
+    };
+    let first = dir.path().join("first.json");
+    let out = micar_scan(vec![
+        "scan".into(),
+        arg(&config),
+        "--output".into(),
+        arg(&first),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = forum_page(&Report::read(&first).unwrap()).expect("the forum thread is attributed");
+    assert!(page.attribution.is_some());
+
+    let second = dir.path().join("second.json");
+    let out = micar_scan(vec![
+        "scan".into(),
+        arg(&config),
+        "--output".into(),
+        arg(&second),
+        "--baseline".into(),
+        arg(&first),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = Report::read(&second).unwrap();
+    // The firm's own pages were revalidated; the partner's forum thread was read in full.
+    assert!(report.firms[0]
+        .pages
+        .iter()
+        .any(|p| p.revalidated.is_some()));
+    assert!(forum_server
+        .hits()
+        .iter()
+        .all(|hit| !hit.headers.contains_key("if-none-match")));
+    let page = forum_page(&report).expect("still attributed on the second night");
+    assert!(page.attribution.is_some() && page.revalidated.is_none());
+    let changes = report.changes.unwrap();
+    assert!(changes.is_empty(), "{changes:#?}");
+}
