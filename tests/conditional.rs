@@ -5,12 +5,11 @@
 
 mod common;
 
-use assert_cmd::Command;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use common::TestServer;
+use common::{arg, micar_scan, TestServer};
 use micar_scan::model::{Finding, Page};
 use micar_scan::report::{FirmReport, Report};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -160,22 +159,6 @@ fn started_site() -> Site {
         resources,
         answers: Vec::new(),
     }
-}
-
-async fn micar_scan(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        Command::cargo_bin("micar-scan")
-            .unwrap()
-            .args(&args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn arg(path: &Path) -> String {
-    path.display().to_string()
 }
 
 fn write_config(dir: &Path, server: &TestServer) -> PathBuf {

@@ -12,12 +12,11 @@
 
 mod common;
 
-use assert_cmd::Command;
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Router;
-use common::TestServer;
+use common::{arg, micar_scan_with_env, TestServer};
 use micar_scan::geo::GeoOutcome;
 use micar_scan::report::{FirmReport, Report};
 use micar_scan::Level;
@@ -85,20 +84,31 @@ impl Tinyproxy {
                 port,
                 _dir: dir,
             };
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return proxy;
-                }
-                if proxy.child.try_wait().ok().flatten().is_some() {
-                    break; // the port was taken in the meantime: try another
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            if listening(&mut proxy.child, port) {
+                return proxy;
             }
-            let _ = proxy.child.kill();
         }
         panic!("tinyproxy did not start");
     }
+}
+
+/// Waits until the proxy `child` accepts connections on `port`; false (with
+/// the child stopped) when it exits first, e.g. because another process took
+/// the port in the meantime, so the caller can try another one.
+fn listening(child: &mut Child, port: u16) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
 }
 
 fn free_port() -> u16 {
@@ -308,24 +318,18 @@ async fn run_scan() -> Option<Scan> {
     std::fs::write(&config_path, &config).unwrap();
     let report_path = dir.path().join("report.json");
     let warc_dir = dir.path().join("warc");
-    let args = vec![
-        "scan".to_string(),
-        config_path.display().to_string(),
-        "--output".to_string(),
-        report_path.display().to_string(),
-        "--warc".to_string(),
-        warc_dir.display().to_string(),
-    ];
-    let output = tokio::task::spawn_blocking(move || {
-        Command::cargo_bin("micar-scan")
-            .unwrap()
-            .args(&args)
-            .env("RUST_LOG", "trace")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
+    let output = micar_scan_with_env(
+        vec![
+            "scan".into(),
+            arg(&config_path),
+            "--output".into(),
+            arg(&report_path),
+            "--warc".into(),
+            arg(&warc_dir),
+        ],
+        vec![("RUST_LOG", "trace")],
+    )
+    .await;
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
         output.status.code().is_some_and(|c| c <= 1),
@@ -376,6 +380,29 @@ fn reasons(firm: &FirmReport) -> String {
 }
 
 // ---- the tests ---------------------------------------------------------------------
+
+/// Scans with `config` through the real binary, logging at `RUST_LOG=trace`,
+/// and returns the report it writes to stdout with the raw stdout and log.
+async fn scan_to_stdout(config: &str) -> (Report, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("scan.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let output = micar_scan_with_env(
+        vec![
+            "scan".into(),
+            arg(&config_path),
+            "--output".into(),
+            "-".into(),
+        ],
+        vec![("RUST_LOG", "trace")],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let report: Report = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("no report on stdout ({e}): {stderr}"));
+    (report, stdout, stderr)
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_vantage_reaches_the_sites_through_its_own_proxy() {
@@ -596,7 +623,6 @@ async fn a_wrong_proxy_password_is_an_error_without_the_password() {
     };
     let proxy = Tinyproxy::start(&binary, "DE", Some((PROXY_USER, "the-right-one")));
     let site = firm_server(Fence::None).await;
-    let dir = tempfile::tempdir().unwrap();
     let config = format!(
         "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nsitemaps = false\nmax_pages_per_site = 2\n\
          [[vantage]]\nname = \"DE\"\ncountry = \"DE\"\nproxy = \"http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{}\"\n\
@@ -604,27 +630,7 @@ async fn a_wrong_proxy_password_is_an_error_without_the_password() {
         proxy.port,
         site.url("/")
     );
-    let config_path = dir.path().join("bad.toml");
-    std::fs::write(&config_path, config).unwrap();
-    let args = vec![
-        "scan".to_string(),
-        config_path.display().to_string(),
-        "--output".to_string(),
-        "-".to_string(),
-    ];
-    let output = tokio::task::spawn_blocking(move || {
-        Command::cargo_bin("micar-scan")
-            .unwrap()
-            .args(&args)
-            .env("RUST_LOG", "debug")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: Report = serde_json::from_str(&stdout).expect("report on stdout");
+    let (report, stdout, stderr) = scan_to_stdout(&config).await;
     let geo = &report.firms[0].geo[0];
     assert_ne!(geo.outcome, GeoOutcome::Open, "{geo:#?}");
     assert!(
@@ -670,18 +676,9 @@ impl Microsocks {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start microsocks");
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Microsocks { child, port };
-                }
-                if child.try_wait().ok().flatten().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
+            if listening(&mut child, port) {
+                return Microsocks { child, port };
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("microsocks did not start");
     }
@@ -725,7 +722,6 @@ async fn a_socks5_vantage_with_credentials_leaves_through_its_own_exit() {
         .await
         .unwrap();
     });
-    let dir = tempfile::tempdir().unwrap();
     let config = format!(
         "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nsitemaps = false\nmax_pages_per_site = 3\n\
          [[vantage]]\nname = \"NL\"\ncountry = \"NL\"\nproxy = \"socks5://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{}\"\n\
@@ -733,27 +729,7 @@ async fn a_socks5_vantage_with_credentials_leaves_through_its_own_exit() {
          [[firm]]\nname = \"Socks Fenced Exchange\"\nwebsites = [\"http://{site}/\"]\n",
         socks.port
     );
-    let config_path = dir.path().join("socks.toml");
-    std::fs::write(&config_path, config).unwrap();
-    let args = vec![
-        "scan".to_string(),
-        config_path.display().to_string(),
-        "--output".to_string(),
-        "-".to_string(),
-    ];
-    let output = tokio::task::spawn_blocking(move || {
-        Command::cargo_bin("micar-scan")
-            .unwrap()
-            .args(&args)
-            .env("RUST_LOG", "trace")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let report: Report = serde_json::from_str(&stdout).expect("report on stdout");
+    let (report, stdout, stderr) = scan_to_stdout(&config).await;
     let firm = &report.firms[0];
     assert_eq!(outcome(firm, "NL"), GeoOutcome::Blocked, "{:#?}", firm.geo);
     assert_eq!(outcome(firm, "control"), GeoOutcome::Open);

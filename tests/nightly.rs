@@ -4,27 +4,14 @@
 
 mod common;
 
-use assert_cmd::Command;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use common::TestServer;
+use common::{arg, micar_scan, TestServer};
 use micar_scan::report::Report;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-async fn micar_scan(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        Command::cargo_bin("micar-scan")
-            .unwrap()
-            .args(&args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
 
 fn page(body: &str) -> Html<String> {
     Html(format!(
@@ -47,10 +34,6 @@ fn write_config(dir: &Path, server: &TestServer, firms: &[&str]) -> PathBuf {
     let path = dir.join("nightly.toml");
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn arg(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,14 +6,13 @@
 
 mod common;
 
-use assert_cmd::Command;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use common::TestServer;
+use common::{arg, micar_scan, TestServer};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -143,22 +142,6 @@ async fn refuse() -> Response {
         vec![0x30u8, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02],
     )
         .into_response()
-}
-
-async fn micar_scan(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        Command::cargo_bin("micar-scan")
-            .unwrap()
-            .args(&args)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn arg(path: &Path) -> String {
-    path.display().to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -173,3 +173,31 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// Runs the real `micar-scan` binary with `args` off the async runtime (the
+/// test's servers keep serving meanwhile) and returns its output.
+pub async fn micar_scan(args: Vec<String>) -> std::process::Output {
+    micar_scan_with_env(args, Vec::new()).await
+}
+
+/// [`micar_scan`] with extra environment variables (`RUST_LOG`, …).
+pub async fn micar_scan_with_env(
+    args: Vec<String>,
+    env: Vec<(&'static str, &'static str)>,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        assert_cmd::Command::cargo_bin("micar-scan")
+            .expect("the binary builds")
+            .args(&args)
+            .envs(env)
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("the binary's task completes")
+}
+
+/// A path as a command-line argument.
+pub fn arg(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
