@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use common::{arg, micar_scan, TestServer};
+use common::{arg, micar_scan, scan_ok, TestServer};
 use micar_scan::model::{Finding, Page};
 use micar_scan::report::{FirmReport, Report};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -208,20 +208,7 @@ async fn unchanged_pages_are_revalidated_and_carried_over_and_the_diff_names_onl
     let first = dir.path().join("night-1/report.json");
     let second = dir.path().join("night-2/report.json");
 
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&first),
-        "--warc".into(),
-        arg(&warc),
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scan_ok(&config, &first, &["--warc", &arg(&warc)]).await;
     let first_requests = site.lock().unwrap().answers.len();
     let first_hits = server.total_hits();
 
@@ -507,30 +494,14 @@ async fn a_baseline_made_with_other_rules_is_not_revalidated() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &server);
     let first = dir.path().join("first.json");
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&first),
-    ])
-    .await;
-    assert!(out.status.success());
+    scan_ok(&config, &first, &[]).await;
     let mut baseline = Report::read(&first).unwrap();
     baseline.scan.patterns_sha256 = "0".repeat(64);
     baseline.write_atomic(&first).unwrap();
     let from = site.lock().unwrap().answers.len();
 
     let second = dir.path().join("second.json");
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&second),
-        "--baseline".into(),
-        arg(&first),
-    ])
-    .await;
-    assert!(out.status.success());
+    let out = scan_ok(&config, &second, &["--baseline", &arg(&first)]).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("other rules"), "{stderr}");
     let answers = answers_since(&site, from);
@@ -555,32 +526,16 @@ async fn no_conditional_downloads_every_page_in_full_and_still_diffs() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &server);
     let first = dir.path().join("first.json");
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&first),
-    ])
-    .await;
-    assert!(out.status.success());
+    scan_ok(&config, &first, &[]).await;
     let from = server.total_hits();
 
     let second = dir.path().join("second.json");
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&second),
-        "--baseline".into(),
-        arg(&first),
-        "--no-conditional".into(),
-    ])
+    scan_ok(
+        &config,
+        &second,
+        &["--baseline", &arg(&first), "--no-conditional"],
+    )
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let hits = &server.hits()[from..];
     assert!(hits.len() >= 6);
     assert!(hits
@@ -640,36 +595,12 @@ async fn pages_attributed_by_brand_are_never_revalidated_and_stay_attributed() {
             .cloned()
     };
     let first = dir.path().join("first.json");
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&first),
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scan_ok(&config, &first, &[]).await;
     let page = forum_page(&Report::read(&first).unwrap()).expect("the forum thread is attributed");
     assert!(page.attribution.is_some());
 
     let second = dir.path().join("second.json");
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&second),
-        "--baseline".into(),
-        arg(&first),
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scan_ok(&config, &second, &["--baseline", &arg(&first)]).await;
     let report = Report::read(&second).unwrap();
     // The firm's own pages were revalidated; the partner's forum thread was read in full.
     assert!(report.firms[0]

@@ -7,7 +7,7 @@ mod common;
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
-use common::{arg, micar_scan, TestServer};
+use common::{arg, micar_scan, scan_ok, TestServer};
 use micar_scan::report::Report;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -66,36 +66,12 @@ async fn a_changed_page_shows_up_as_new_and_resolved_findings_only() {
     let first = dir.path().join("first.json");
     let second = dir.path().join("second.json");
 
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&first),
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scan_ok(&config, &first, &[]).await;
 
     *offer.lock().unwrap() =
         "<h1>Bitcoin kaufen</h1><p>Konto eröffnen und per iDEAL einzahlen: 50 € Bonus.</p>"
             .to_string();
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&second),
-        "--baseline".into(),
-        arg(&first),
-    ])
-    .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    scan_ok(&config, &second, &["--baseline", &arg(&first)]).await;
 
     let out = micar_scan(vec![
         "diff".into(),
@@ -212,14 +188,7 @@ async fn shards_cover_every_firm_once_and_merge_into_the_full_scan() {
     );
 
     let full = dir.path().join("full.json");
-    let out = micar_scan(vec![
-        "scan".into(),
-        arg(&config),
-        "--output".into(),
-        arg(&full),
-    ])
-    .await;
-    assert!(out.status.success());
+    scan_ok(&config, &full, &[]).await;
     let firm_set = |path: &Path| -> BTreeSet<(String, String)> {
         Report::read(path)
             .unwrap()

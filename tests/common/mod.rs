@@ -201,3 +201,26 @@ pub async fn micar_scan_with_env(
 pub fn arg(path: &std::path::Path) -> String {
     path.display().to_string()
 }
+
+/// `micar-scan scan CONFIG --output OUTPUT EXTRA…` through the real binary;
+/// fails the test, with the binary's log, unless it exits 0.
+pub async fn scan_ok(
+    config: &std::path::Path,
+    output: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    let mut args = vec![
+        "scan".to_string(),
+        arg(config),
+        "--output".to_string(),
+        arg(output),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let out = micar_scan(args).await;
+    assert!(
+        out.status.success(),
+        "scan failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
