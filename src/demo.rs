@@ -10,7 +10,8 @@
 //! `[[vantage]]` of `demo.toml`. The scanner talks to them as to a forward
 //! proxy (absolute-form requests); they answer for the demo hosts as a
 //! visitor from their country would be answered: a file under
-//! `sites/<host>/_geo/<COUNTRY>/<path>` replaces the ordinary one. That is
+//! `sites/<host>/_geo/<COUNTRY>/<path>` replaces the ordinary one, and
+//! `_geo/<COUNTRY>/_every_page.html` replaces every page. That is
 //! how one demo firm's geo-fence holds in one country and leaks in another.
 
 use crate::config::{Config, ConfigError, ProxyUrl};
@@ -143,9 +144,12 @@ async fn serve_site_file(
     if path.trim_start_matches('/').starts_with("_geo") {
         return status_response(StatusCode::NOT_FOUND);
     }
+    // A fence answers every page alike: `_geo/<COUNTRY>/_every_page.html`
+    // stands for all of them, a file at the page's own path for one.
     let as_seen_from = country.and_then(|country| {
         let relative = path.trim_start_matches('/');
         site_file(&host, &format!("/_geo/{country}/{relative}"))
+            .or_else(|| site_file(&host, &format!("/_geo/{country}/_every_page.html")))
     });
     if let Some(location) = site_redirect(&host, path) {
         return Response::builder()
