@@ -158,13 +158,52 @@ async fn serve_site_file(
             .body(Body::empty())
             .unwrap_or_else(|_| status_response(StatusCode::INTERNAL_SERVER_ERROR));
     }
-    match as_seen_from.or_else(|| site_file(&host, path)) {
+    let by_query = uri.query().and_then(|query| query_file(&host, path, query));
+    match as_seen_from.or(by_query).or_else(|| site_file(&host, path)) {
         Some((bytes, content_type)) => Response::builder()
             .header(header::CONTENT_TYPE, content_type)
             .body(Body::from(bytes))
             .unwrap_or_else(|_| status_response(StatusCode::INTERNAL_SERVER_ERROR)),
         None => status_response(StatusCode::NOT_FOUND),
     }
+}
+
+/// A file that answers `path` for one query parameter's value:
+/// `sites/<host>/<path>/_<param>/<value>.json` (or `.html`), else
+/// `_<param>/_default.json`/`.html` when the parameter is present. That is how
+/// the demo's app-store stand-ins answer per storefront (`?country=de`,
+/// `?gl=DE`) from static files.
+fn query_file(host: &str, path: &str, query: &str) -> Option<(&'static [u8], &'static str)> {
+    let base = path.trim_end_matches('/');
+    let pairs: Vec<(&str, &str)> = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(key, value)| {
+            let plain = |text: &str| {
+                !text.is_empty()
+                    && text
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            };
+            plain(key) && plain(value)
+        })
+        .collect();
+    let candidates = pairs
+        .iter()
+        .map(|(key, value)| format!("{base}/_{key}/{value}"))
+        .chain(
+            pairs
+                .iter()
+                .map(|(key, _)| format!("{base}/_{key}/_default")),
+        );
+    for candidate in candidates {
+        for extension in ["json", "html"] {
+            if let Some(found) = site_file(host, &format!("{candidate}.{extension}")) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }
 
 fn status_response(status: StatusCode) -> Response {

@@ -24,6 +24,14 @@ fn run_demo() -> (Report, serde_json::Value, String) {
     (report, json, stdout)
 }
 
+/// The name serde gives an enum value (`apple`).
+fn serde_label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 fn firm<'a>(report: &'a Report, name: &str) -> &'a FirmReport {
     report
         .firms
@@ -161,6 +169,33 @@ fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
         assert!(f.pages.iter().all(|p| !p.url.contains("/thema/steuern/")));
     }
     assert!(stdout.contains("findings per channel"), "{stdout}");
+    // The app stores' stand-ins offer Aurora's app in six Apple and four
+    // Google storefronts, with the listing in the storefront's language.
+    let offered = |store: &str| -> Vec<String> {
+        let mut countries: Vec<String> = aurora
+            .app_store
+            .iter()
+            .filter(|r| serde_label(&r.store) == store && r.available == Some(true))
+            .map(|r| r.country.clone())
+            .collect();
+        countries.sort();
+        countries
+    };
+    assert_eq!(offered("apple"), ["AT", "BE", "DE", "FR", "IT", "PL"]);
+    assert_eq!(offered("google"), ["DE", "FR", "IT", "PL"]);
+    assert_eq!(aurora.app_store.len(), 54, "27 storefronts per store");
+    let german = aurora
+        .app_store
+        .iter()
+        .find(|r| serde_label(&r.store) == "apple" && r.country == "DE")
+        .unwrap();
+    assert_eq!(german.listing_language.as_deref(), Some("de"));
+    let dutch = aurora
+        .app_store
+        .iter()
+        .find(|r| serde_label(&r.store) == "apple" && r.country == "NL")
+        .unwrap();
+    assert_eq!(dutch.available, Some(false));
 
     // Every finding stands as evidence on its own.
     for f in report.firms.iter().flat_map(|f| &f.findings) {
