@@ -818,6 +818,7 @@ impl Config {
             );
         }
 
+        let watching = raw.watch.as_ref().is_some_and(|w| !w.sites.is_empty());
         let mut firms = Vec::with_capacity(raw.firm.len());
         let mut seen_names = std::collections::HashSet::new();
         for (index, firm) in raw.firm.into_iter().enumerate() {
@@ -927,6 +928,9 @@ impl Config {
                 None => None,
             };
             let apps = firm.apps;
+            // A firm known only by its brands is still found on the watched
+            // sites that name it (an NCA following a firm with no site of its own).
+            let found_by_brand = watching && firm.brands.iter().any(|b| !b.trim().is_empty());
             if websites.is_empty()
                 && feeds.is_empty()
                 && social.is_empty()
@@ -934,8 +938,9 @@ impl Config {
                 && files.is_empty()
                 && apps.apple.is_none()
                 && apps.google.is_none()
+                && !found_by_brand
             {
-                return Err(err(firm_span.start, key("websites"), format!("firm `{name}` has nothing to scan: list at least one website, feed, social profile, affiliate, app or file")));
+                return Err(err(firm_span.start, key("websites"), format!("firm `{name}` has nothing to scan: list at least one website, feed, social profile, affiliate, app or file (or brands, with [watch] sites that may name it)")));
             }
             firms.push(FirmConfig {
                 name,
@@ -1254,6 +1259,17 @@ websites = ["https://exchange.example/"]
             assert!(message.contains(key), "{key}: {message}");
             assert!(!message.contains("hunter2"), "{message}");
         }
+    }
+
+    #[test]
+    fn a_firm_known_only_by_its_brands_needs_watched_sites() {
+        let brands_only = "[[firm]]\nname = \"Ghost Exchange\"\nbrands = [\"Ghost Exchange\"]\n";
+        let (_, message) = invalid(brands_only);
+        assert!(message.contains("nothing to scan"), "{message}");
+        let watched = format!("{brands_only}[watch]\nsites = [\"https://forum.example/\"]\n");
+        let config = parse(&watched).unwrap();
+        assert!(config.firms[0].websites.is_empty());
+        assert_eq!(config.firms[0].brands, ["Ghost Exchange"]);
     }
 
     #[test]

@@ -189,6 +189,7 @@ async fn a_brand_mention_on_a_foreign_host_is_attributed() {
                     Html(
                         r#"<html><body><h1>Forum</h1>
                         <a href="/thread-bravo/">Erfahrungen</a>
+                        <a href="/thread-charlie/">Neu</a>
                         <a href="/thread-none/">Allgemein</a></body></html>"#,
                     )
                 }),
@@ -201,6 +202,17 @@ async fn a_brand_mention_on_a_foreign_host_is_attributed() {
                         <h1>Bitcoin kaufen in Deutschland</h1>
                         <p>Bei Bravo Markets zahlst du per SEPA ein, ab 50 € in Euro, und bekommst einen Bonus von 25 €.</p>
                         <p><a href="http://firm-b.example/signup?ref=FORUM7">Jetzt registrieren</a></p>
+                        </body></html>"#,
+                    )
+                }),
+            )
+            .route(
+                "/thread-charlie/",
+                get(|| async {
+                    Html(
+                        r#"<html lang="de"><head><title>Charlie Coin ohne Website?</title></head><body>
+                        <h1>Charlie Coin wirbt per Telegram</h1>
+                        <p>Charlie Coin verspricht 100 € Bonus für Einzahlungen per SEPA in Euro.</p>
                         </body></html>"#,
                     )
                 }),
@@ -242,6 +254,10 @@ brands = ["Alpha Krypto", "ALKR"]
 name = "Bravo Markets Ltd"
 websites = ["http://firm-b.example/"]
 brands = ["Bravo Markets", "Bravo"]
+
+[[firm]]
+name = "Charlie Coin"
+brands = ["Charlie Coin"]
 "#,
         forum = forum.addr(),
         a = firm_a.addr(),
@@ -293,6 +309,17 @@ brands = ["Bravo Markets", "Bravo"]
             firm.name
         );
     }
+    // A firm known only by its brands is found where watched sites name it.
+    let charlie = firm(&report, "Charlie Coin");
+    assert_eq!(
+        charlie
+            .pages
+            .iter()
+            .map(|p| p.url.as_str())
+            .collect::<Vec<_>>(),
+        ["http://forum.example/thread-charlie/"]
+    );
+    assert!(charlie.findings.len() >= 2, "{:#?}", charlie.findings);
     let alpha = firm(&report, "Alpha Krypto");
     assert!(alpha
         .pages
@@ -304,5 +331,5 @@ brands = ["Bravo Markets", "Bravo"]
         .iter()
         .find(|s| s.url == "http://forum.example/")
         .expect("watched site listed");
-    assert_eq!(watched.pages_fetched, 3);
+    assert_eq!(watched.pages_fetched, 4);
 }
