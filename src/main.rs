@@ -253,12 +253,12 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         report::default_path(Path::new("reports"), &slug, started)
     });
     write_report(&report, &output)?;
+    // Pages carried over on `304` cite the baseline's archives.
+    let earlier = match (&args.baseline, output != Path::new("-")) {
+        (Some(path), true) => evidence::earlier_archives(&report, path, &outcome.warc_files),
+        _ => evidence::EarlierArchives::default(),
+    };
     if output != Path::new("-") {
-        // Pages carried over on `304` cite the baseline's archives.
-        let earlier = match &args.baseline {
-            Some(path) => evidence::earlier_archives(&report, path, &outcome.warc_files),
-            None => evidence::EarlierArchives::default(),
-        };
         for name in &earlier.missing {
             eprintln!("warning: {name} is cited by pages carried over from the baseline but was not found through its manifest; verify will report it");
         }
@@ -278,7 +278,15 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         }
     }
     if default_output {
-        report::update_latest(Path::new("reports"), &report, args.keep).map_err(cannot_run)?;
+        let latest =
+            report::update_latest(Path::new("reports"), &report, args.keep).map_err(cannot_run)?;
+        // Each latest file gets a manifest of its own, so that any of them
+        // (the whole scan's or one firm's) verifies and can be the next
+        // night's baseline together with the archives it cites.
+        for path in &latest {
+            evidence::write_manifest_with(path, &outcome.warc_files, &earlier.found)
+                .map_err(cannot_run)?;
+        }
     }
     if let Some(html_path) = &args.html {
         let html = html::render(&report, report.changes.as_ref());

@@ -264,12 +264,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 /// Keeps `dir/latest.json` (the whole report) and `dir/<firm-slug>/latest.json`
 /// current for every firm of `report` (each a one-firm report), and with `keep`, prunes the oldest
 /// `dir/<firm-slug>-<timestamp>.json` reports (and their manifests) beyond
-/// the newest `keep`.
+/// the newest `keep`. Returns the latest files written, so that each can be
+/// given a manifest of its own.
 ///
 /// # Errors
 /// [`ReportError::Io`] naming the path that could not be written or removed.
-pub fn update_latest(dir: &Path, report: &Report, keep: Option<usize>) -> Result<(), ReportError> {
-    report.write_atomic(&dir.join("latest.json"))?;
+pub fn update_latest(
+    dir: &Path,
+    report: &Report,
+    keep: Option<usize>,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = vec![dir.join("latest.json")];
+    report.write_atomic(&written[0])?;
     for firm in &report.firms {
         // Only this firm's part is copied, not the whole report once per firm.
         let single = Report {
@@ -296,9 +302,13 @@ pub fn update_latest(dir: &Path, report: &Report, keep: Option<usize>) -> Result
                         .collect(),
                 }),
         };
-        single.write_atomic(&dir.join(&firm.slug).join("latest.json"))?;
+        let path = dir.join(&firm.slug).join("latest.json");
+        single.write_atomic(&path)?;
+        written.push(path);
     }
-    let Some(keep) = keep else { return Ok(()) };
+    let Some(keep) = keep else {
+        return Ok(written);
+    };
     let slug = scan_slug(report.firms.iter().map(|f| f.slug.clone()));
     let prefix = format!("{slug}-");
     let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
@@ -330,7 +340,7 @@ pub fn update_latest(dir: &Path, report: &Report, keep: Option<usize>) -> Result
             }
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// The JSON Schema of [`Report`], as checked in at `reports/schema.json`.

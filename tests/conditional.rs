@@ -616,3 +616,73 @@ async fn pages_attributed_by_brand_are_never_revalidated_and_stay_attributed() {
     let changes = report.changes.unwrap();
     assert!(changes.is_empty(), "{changes:#?}");
 }
+
+/// The nightly loop with the default output, where the next night's baseline
+/// is one firm's `reports/<firm>/latest.json`: each latest file has its own
+/// manifest, so the earlier archives its carried-over pages cite are found,
+/// and both the latest file and the new report verify.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_firms_latest_report_is_a_baseline_whose_archives_are_found() {
+    let site: Shared = Arc::new(Mutex::new(started_site()));
+    let server =
+        TestServer::start(Router::new().fallback(serve).with_state(Arc::clone(&site))).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &server);
+    let warc = dir.path().join("warc");
+    let run = |extra: Vec<String>| {
+        let mut args = vec![
+            "scan".to_string(),
+            arg(&config),
+            "--warc".into(),
+            arg(&warc),
+        ];
+        args.extend(extra);
+        let cwd = dir.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            assert_cmd::Command::cargo_bin("micar-scan")
+                .unwrap()
+                .current_dir(cwd)
+                .args(&args)
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run(vec![]).await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let firm_latest = dir.path().join("reports/krypto-handel/latest.json");
+    assert!(dir
+        .path()
+        .join("reports/krypto-handel/latest.manifest.json")
+        .is_file());
+    // A second's pause keeps the two nights' default report names apart.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let out = run(vec!["--baseline".into(), arg(&firm_latest)])
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("not found through its manifest"),
+        "{stderr}"
+    );
+    let second = Report::read(&firm_latest).unwrap();
+    assert!(second.firms[0]
+        .pages
+        .iter()
+        .any(|p| p.revalidated.is_some()));
+    for report in [
+        arg(&firm_latest),
+        arg(&dir.path().join("reports/latest.json")),
+    ] {
+        let out = micar_scan(vec!["verify".into(), report.clone()]).await;
+        assert!(
+            out.status.success(),
+            "{report}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
