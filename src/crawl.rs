@@ -333,7 +333,18 @@ impl Crawler {
             resolved = resolving => resolved,
         };
         let mut by_host: Vec<SourceReport> = Vec::new();
-        for (page, link, resolution) in resolved {
+        for (page, link, mut resolution) in resolved {
+            // Each hop is evidence of where the link led: archive it and cite it.
+            let mut archive_errors = Vec::new();
+            for (hop, response) in resolution.hops.iter_mut().zip(&resolution.responses) {
+                let record =
+                    self.shared
+                        .archive_as(&hop.method, response, &[], None, &mut archive_errors);
+                hop.warc_file = record.as_ref().map(|r| r.warc_file.clone());
+                hop.warc_record_id = record.as_ref().map(|r| r.warc_record_id.clone());
+                hop.warc_offset = record.as_ref().map(|r| r.offset);
+            }
+            out.errors.extend(archive_errors);
             let origin = format!(
                 "{}://{}/",
                 link.url.scheme(),
@@ -1123,6 +1134,19 @@ impl Shared {
         conditions: Option<&Conditions>,
         errors: &mut Vec<ErrorEntry>,
     ) -> Option<RecordRef> {
+        self.archive_as("GET", fetched, extra_request_headers, conditions, errors)
+    }
+
+    /// [`Shared::archive`] for a request made with `method` (`HEAD` for the
+    /// hops of a redirector chain).
+    fn archive_as(
+        &self,
+        method: &str,
+        fetched: &Fetched,
+        extra_request_headers: &[(String, String)],
+        conditions: Option<&Conditions>,
+        errors: &mut Vec<ErrorEntry>,
+    ) -> Option<RecordRef> {
         let writer = self.warc.as_ref()?;
         let mut request_headers = vec![
             (
@@ -1173,7 +1197,7 @@ impl Shared {
         let target = fetched.final_url.to_string();
         let exchange = Exchange {
             url: &target,
-            method: "GET",
+            method,
             request_headers: &request_headers,
             http_version: "HTTP/1.1",
             status: fetched.status,

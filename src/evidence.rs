@@ -69,6 +69,9 @@ pub struct Verification {
     /// Geo-probe pages (`firms[].geo[].pages[]`) whose cited record was checked.
     #[serde(default)]
     pub geo_pages_checked: usize,
+    /// Redirect-chain hops (`attribution.redirect.hops[]`) whose cited response was checked.
+    #[serde(default)]
+    pub redirect_hops_checked: usize,
     /// The RFC 3161 time (`genTime`, RFC 3339 UTC) of the manifest's
     /// time-stamp (`.tsr` beside it) when its imprint and signed digest
     /// check out; see [`crate::timestamp`] for what is not checked.
@@ -515,6 +518,8 @@ struct CitedRecord {
     content_language: Option<String>,
     /// The HTTP status of an `application/http` response record.
     http_status: Option<u16>,
+    /// The response's `Location` header, resolved against the target URI.
+    redirect_target: Option<String>,
 }
 
 struct Citations<'a> {
@@ -565,6 +570,10 @@ impl CitedRecord {
             link_targets: reading.link_targets,
             content_language: http_header("content-language"),
             http_status: payload.and_then(|_| http_status(&record.block)),
+            redirect_target: http_header("location").and_then(|location| {
+                let base = Url::parse(record.header("WARC-Target-URI")?).ok()?;
+                base.join(location.trim()).ok().map(|url| url.to_string())
+            }),
         }
     }
 
@@ -614,6 +623,17 @@ fn check_citations(
             let location = format!("report finding {id}");
             if check_citation(finding, &location, citations, problems, true) {
                 verification.findings_checked += 1;
+            }
+            let hops = finding
+                .pointer("/attribution/redirect/hops")
+                .and_then(|hops| hops.as_array())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for (n, hop) in hops.iter().enumerate() {
+                let location = format!("report finding {id}, redirect hop {}", n + 1);
+                if check_hop_citation(hop, &location, citations, problems) {
+                    verification.redirect_hops_checked += 1;
+                }
             }
         }
         for vantage in items(firm, "geo") {
@@ -763,6 +783,73 @@ fn check_citation(
     if is_finding {
         for message in quote_problems(item, cited) {
             problems.add(location, message);
+        }
+    }
+    true
+}
+
+/// Checks that a redirect hop's cited record is the response it describes:
+/// same status and the same `Location`. False when it cites no record.
+fn check_hop_citation(
+    hop: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+) -> bool {
+    let text = |key: &str| hop.get(key).and_then(|value| value.as_str());
+    let offset = hop.get("warc_offset").and_then(|value| value.as_u64());
+    let (warc_file, record_id, offset) = match (text("warc_file"), text("warc_record_id"), offset) {
+        (None, None, None) => return false,
+        (Some(file), Some(id), Some(offset)) => (file, id, offset),
+        _ => {
+            problems.add(
+                location,
+                "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
+            );
+            return true;
+        }
+    };
+    let cited = match citations.record(warc_file, offset) {
+        Ok(cited) => cited,
+        Err(message) => {
+            problems.add(location, format!("{message} ({warc_file} @ {offset})"));
+            return true;
+        }
+    };
+    if cited.record_id.as_deref() != Some(record_id) {
+        problems.add(
+            location,
+            format!(
+                "cites {record_id} at {warc_file} @ {offset}, but the record there is {}",
+                cited.record_id.as_deref().unwrap_or("(no id)")
+            ),
+        );
+        return true;
+    }
+    let status = hop.get("status").and_then(|value| value.as_u64());
+    if status.is_none() || cited.http_status.map(u64::from) != status {
+        problems.add(
+            location,
+            format!(
+                "says HTTP {}, but {} answered {}",
+                status.map_or("?".to_string(), |s| s.to_string()),
+                cited.location,
+                cited
+                    .http_status
+                    .map_or("no HTTP status".to_string(), |s| s.to_string())
+            ),
+        );
+    }
+    if let Some(claimed) = text("location") {
+        if cited.redirect_target.as_deref() != Some(claimed) {
+            problems.add(
+                location,
+                format!(
+                    "says it pointed to {claimed}, but {} points to {}",
+                    cited.location,
+                    cited.redirect_target.as_deref().unwrap_or("nowhere")
+                ),
+            );
         }
     }
     true
@@ -1242,6 +1329,7 @@ mod tests {
             link_targets: reading.link_targets,
             content_language: Some("de-AT".into()),
             http_status: Some(200),
+            redirect_target: None,
         }
     }
 

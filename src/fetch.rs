@@ -257,7 +257,11 @@ struct Target {
 
 /// What one hop produced.
 enum HopOutcome {
-    Redirect { location: Url, status: u16 },
+    Redirect {
+        location: Url,
+        /// The redirect response itself (status, headers, empty body).
+        response: Box<Fetched>,
+    },
     Final(Box<Fetched>),
 }
 
@@ -270,6 +274,9 @@ pub enum Hop {
         location: Url,
         /// RFC 3339 UTC.
         at: String,
+        /// The redirect response as received, with an empty body: what an
+        /// archive keeps of the hop.
+        response: Box<Fetched>,
     },
     /// Any other response, with its (capped) body; empty for `HEAD`.
     Final(Box<Fetched>),
@@ -536,10 +543,11 @@ impl Fetcher {
             .fetch_hop(url, &target, &origin, &[], &mut attempts, &method)
             .await?
         {
-            HopOutcome::Redirect { location, status } => Ok(Hop::Redirect {
-                status,
+            HopOutcome::Redirect { location, response } => Ok(Hop::Redirect {
+                status: response.status,
+                at: response.fetched_at.clone(),
                 location,
-                at: now_rfc3339(),
+                response,
             }),
             HopOutcome::Final(fetched) => Ok(Hop::Final(fetched)),
         }
@@ -704,7 +712,26 @@ impl Fetcher {
                     .and_then(|value| value.to_str().ok())
                     .and_then(|text| url.join(text.trim()).ok());
                 if let Some(location) = location {
-                    return Ok(HopOutcome::Redirect { location, status });
+                    let headers = response.headers().clone();
+                    return Ok(HopOutcome::Redirect {
+                        location,
+                        response: Box::new(Fetched {
+                            url: url.clone(),
+                            final_url: url.clone(),
+                            redirects: Vec::new(),
+                            status,
+                            content_type: header_text(&headers, CONTENT_TYPE),
+                            content_language: header_text(&headers, CONTENT_LANGUAGE),
+                            sha256: sha256_hex(&[]),
+                            headers,
+                            body: Vec::new(),
+                            truncated: false,
+                            fetched_at: now_rfc3339(),
+                            remote_addr: response.remote_addr(),
+                            attempts: *attempts,
+                            conditional: false,
+                        }),
+                    });
                 }
             }
             let fetched_at = now_rfc3339();

@@ -534,6 +534,15 @@ pub struct RedirectHop {
     pub location: Option<String>,
     /// RFC 3339 UTC.
     pub at: String,
+    /// WARC file holding this hop's response (`scan --warc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_file: Option<String>,
+    /// `WARC-Record-ID` of that response record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_record_id: Option<String>,
+    /// Byte offset of the record's gzip member in `warc_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_offset: Option<u64>,
 }
 
 /// The verdict on a firm (or a page) with the reasons that decided it.

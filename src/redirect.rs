@@ -9,7 +9,7 @@
 //! the number of hops is bounded. This module never reads a landing page's
 //! body and never decides which firm a chain belongs to (that is `attribute`).
 
-use crate::fetch::{FetchError, Fetcher, Hop, Method};
+use crate::fetch::{FetchError, Fetched, Fetcher, Hop, Method};
 use crate::model::{Category, RedirectHop, Signal};
 use crate::rules::RulesError;
 use regex::RegexSet;
@@ -144,6 +144,9 @@ pub struct Resolution {
     pub landing: Option<Url>,
     /// Why the chain broke (guard, network, too many hops, loop).
     pub error: Option<FetchError>,
+    /// Each hop's response as received (redirects with an empty body), in
+    /// the order of `hops`, for the archive.
+    pub responses: Vec<Fetched>,
 }
 
 /// Follows `link` one request at a time, `HEAD` first and `GET` where the
@@ -162,6 +165,7 @@ pub async fn resolve(
         hops: Vec::new(),
         landing: None,
         error: None,
+        responses: Vec::new(),
     };
     let mut current = link.clone();
     let mut seen: HashSet<String> = HashSet::from([current.to_string()]);
@@ -185,6 +189,7 @@ pub async fn resolve(
                 status,
                 location,
                 at,
+                response,
             } => {
                 resolution.hops.push(RedirectHop {
                     url: crate::fetch::redact(&current),
@@ -192,7 +197,11 @@ pub async fn resolve(
                     status,
                     location: Some(crate::fetch::redact(&location)),
                     at,
+                    warc_file: None,
+                    warc_record_id: None,
+                    warc_offset: None,
                 });
+                resolution.responses.push(*response);
                 if lands(&location) {
                     resolution.landing = Some(location);
                     return resolution;
@@ -212,7 +221,11 @@ pub async fn resolve(
                     status: fetched.status,
                     location: None,
                     at: fetched.fetched_at.clone(),
+                    warc_file: None,
+                    warc_record_id: None,
+                    warc_offset: None,
                 });
+                resolution.responses.push(*fetched);
                 resolution.landing = Some(current);
                 return resolution;
             }
