@@ -578,7 +578,9 @@ pub fn firm_verdict_with_geo(
     // it comes straight after the evidence.
     reasons.extend(geo_effect.reasons);
     let combined = scored.iter().filter(|(_, b)| b.combined).count();
-    if combined > 0 {
+    // Without an offer of the firm's own, combined hooks prove nothing
+    // either; saying "strong evidence" next to a `none` verdict misleads.
+    if combined > 0 && !no_offer {
         reasons.push(format!(
             "{} combine{} {} or more distinct kinds of EU hook — several weak hooks together are strong evidence (CJEU Pammer/Alpenhof)",
             plural(combined, "page", "pages"),
@@ -1102,6 +1104,14 @@ mod tests {
             .reasons
             .iter()
             .any(|r| r.contains("not solicitation")));
+        // Combined hooks are not called strong evidence next to a `none` verdict.
+        assert!(
+            !verdict
+                .reasons
+                .iter()
+                .any(|r| r.contains("distinct kinds of EU hook")),
+            "{verdict:#?}"
+        );
 
         // The same pages plus one that invites visitors to open an account do count.
         let mut offer = explainer.to_vec();
