@@ -841,7 +841,12 @@ fn check_hop_citation(
         );
     }
     if let Some(claimed) = text("location") {
-        if cited.redirect_target.as_deref() != Some(claimed) {
+        // A 3xx points on with `Location`; a page with a meta refresh
+        // points on from its body.
+        let points_there = cited.redirect_target.as_deref() == Some(claimed)
+            || (cited.redirect_target.is_none()
+                && cited.link_targets.iter().any(|target| target == claimed));
+        if !points_there {
             problems.add(
                 location,
                 format!(

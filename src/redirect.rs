@@ -215,19 +215,35 @@ pub async fn resolve(
                 current = location;
             }
             Hop::Final(fetched) => {
+                // Cloakers that answer 200 and send the browser on with
+                // `<meta http-equiv="refresh">` are followed like a 3xx.
+                let refresh = meta_refresh(&fetched).and_then(|target| current.join(&target).ok());
                 resolution.hops.push(RedirectHop {
                     url: crate::fetch::redact(&current),
                     method: method.to_string(),
                     status: fetched.status,
-                    location: None,
+                    location: refresh.as_ref().map(crate::fetch::redact),
                     at: fetched.fetched_at.clone(),
                     warc_file: None,
                     warc_record_id: None,
                     warc_offset: None,
                 });
                 resolution.responses.push(*fetched);
-                resolution.landing = Some(current);
-                return resolution;
+                let Some(next) = refresh.filter(|u| matches!(u.scheme(), "http" | "https")) else {
+                    resolution.landing = Some(current);
+                    return resolution;
+                };
+                if lands(&next) {
+                    resolution.landing = Some(next);
+                    return resolution;
+                }
+                if !seen.insert(next.to_string()) {
+                    resolution.error = Some(FetchError::RedirectLoop {
+                        url: crate::fetch::redact(link),
+                    });
+                    return resolution;
+                }
+                current = next;
             }
         }
     }
@@ -235,15 +251,40 @@ pub async fn resolve(
 
 /// `HEAD`, then `GET` when the answer to `HEAD` is an error status (many
 /// shorteners and click trackers answer only `GET`).
+///
+/// A `200` to `HEAD` is asked again with `GET` too: the body may hold a
+/// `<meta http-equiv="refresh">` that sends the visitor on.
 async fn request(fetcher: &Fetcher, url: &Url) -> Result<(Hop, Method), FetchError> {
     let head = fetcher.request_once(url, Method::HEAD).await?;
     match &head {
-        Hop::Final(fetched) if fetched.status >= 400 => {
+        Hop::Final(fetched) if fetched.status >= 400 || (200..300).contains(&fetched.status) => {
             let get = fetcher.request_once(url, Method::GET).await?;
             Ok((get, Method::GET))
         }
         _ => Ok((head, Method::HEAD)),
     }
+}
+
+/// The target of an HTML page's `<meta http-equiv="refresh">`, as written.
+fn meta_refresh(fetched: &Fetched) -> Option<String> {
+    let is_html = fetched
+        .content_type
+        .as_deref()
+        .is_none_or(|t| t.to_ascii_lowercase().contains("html"));
+    if !is_html || fetched.body.is_empty() {
+        return None;
+    }
+    let text = crate::charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
+    let page = scraper::Html::parse_document(&text);
+    let metas = scraper::Selector::parse("meta[http-equiv][content]").ok()?;
+    page.select(&metas)
+        .filter(|meta| {
+            meta.value()
+                .attr("http-equiv")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh"))
+        })
+        .find_map(|meta| crate::extract::refresh_target(meta.value().attr("content")?))
+        .map(str::to_string)
 }
 
 #[cfg(test)]

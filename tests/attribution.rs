@@ -333,3 +333,81 @@ brands = ["Charlie Coin"]
         .expect("watched site listed");
     assert_eq!(watched.pages_fetched, 4);
 }
+
+/// A cloaker that answers `200` and sends the browser on with a meta refresh
+/// is followed like a redirect; the hop is archived and verifies.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_meta_refresh_cloaker_is_followed_archived_and_verified() {
+    let review = TestServer::start(page(
+        r#"<html lang="de"><head><title>Testbericht</title></head><body>
+        <p><a href="http://sho.example/go/mr" rel="sponsored">Jetzt zum Anbieter</a></p>
+        </body></html>"#,
+    ))
+    .await;
+    let cloaker = TestServer::start(Router::new().route(
+        "/go/mr",
+        get(|| async {
+            Html(
+                r#"<html><head><meta http-equiv="refresh" content="0; url=http://firm-b.example/signup?ref=MR7"></head>
+                <body>Weiterleitung …</body></html>"#,
+            )
+        }),
+    ))
+    .await;
+    let firm_a = TestServer::start(page("<html><body><p>Alpha Krypto</p></body></html>")).await;
+    let firm_b = TestServer::start(page("<html><body><p>Bravo Markets</p></body></html>")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("scan.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[scan]
+allow_networks = ["127.0.0.1/32"]
+per_host_rate = 1000.0
+[scan.resolve]
+"review.example" = "{review}"
+"sho.example" = "{cloaker}"
+"firm-a.example" = "{a}"
+"firm-b.example" = "{b}"
+
+[[firm]]
+name = "Alpha Krypto"
+websites = ["http://firm-a.example/"]
+affiliates = ["http://review.example/"]
+
+[[firm]]
+name = "Bravo Markets"
+websites = ["http://firm-b.example/"]
+"#,
+            review = review.addr(),
+            cloaker = cloaker.addr(),
+            a = firm_a.addr(),
+            b = firm_b.addr(),
+        ),
+    )
+    .unwrap();
+    let report_path = dir.path().join("report.json");
+    let warc = dir.path().join("warc");
+    common::scan_ok(&config, &report_path, &["--warc", &common::arg(&warc)]).await;
+    let report = Report::read(&report_path).unwrap();
+    let bravo = firm(&report, "Bravo Markets");
+    let chain = bravo
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == REDIRECT_RULE)
+        .find_map(|f| f.attribution.as_ref()?.redirect.clone())
+        .unwrap_or_else(|| panic!("no chain for Bravo: {:#?}", bravo.findings));
+    assert_eq!(chain.hops.len(), 1, "{chain:#?}");
+    let hop = &chain.hops[0];
+    assert_eq!((hop.method.as_str(), hop.status), ("GET", 200));
+    assert_eq!(
+        hop.location.as_deref(),
+        Some("http://firm-b.example/signup?ref=MR7")
+    );
+    assert!(hop.warc_record_id.is_some(), "{hop:#?}");
+    assert_eq!(chain.referral_code.as_deref(), Some("MR7"));
+    let out = common::micar_scan(vec!["verify".into(), common::arg(&report_path)]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(" 1 redirect hops"), "{stdout}");
+}
