@@ -724,37 +724,11 @@ fn check_citation(
     is_finding: bool,
 ) -> bool {
     let text = |key: &str| item.get(key).and_then(|value| value.as_str());
-    let warc_file = text("warc_file");
-    let record_id = text("warc_record_id");
-    let offset = item.get("warc_offset").and_then(|value| value.as_u64());
-    let (warc_file, record_id, offset) = match (warc_file, record_id, offset) {
-        (None, None, None) => return false,
-        (Some(file), Some(id), Some(offset)) => (file, id, offset),
-        _ => {
-            problems.add(
-                location,
-                "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
-            );
-            return true;
-        }
+    let cited = match cited_record(item, location, citations, problems) {
+        Cited::Nothing => return false,
+        Cited::Broken => return true,
+        Cited::Record(cited) => cited,
     };
-    let cited = match citations.record(warc_file, offset) {
-        Ok(cited) => cited,
-        Err(message) => {
-            problems.add(location, format!("{message} ({warc_file} @ {offset})"));
-            return true;
-        }
-    };
-    if cited.record_id.as_deref() != Some(record_id) {
-        problems.add(
-            location,
-            format!(
-                "cites {record_id} at {warc_file} @ {offset}, but the record there is {}",
-                cited.record_id.as_deref().unwrap_or("(no id)")
-            ),
-        );
-        return true;
-    }
     if !matches!(cited.warc_type.as_deref(), Some("response" | "resource")) {
         problems.add(
             location,
@@ -788,32 +762,42 @@ fn check_citation(
     true
 }
 
-/// Checks that a redirect hop's cited record is the response it describes:
-/// same status and the same `Location`. False when it cites no record.
-fn check_hop_citation(
-    hop: &serde_json::Value,
+/// What an item's WARC citation leads to.
+enum Cited<'c> {
+    /// The item cites no record.
+    Nothing,
+    /// The citation is incomplete, or its record is missing or another one;
+    /// the problem is recorded.
+    Broken,
+    Record(&'c CitedRecord),
+}
+
+/// Finds the record `item` cites (`warc_file`, `warc_record_id`,
+/// `warc_offset`) and checks that the record there has the cited id.
+fn cited_record<'c>(
+    item: &serde_json::Value,
     location: &str,
-    citations: &mut Citations,
+    citations: &'c mut Citations,
     problems: &mut Problems,
-) -> bool {
-    let text = |key: &str| hop.get(key).and_then(|value| value.as_str());
-    let offset = hop.get("warc_offset").and_then(|value| value.as_u64());
+) -> Cited<'c> {
+    let text = |key: &str| item.get(key).and_then(|value| value.as_str());
+    let offset = item.get("warc_offset").and_then(|value| value.as_u64());
     let (warc_file, record_id, offset) = match (text("warc_file"), text("warc_record_id"), offset) {
-        (None, None, None) => return false,
+        (None, None, None) => return Cited::Nothing,
         (Some(file), Some(id), Some(offset)) => (file, id, offset),
         _ => {
             problems.add(
                 location,
                 "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
             );
-            return true;
+            return Cited::Broken;
         }
     };
     let cited = match citations.record(warc_file, offset) {
         Ok(cited) => cited,
         Err(message) => {
             problems.add(location, format!("{message} ({warc_file} @ {offset})"));
-            return true;
+            return Cited::Broken;
         }
     };
     if cited.record_id.as_deref() != Some(record_id) {
@@ -824,8 +808,25 @@ fn check_hop_citation(
                 cited.record_id.as_deref().unwrap_or("(no id)")
             ),
         );
-        return true;
+        return Cited::Broken;
     }
+    Cited::Record(cited)
+}
+
+/// Checks that a redirect hop's cited record is the response it describes:
+/// same status and the same `Location`. False when it cites no record.
+fn check_hop_citation(
+    hop: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+) -> bool {
+    let text = |key: &str| hop.get(key).and_then(|value| value.as_str());
+    let cited = match cited_record(hop, location, citations, problems) {
+        Cited::Nothing => return false,
+        Cited::Broken => return true,
+        Cited::Record(cited) => cited,
+    };
     let status = hop.get("status").and_then(|value| value.as_u64());
     if status.is_none() || cited.http_status.map(u64::from) != status {
         problems.add(
