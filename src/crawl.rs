@@ -491,8 +491,14 @@ impl Crawler {
                     continue;
                 }
             };
+            // Like the documents read from it, a report names a file by its
+            // name only: where it sat on the operator's disk is no evidence.
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             out.sources.push(SourceReport {
-                url: path.display().to_string(),
+                url: name,
                 kind: documents
                     .first()
                     .map_or(SourceKind::File, |d| d.source_kind),

@@ -256,10 +256,15 @@ fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
 fn render_geo(out: &mut String, geo: &[crate::geo::GeoResult]) {
     out.push_str("<h3>Access by country (geo probe)</h3>\n<table class=\"geo\">\n<thead><tr><th>Vantage</th><th>Outcome</th><th class=\"num\">Similarity to control</th><th>Sign-up</th><th>Detail</th></tr></thead>\n<tbody>\n");
     for result in geo {
-        let vantage = if result.control {
-            format!("{} ({}, control)", result.vantage, result.country)
-        } else {
-            format!("{} ({})", result.vantage, result.country)
+        let named_control = result.vantage.eq_ignore_ascii_case("control");
+        let vantage = match (
+            result.vantage == result.country,
+            result.control && !named_control,
+        ) {
+            (true, false) => result.vantage.clone(),
+            (true, true) => format!("{} (control)", result.vantage),
+            (false, false) => format!("{} ({})", result.vantage, result.country),
+            (false, true) => format!("{} ({}, control)", result.vantage, result.country),
         };
         let similarity = result
             .similarity_to_control
@@ -267,6 +272,7 @@ fn render_geo(out: &mut String, geo: &[crate::geo::GeoResult]) {
         let signup = match (result.signup_reachable, result.eu_countries_offered.len()) {
             (None, _) => "—".to_string(),
             (Some(true), 0) => "reachable".to_string(),
+            (Some(true), 1) => "reachable, 1 EU country offered".to_string(),
             (Some(true), n) => format!("reachable, {n} EU countries offered"),
             (Some(false), _) => "closed to this country".to_string(),
         };
@@ -964,8 +970,8 @@ mod tests {
         ];
         let html = render(&report, None);
         assert!(html.contains("Access by country (geo probe)"));
-        assert!(html.contains("<td>DE (DE)</td><td><span class=\"geo-blocked\">blocked</span></td><td class=\"num\">0.12</td><td>reachable, 1 EU countries offered</td>"), "{html}");
-        assert!(html.contains("control (SG, control)"));
+        assert!(html.contains("<td>DE</td><td><span class=\"geo-blocked\">blocked</span></td><td class=\"num\">0.12</td><td>reachable, 1 EU country offered</td>"), "{html}");
+        assert!(html.contains("<td>control (SG)</td>"), "{html}");
         assert!(html.contains("block page: &lt;script&gt;"));
         assert!(!html.contains("<script>x"));
     }

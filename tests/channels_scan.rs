@@ -189,6 +189,14 @@ apps = {{ apple = "6400000001", google = "example.nordlicht.krypto" }}
         "the Dutch campaign yields findings"
     );
     assert!(email_findings.iter().all(|f| f.category == Category::Email));
+    // The file is named by its name only, never by where it sat on disk.
+    assert!(
+        firm.sources
+            .iter()
+            .any(|s| s.kind == SourceKind::Email && s.url == "campaign.eml"),
+        "{:#?}",
+        firm.sources
+    );
     assert!(email_findings
         .iter()
         .any(|f| f.language.as_deref() == Some("nl")));
