@@ -340,9 +340,8 @@ impl Crawler {
                 let record =
                     self.shared
                         .archive_as(&hop.method, response, &[], None, &mut archive_errors);
-                hop.warc_file = record.as_ref().map(|r| r.warc_file.clone());
-                hop.warc_record_id = record.as_ref().map(|r| r.warc_record_id.clone());
-                hop.warc_offset = record.as_ref().map(|r| r.offset);
+                (hop.warc_file, hop.warc_record_id, hop.warc_offset) =
+                    crate::warc::citation(record.as_ref());
             }
             out.errors.extend(archive_errors);
             let origin = format!(
@@ -974,14 +973,15 @@ impl Shared {
         if let Some(previous) = previous.filter(|_| fetched.status == 304 && fetched.conditional) {
             // Unchanged since the baseline: its capture stays the evidence.
             let record = self.archive(&fetched, &[], conditions.as_ref(), &mut errors);
+            let (warc_file, warc_record_id, warc_offset) = crate::warc::citation(record.as_ref());
             let (page, findings) = previous.carry_over(
                 item.depth,
                 fetched.redirects.iter().map(Url::to_string).collect(),
                 Revalidation {
                     at: fetched.fetched_at.clone(),
-                    warc_file: record.as_ref().map(|r| r.warc_file.clone()),
-                    warc_record_id: record.as_ref().map(|r| r.warc_record_id.clone()),
-                    warc_offset: record.as_ref().map(|r| r.offset),
+                    warc_file,
+                    warc_record_id,
+                    warc_offset,
                 },
             );
             return Visit::Page {
@@ -1102,9 +1102,11 @@ impl Shared {
             set_record(&mut item_page, record.as_ref());
             let mut findings = classification.findings;
             for finding in &mut findings {
-                finding.warc_file = record.as_ref().map(|r| r.warc_file.clone());
-                finding.warc_record_id = record.as_ref().map(|r| r.warc_record_id.clone());
-                finding.warc_offset = record.as_ref().map(|r| r.offset);
+                (
+                    finding.warc_file,
+                    finding.warc_record_id,
+                    finding.warc_offset,
+                ) = crate::warc::citation(record.as_ref());
             }
             let mut crawled = CrawledPage::new(item_page, findings);
             if context.kind != SourceKind::Website {
@@ -1236,9 +1238,7 @@ impl Shared {
 }
 
 fn set_record(page: &mut Page, record: Option<&RecordRef>) {
-    page.warc_file = record.map(|r| r.warc_file.clone());
-    page.warc_record_id = record.map(|r| r.warc_record_id.clone());
-    page.warc_offset = record.map(|r| r.offset);
+    (page.warc_file, page.warc_record_id, page.warc_offset) = crate::warc::citation(record);
 }
 
 /// The entry points of a firm, grouped by kind, each with its depth and reading.

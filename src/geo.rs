@@ -768,9 +768,8 @@ fn judge_page(
     page.signup_form = seen.signup_form;
     page.country_selector = seen.selector.clone();
     page.content_sha256 = Some(seen.sha256.clone());
-    page.warc_file = seen.record.as_ref().map(|r| r.warc_file.clone());
-    page.warc_record_id = seen.record.as_ref().map(|r| r.warc_record_id.clone());
-    page.warc_offset = seen.record.as_ref().map(|r| r.offset);
+    (page.warc_file, page.warc_record_id, page.warc_offset) =
+        crate::warc::citation(seen.record.as_ref());
     let control_seen = control.and_then(|c| c.response.as_ref().ok());
     let control_served = control_seen.filter(|c| (200..300).contains(&c.status));
     page.similarity_to_control = control_seen.map(|c| similarity(&seen.main_words, &c.main_words));

@@ -42,6 +42,20 @@ pub struct RecordRef {
     pub offset: u64,
 }
 
+/// The `(warc_file, warc_record_id, warc_offset)` fields with which a page,
+/// a finding, a redirect hop or a geo-probe page cites `record`; all `None`
+/// when nothing was archived.
+pub fn citation(record: Option<&RecordRef>) -> (Option<String>, Option<String>, Option<u64>) {
+    match record {
+        Some(record) => (
+            Some(record.warc_file.clone()),
+            Some(record.warc_record_id.clone()),
+            Some(record.offset),
+        ),
+        None => (None, None, None),
+    }
+}
+
 /// Errors writing or reading an archive.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
