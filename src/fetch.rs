@@ -173,49 +173,34 @@ impl FetchError {
     }
 
     /// The same error with every occurrence of `secret` in its texts replaced.
-    fn scrubbed(self, secret: &str) -> FetchError {
-        let clean = |text: String| text.replace(secret, "***");
+    fn scrubbed(mut self, secret: &str) -> FetchError {
+        for text in self.texts_mut() {
+            if text.contains(secret) {
+                *text = text.replace(secret, "***");
+            }
+        }
+        self
+    }
+
+    /// Every text the error carries (URLs, reasons, messages).
+    fn texts_mut(&mut self) -> Vec<&mut String> {
         match self {
-            FetchError::Blocked { url, reason } => FetchError::Blocked {
-                url: clean(url),
-                reason: clean(reason),
-            },
+            FetchError::Blocked { url, reason } | FetchError::Unsupported { url, reason } => {
+                vec![url, reason]
+            }
             FetchError::RedirectRefused {
                 url,
                 target,
                 reason,
-            } => FetchError::RedirectRefused {
-                url: clean(url),
-                target: clean(target),
-                reason: clean(reason),
-            },
-            FetchError::TooManyRedirects { url, limit } => FetchError::TooManyRedirects {
-                url: clean(url),
-                limit,
-            },
-            FetchError::RedirectLoop { url } => FetchError::RedirectLoop { url: clean(url) },
-            FetchError::Timeout { url } => FetchError::Timeout { url: clean(url) },
-            FetchError::Connect { url, message } => FetchError::Connect {
-                url: clean(url),
-                message: clean(message),
-            },
-            FetchError::Dns { url, message } => FetchError::Dns {
-                url: clean(url),
-                message: clean(message),
-            },
-            FetchError::Body { url, message } => FetchError::Body {
-                url: clean(url),
-                message: clean(message),
-            },
-            FetchError::Unsupported { url, reason } => FetchError::Unsupported {
-                url: clean(url),
-                reason: clean(reason),
-            },
-            FetchError::Request { url, message } => FetchError::Request {
-                url: clean(url),
-                message: clean(message),
-            },
-            FetchError::Client(message) => FetchError::Client(clean(message)),
+            } => vec![url, target, reason],
+            FetchError::TooManyRedirects { url, .. }
+            | FetchError::RedirectLoop { url }
+            | FetchError::Timeout { url } => vec![url],
+            FetchError::Connect { url, message }
+            | FetchError::Dns { url, message }
+            | FetchError::Body { url, message }
+            | FetchError::Request { url, message } => vec![url, message],
+            FetchError::Client(message) => vec![message],
         }
     }
 
@@ -956,6 +941,32 @@ mod tests {
         assert_eq!(redact(&url), "https://exchange.example/p?q=1");
         let plain = Url::parse("https://exchange.example/").unwrap();
         assert_eq!(redact(&plain), "https://exchange.example/");
+    }
+
+    #[test]
+    fn scrubbing_removes_the_secret_from_every_text() {
+        let secret = "pr0xy-s3cret";
+        let dirty = |text: &str| format!("{text} {secret}");
+        let errors = [
+            FetchError::Connect {
+                url: dirty("u"),
+                message: dirty("proxy refused"),
+            },
+            FetchError::RedirectRefused {
+                url: dirty("u"),
+                target: dirty("t"),
+                reason: dirty("r"),
+            },
+            FetchError::Client(dirty("client")),
+            FetchError::Timeout { url: dirty("u") },
+        ];
+        for error in errors {
+            let kind = error.kind();
+            let clean = error.scrubbed(secret);
+            assert_eq!(clean.kind(), kind);
+            assert!(!clean.to_string().contains(secret), "{clean}");
+            assert!(clean.to_string().contains("***"), "{clean}");
+        }
     }
 
     #[test]
