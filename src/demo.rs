@@ -376,14 +376,11 @@ pub fn summary_table(report: &Report) -> String {
 /// What each vantage point got, one row per firm and one column per
 /// vantage: the per-country view of every geo-fence. Empty without vantages.
 pub fn geo_table(report: &Report) -> String {
-    let mut vantages: Vec<(String, String, bool)> = Vec::new();
+    // One column per vantage, in the order they first appear.
+    let mut vantages: Vec<&crate::geo::GeoResult> = Vec::new();
     for result in report.firms.iter().flat_map(|f| &f.geo) {
-        if !vantages.iter().any(|(name, _, _)| *name == result.vantage) {
-            vantages.push((
-                result.vantage.clone(),
-                result.country.clone(),
-                result.control,
-            ));
+        if !vantages.iter().any(|v| v.vantage == result.vantage) {
+            vantages.push(result);
         }
     }
     if vantages.is_empty() {
@@ -396,20 +393,7 @@ pub fn geo_table(report: &Report) -> String {
         .max()
         .unwrap_or(4)
         .max(4);
-    let headers: Vec<String> = vantages
-        .iter()
-        .map(|(name, country, control)| {
-            let mut header = if name == country {
-                name.clone()
-            } else {
-                format!("{name} ({country})")
-            };
-            if *control && !name.eq_ignore_ascii_case("control") {
-                header.push_str(" control");
-            }
-            header
-        })
-        .collect();
+    let headers: Vec<String> = vantages.iter().map(|v| v.label_with_role()).collect();
     let width = headers
         .iter()
         .map(|h| h.chars().count())
@@ -424,11 +408,11 @@ pub fn geo_table(report: &Report) -> String {
     out.push('\n');
     for firm in &report.firms {
         let _ = write!(out, "{:<name_width$}", firm.name);
-        for (name, _, _) in &vantages {
+        for column in &vantages {
             let cell = firm
                 .geo
                 .iter()
-                .find(|g| g.vantage == *name)
+                .find(|g| g.vantage == column.vantage)
                 .map(|g| {
                     let mut cell = g.outcome.as_str().to_string();
                     if let Some(language) = g

@@ -314,6 +314,31 @@ pub struct CountrySelector {
     pub excludes_eu: bool,
 }
 
+impl GeoResult {
+    /// How reports name the vantage: `DE`, or `FR-mobile (FR)` when its name
+    /// is not its country.
+    pub fn label(&self) -> String {
+        if self.vantage == self.country {
+            self.vantage.clone()
+        } else {
+            format!("{} ({})", self.vantage, self.country)
+        }
+    }
+
+    /// [`GeoResult::label`], saying "control" where the name does not:
+    /// `control (US)`, `SG-exit (SG, control)`.
+    pub fn label_with_role(&self) -> String {
+        if !self.control || self.vantage.eq_ignore_ascii_case("control") {
+            return self.label();
+        }
+        if self.vantage == self.country {
+            format!("{} (control)", self.vantage)
+        } else {
+            format!("{} ({}, control)", self.vantage, self.country)
+        }
+    }
+}
+
 // ---- choosing the pages --------------------------------------------------------
 
 /// The site a URL belongs to: its registrable domain, or the host itself for
@@ -1046,6 +1071,41 @@ mod tests {
             r#"<select name="lang"><option>English</option><option>Deutsch</option></select>"#,
         );
         assert!(read_forms(&not_countries, &data).1.is_none());
+    }
+
+    #[test]
+    fn vantages_are_labelled_by_name_country_and_role() {
+        let result = |vantage: &str, country: &str, control: bool| GeoResult {
+            vantage: vantage.into(),
+            country: country.into(),
+            control,
+            eu: false,
+            accept_language: None,
+            outcome: GeoOutcome::Open,
+            summary: String::new(),
+            similarity_to_control: None,
+            signup_reachable: None,
+            eu_countries_offered: vec![],
+            pages: vec![],
+        };
+        let labels = |r: GeoResult| (r.label(), r.label_with_role());
+        assert_eq!(
+            labels(result("DE", "DE", false)),
+            ("DE".into(), "DE".into())
+        );
+        assert_eq!(
+            labels(result("FR-mobile", "FR", false)),
+            ("FR-mobile (FR)".into(), "FR-mobile (FR)".into())
+        );
+        assert_eq!(
+            labels(result("control", "US", true)),
+            ("control (US)".into(), "control (US)".into())
+        );
+        assert_eq!(
+            labels(result("SG-exit", "SG", true)),
+            ("SG-exit (SG)".into(), "SG-exit (SG, control)".into())
+        );
+        assert_eq!(labels(result("SG", "SG", true)).1, "SG (control)");
     }
 
     #[test]

@@ -256,16 +256,7 @@ fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
 fn render_geo(out: &mut String, geo: &[crate::geo::GeoResult]) {
     out.push_str("<h3>Access by country (geo probe)</h3>\n<table class=\"geo\">\n<thead><tr><th>Vantage</th><th>Outcome</th><th class=\"num\">Similarity to control</th><th>Sign-up</th><th>Detail</th></tr></thead>\n<tbody>\n");
     for result in geo {
-        let named_control = result.vantage.eq_ignore_ascii_case("control");
-        let vantage = match (
-            result.vantage == result.country,
-            result.control && !named_control,
-        ) {
-            (true, false) => result.vantage.clone(),
-            (true, true) => format!("{} (control)", result.vantage),
-            (false, false) => format!("{} ({})", result.vantage, result.country),
-            (false, true) => format!("{} ({}, control)", result.vantage, result.country),
-        };
+        let vantage = result.label_with_role();
         let similarity = result
             .similarity_to_control
             .map_or_else(|| "—".to_string(), |s| format!("{s:.2}"));

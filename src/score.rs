@@ -668,13 +668,7 @@ fn geo_effect(
     }
     let names = |list: &[&crate::geo::GeoResult]| {
         list.iter()
-            .map(|g| {
-                if g.vantage == g.country {
-                    g.vantage.clone()
-                } else {
-                    format!("{} ({})", g.vantage, g.country)
-                }
-            })
+            .map(|g| g.label())
             .collect::<Vec<_>>()
             .join(", ")
     };
