@@ -548,12 +548,8 @@ pub fn firm_verdict_with_geo(
     if geo_blocked {
         level = lower_one_step(level);
     }
-    let geo_effect = geo_effect(
-        geo,
-        all_findings(pages, Signal::Disclaimer).first().copied(),
-        offers_anything,
-        scoring,
-    );
+    let disclaimers: Vec<&Finding> = all_findings(pages, Signal::Disclaimer);
+    let geo_effect = geo_effect(geo, disclaimers.first().copied(), offers_anything, scoring);
     if geo_effect.lowers {
         level = lower_one_step(level);
     }
@@ -588,7 +584,6 @@ pub fn firm_verdict_with_geo(
             scoring.page.combination_min_kinds
         ));
     }
-    let disclaimers: Vec<&Finding> = all_findings(pages, Signal::Disclaimer);
     if let Some(first) = disclaimers.first() {
         reasons.push(format!(
             "{} found (e.g. “{}”) — recorded, not a cure",
