@@ -265,6 +265,14 @@ impl Vantage {
     }
 }
 
+/// `text` as an upper-case ISO 3166-1 alpha-2 code, if it has that shape
+/// (two letters, surrounding spaces ignored).
+pub fn country_code(text: &str) -> Option<String> {
+    let code = text.trim();
+    (code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| code.to_ascii_uppercase())
+}
+
 /// ISO 3166-1 alpha-2 codes of the 27 EU member states.
 pub const EU_MEMBER_STATES: [&str; 27] = [
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
@@ -842,8 +850,7 @@ impl Config {
             }
             let home_country = match firm.home_country {
                 Some(c) => {
-                    let code = c.get_ref().trim().to_ascii_uppercase();
-                    if code.len() != 2 || !code.chars().all(|ch| ch.is_ascii_alphabetic()) {
+                    let Some(code) = country_code(c.get_ref()) else {
                         return Err(err(
                             c.span().start,
                             key("home_country"),
@@ -852,7 +859,7 @@ impl Config {
                                 c.get_ref()
                             ),
                         ));
-                    }
+                    };
                     Some(code)
                 }
                 None => None,
@@ -1026,8 +1033,7 @@ fn parse_vantages(
                 format!("vantage `{name}` is listed twice"),
             ));
         }
-        let country = entry.country.get_ref().trim().to_ascii_uppercase();
-        if country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()) {
+        let Some(country) = country_code(entry.country.get_ref()) else {
             return Err(err(
                 entry.country.span().start,
                 key("country"),
@@ -1036,7 +1042,7 @@ fn parse_vantages(
                     entry.country.get_ref()
                 ),
             ));
-        }
+        };
         let proxy = match entry.proxy {
             Some(proxy) => Some(
                 parse_proxy(proxy.get_ref())

@@ -102,8 +102,7 @@ impl GeoData {
         };
         let mut countries = HashMap::new();
         for country in raw.country {
-            let code = country.code.trim().to_ascii_uppercase();
-            if code.len() != 2 || !code.chars().all(|c| c.is_ascii_alphabetic()) {
+            let Some(code) = crate::config::country_code(&country.code) else {
                 let line = text
                     .find(&format!("\"{}\"", country.code))
                     .map_or(1, |at| text[..at].matches('\n').count() + 1);
@@ -111,7 +110,7 @@ impl GeoData {
                     line,
                     format!("`{}` is not an ISO 3166-1 alpha-2 code", country.code),
                 ));
-            }
+            };
             for name in &country.names {
                 countries.insert(crate::text::fold_str(name.trim()), code.clone());
             }
@@ -139,11 +138,7 @@ impl GeoData {
     /// else its text as a code or a known name.
     fn country_of(&self, value: Option<&str>, text: &str) -> Option<&str> {
         let by_code = |candidate: &str| {
-            let trimmed = candidate.trim();
-            let is_code = trimmed.len() == 2 && trimmed.chars().all(|c| c.is_ascii_alphabetic());
-            is_code
-                .then(|| self.countries.get(&trimmed.to_ascii_uppercase()))
-                .flatten()
+            crate::config::country_code(candidate).and_then(|code| self.countries.get(&code))
         };
         if let Some(code) = value.and_then(by_code) {
             return Some(code);
