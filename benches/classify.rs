@@ -6,9 +6,9 @@
 //! on top of `scraper::Html::parse_document` alone.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use micar_scan::classify::Classifier;
-use micar_scan::extract::{extract_html, DocMeta};
-use micar_scan::rules::RuleSet;
+use micar_scan::analyze::classify::Classifier;
+use micar_scan::analyze::extract::{extract_html, DocMeta};
+use micar_scan::analyze::rules::RuleSet;
 use micar_scan::SourceKind;
 use std::hint::black_box;
 use std::sync::Arc;

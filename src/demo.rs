@@ -15,8 +15,8 @@
 //! how one demo firm's geo-fence holds in one country and leaks in another.
 
 use crate::config::{Config, ConfigError, ProxyUrl};
+use crate::model::report::Report;
 use crate::model::SourceKind;
-use crate::report::Report;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -377,7 +377,7 @@ pub fn summary_table(report: &Report) -> String {
 /// vantage: the per-country view of every geo-fence. Empty without vantages.
 pub fn geo_table(report: &Report) -> String {
     // One column per vantage, in the order they first appear.
-    let mut vantages: Vec<&crate::geo::GeoResult> = Vec::new();
+    let mut vantages: Vec<&crate::model::geo::GeoResult> = Vec::new();
     for result in report.firms.iter().flat_map(|f| &f.geo) {
         if !vantages.iter().any(|v| v.vantage == result.vantage) {
             vantages.push(result);
@@ -418,7 +418,7 @@ pub fn geo_table(report: &Report) -> String {
                     if let Some(language) = g
                         .pages
                         .first()
-                        .filter(|_| g.outcome == crate::geo::GeoOutcome::Open)
+                        .filter(|_| g.outcome == crate::model::geo::GeoOutcome::Open)
                         .and_then(|p| p.language.as_deref())
                     {
                         cell.push_str(&format!(" ({language})"));

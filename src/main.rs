@@ -4,14 +4,19 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use micar_scan::classify::Classifier;
+use micar_scan::analyze::classify::Classifier;
+use micar_scan::analyze::extract::{self, DocMeta};
+use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::Config;
-use micar_scan::crawl::CrawlCounters;
-use micar_scan::extract::{self, DocMeta};
+use micar_scan::model::report::write_atomic;
+use micar_scan::model::report::Report;
+use micar_scan::model::time::now_rfc3339;
 use micar_scan::model::{Level, SourceKind};
-use micar_scan::report::{self, Report};
+use micar_scan::report;
+use micar_scan::report::{diff, html};
 use micar_scan::scan::{self, ScanOptions};
-use micar_scan::{demo, diff, evidence, html, rules::RuleSet};
+use micar_scan::sources::crawl::CrawlCounters;
+use micar_scan::{demo, evidence};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -266,10 +271,13 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
             .map_err(cannot_run)?;
         eprintln!("manifest written to {}", manifest.display());
         if let Some(tsa) = &config.evidence.tsa {
-            let (tsr, token) =
-                micar_scan::timestamp::stamp_manifest(&manifest, tsa, config.scan.timeout)
-                    .await
-                    .map_err(cannot_run)?;
+            let (tsr, token) = micar_scan::evidence::timestamp::stamp_manifest(
+                &manifest,
+                tsa,
+                config.scan.timeout,
+            )
+            .await
+            .map_err(cannot_run)?;
             eprintln!(
                 "manifest time-stamped at {} ({})",
                 token.gen_time,
@@ -290,7 +298,7 @@ async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
     }
     if let Some(html_path) = &args.html {
         let html = html::render(&report, report.changes.as_ref());
-        report::write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
+        write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
     }
     if let (Some(level), Some(changes)) = (args.fail_on_new, &report.changes) {
         return Ok(if changes.new_at_or_above(level) {
@@ -355,7 +363,7 @@ fn html_command(
         None => report.changes.clone(),
     };
     let html = html::render(&report, changes.as_ref());
-    report::write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
+    write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
     eprintln!("HTML report written to {}", html_path.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -397,8 +405,7 @@ async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
     write_report(&report, &args.output)?;
     evidence::write_manifest(&args.output, &outcome.warc_files).map_err(cannot_run)?;
     if let Some(html_path) = &args.html {
-        report::write_atomic(html_path, html::render(&report, None).as_bytes())
-            .map_err(cannot_run)?;
+        write_atomic(html_path, html::render(&report, None).as_bytes()).map_err(cannot_run)?;
     }
     print!("{}", demo::summary_table(&report));
     print!("{}", demo::geo_table(&report));
@@ -564,7 +571,8 @@ async fn rules_test(
     let rules = Arc::new(scan::load_rules(None, patterns).map_err(usage)?);
     let (body, source_url) = if input.starts_with("http://") || input.starts_with("https://") {
         let target = url::Url::parse(input).map_err(usage)?;
-        let fetcher = micar_scan::fetch::Fetcher::new(&Default::default()).map_err(cannot_run)?;
+        let fetcher =
+            micar_scan::sources::fetch::Fetcher::new(&Default::default()).map_err(cannot_run)?;
         let fetched = fetcher
             .fetch(&target, &|_| Ok(()))
             .await
@@ -587,13 +595,13 @@ async fn rules_test(
         (bytes, file_url)
     };
     let document_url = url.map(str::to_string).unwrap_or(source_url);
-    let decoded = micar_scan::charset::decode(&body, None);
+    let decoded = micar_scan::analyze::charset::decode(&body, None);
     let meta = DocMeta {
         url: document_url.clone(),
         final_url: document_url,
         source_kind: SourceKind::Website,
-        fetched_at: report::now_rfc3339(),
-        content_sha256: micar_scan::fetch::sha256_hex(&body),
+        fetched_at: now_rfc3339(),
+        content_sha256: micar_scan::model::sha256_hex(&body),
         content_language: None,
     };
     let document = extract::extract_html(&decoded.text, meta);

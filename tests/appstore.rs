@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
-use micar_scan::appstore::{
-    check_apps, check_apps_with_languages, AppStoreSettings, StorefrontResult, EU_STOREFRONTS,
-};
+use micar_scan::analyze::lang::LanguageModel;
+use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::ScanSettings;
-use micar_scan::fetch::Fetcher;
-use micar_scan::lang::LanguageModel;
-use micar_scan::rules::RuleSet;
+use micar_scan::model::app_store::StorefrontResult;
+use micar_scan::sources::appstore::{
+    check_apps, check_apps_with_languages, AppStoreSettings, EU_STOREFRONTS,
+};
+use micar_scan::sources::fetch::Fetcher;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;

@@ -11,10 +11,10 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
+use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::Config;
+use micar_scan::model::report::{FirmReport, Report};
 use micar_scan::model::{AttributionMethod, SourceKind};
-use micar_scan::report::{FirmReport, Report};
-use micar_scan::rules::RuleSet;
 use micar_scan::scan::{self, ScanOptions};
 use std::sync::Arc;
 

@@ -9,10 +9,13 @@ use axum::routing::get;
 use axum::Router;
 use common::TestServer;
 use micar_scan::config::ScanSettings;
-use micar_scan::feed::{discover_feeds, looks_like_feed, parse_feed, FeedMeta, ParsedFeed};
-use micar_scan::fetch::{sha256_hex, Fetcher};
+use micar_scan::model::sha256_hex;
 use micar_scan::model::{BlockKind, Category, Document, Link, LinkKind, SourceKind};
-use micar_scan::social::{
+use micar_scan::sources::feed::{
+    discover_feeds, looks_like_feed, parse_feed, FeedMeta, ParsedFeed,
+};
+use micar_scan::sources::fetch::Fetcher;
+use micar_scan::sources::social::{
     endpoint, recognise, telegram_posts, SocialFormat, SocialMeta, SocialProfile,
 };
 use std::time::Duration;

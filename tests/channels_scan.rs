@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
+use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::Config;
 use micar_scan::model::{Category, SourceKind};
-use micar_scan::rules::RuleSet;
 use micar_scan::scan::{self, ScanOptions};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -136,7 +136,7 @@ apps = {{ apple = "6400000001", google = "example.nordlicht.krypto" }}
             .filter(|p| {
                 firm.sources.iter().any(|s| s.url.ends_with(feed))
                     && p.content_sha256
-                        == micar_scan::fetch::sha256_hex(&fixture(&format!("feeds/{feed}")))
+                        == micar_scan::model::sha256_hex(&fixture(&format!("feeds/{feed}")))
             })
             .collect();
         assert!(items.len() >= 2, "{feed}: {} item pages", items.len());
@@ -148,19 +148,19 @@ apps = {{ apple = "6400000001", google = "example.nordlicht.krypto" }}
         .pages
         .iter()
         .filter(|p| {
-            p.content_sha256 == micar_scan::fetch::sha256_hex(&fixture("feeds/atom.xml"))
+            p.content_sha256 == micar_scan::model::sha256_hex(&fixture("feeds/atom.xml"))
                 && p.published_at.is_some()
         })
         .count();
     assert_eq!(atom_items, 2, "the old Atom entry is skipped by max_age");
     // Findings of the press feed are press findings; those of the social feed social_media.
-    let atom_sha = micar_scan::fetch::sha256_hex(&fixture("feeds/atom.xml"));
+    let atom_sha = micar_scan::model::sha256_hex(&fixture("feeds/atom.xml"));
     assert!(firm
         .findings
         .iter()
         .filter(|f| f.content_sha256 == atom_sha)
         .all(|f| f.category == Category::Press));
-    let json_sha = micar_scan::fetch::sha256_hex(&fixture("feeds/feed.json"));
+    let json_sha = micar_scan::model::sha256_hex(&fixture("feeds/feed.json"));
     assert!(firm
         .findings
         .iter()
@@ -204,7 +204,7 @@ apps = {{ apple = "6400000001", google = "example.nordlicht.krypto" }}
     let email_only: Vec<_> = email_findings.into_iter().cloned().collect();
     let bundle = RuleSet::bundled().unwrap();
     assert_eq!(
-        micar_scan::score::page_level(&email_only, bundle.scoring()),
+        micar_scan::analyze::score::page_level(&email_only, bundle.scoring()),
         micar_scan::model::Level::Strong
     );
 

@@ -9,10 +9,10 @@
 //! `fixtures/corpus/` is the labelled corpus proper; `fixtures/corpus-dev/`
 //! is a five-page development set kept as a smoke test of the same code.
 
-use micar_scan::classify::Classifier;
-use micar_scan::extract::{extract_html, DocMeta};
-use micar_scan::rules::RuleSet;
-use micar_scan::score::signal_from_str;
+use micar_scan::analyze::classify::Classifier;
+use micar_scan::analyze::extract::{extract_html, DocMeta};
+use micar_scan::analyze::rules::RuleSet;
+use micar_scan::analyze::score::signal_from_str;
 use micar_scan::{Level, Signal, SourceKind};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};

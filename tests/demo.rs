@@ -3,9 +3,9 @@
 //! Schema, and reaches the verdicts the demo firms were written for.
 
 use assert_cmd::Command;
-use micar_scan::geo::GeoOutcome;
+use micar_scan::model::geo::GeoOutcome;
+use micar_scan::model::report::{FirmReport, Report, ScanStatus};
 use micar_scan::model::{Category, Level, Signal, SourceKind};
-use micar_scan::report::{FirmReport, Report, ScanStatus};
 
 fn run_demo() -> (Report, serde_json::Value, String) {
     let dir = tempfile::tempdir().unwrap();

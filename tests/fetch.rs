@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
-use micar_scan::charset::{decode, CharsetSource};
+use micar_scan::analyze::charset::{decode, CharsetSource};
 use micar_scan::config::ScanSettings;
-use micar_scan::fetch::{host_key, FetchError, Fetcher};
+use micar_scan::sources::fetch::{host_key, FetchError, Fetcher};
 use std::io::Write;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -798,7 +798,7 @@ async fn validators_go_only_to_the_url_they_came_from_and_a_304_is_a_final_answe
     )
     .await;
     let fetcher = Fetcher::new(&settings()).unwrap();
-    let conditions = micar_scan::fetch::Conditions {
+    let conditions = micar_scan::model::Conditions {
         url: server.url("/target"),
         etag: Some("\"v1\"".into()),
         last_modified: Some("Fri, 27 Nov 2026 01:00:00 GMT".into()),
@@ -824,7 +824,7 @@ async fn validators_go_only_to_the_url_they_came_from_and_a_304_is_a_final_answe
     );
 
     // Validators of another URL are not sent: a plain 200.
-    let elsewhere = micar_scan::fetch::Conditions {
+    let elsewhere = micar_scan::model::Conditions {
         url: server.url("/other"),
         ..conditions
     };

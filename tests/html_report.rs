@@ -11,9 +11,9 @@
 //! `MICAR_SCAN_UPDATE_DOCS=1` also copies the screenshot to
 //! `docs/report-screenshot.png`.
 
-use micar_scan::diff::diff;
-use micar_scan::html::render;
-use micar_scan::report::Report;
+use micar_scan::model::report::Report;
+use micar_scan::report::diff::diff;
+use micar_scan::report::html::render;
 use micar_scan::Level;
 use std::collections::BTreeSet;
 use std::fs::File;

@@ -77,9 +77,12 @@ async fn sigterm_mid_scan_leaves_a_whole_partial_report() {
     let hits_at_exit = server.total_hits();
 
     let text = std::fs::read_to_string(&report_path).expect("a report was written");
-    let report: micar_scan::report::Report =
+    let report: micar_scan::model::report::Report =
         serde_json::from_str(&text).expect("the report is whole JSON");
-    assert_eq!(report.scan.status, micar_scan::report::ScanStatus::Partial);
+    assert_eq!(
+        report.scan.status,
+        micar_scan::model::report::ScanStatus::Partial
+    );
     assert!(
         report
             .scan

@@ -2,8 +2,8 @@
 //! started by the test on a loopback port): gzip on the wire, robots.txt,
 //! sitemaps, and a realistic mix of statuses.
 
+use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::Config;
-use micar_scan::rules::RuleSet;
 use micar_scan::scan::{self, ScanOptions};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -302,7 +302,7 @@ async fn a_rescan_with_a_baseline_gets_304s_from_nginx_for_unchanged_files() {
         .unwrap();
     assert!(changed.revalidated.is_none());
     assert!(firm.findings.iter().any(|f| f.matched.contains("iDEAL")));
-    let pages = |report: &micar_scan::report::Report| -> Vec<String> {
+    let pages = |report: &micar_scan::model::report::Report| -> Vec<String> {
         let mut urls: Vec<String> = report.firms[0]
             .pages
             .iter()

@@ -8,7 +8,7 @@ use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use common::{arg, micar_scan, scan_ok, TestServer};
-use micar_scan::report::Report;
+use micar_scan::model::report::Report;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -82,7 +82,7 @@ async fn a_changed_page_shows_up_as_new_and_resolved_findings_only() {
     ])
     .await;
     assert!(out.status.success());
-    let changes: micar_scan::diff::ReportDiff = serde_json::from_slice(&out.stdout).unwrap();
+    let changes: micar_scan::model::diff::ReportDiff = serde_json::from_slice(&out.stdout).unwrap();
     let firm = &changes.firms[0];
     assert!(
         !firm.new.is_empty() && !firm.resolved.is_empty(),

@@ -1,10 +1,10 @@
 //! Offline evidence files as a supervisor receives them: a Dutch e-mail
 //! campaign, a small mailbox, a page saved from a browser, a WARC archive.
 
-use micar_scan::offline::{
+use micar_scan::evidence::warc::{Exchange, WarcInfo, WarcWriter};
+use micar_scan::sources::offline::{
     detect_kind, read_email, read_html_file, read_path, read_warc, OfflineError, OfflineKind,
 };
-use micar_scan::warc::{Exchange, WarcInfo, WarcWriter};
 use micar_scan::{BlockKind, Category, Document, SourceKind};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};

@@ -13,7 +13,7 @@ fn rules_list_shows_every_rule_with_its_category_and_weight() {
     let output = micar_scan().args(["rules", "list"]).output().unwrap();
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    let rules = micar_scan::rules::RuleSet::bundled().unwrap();
+    let rules = micar_scan::analyze::rules::RuleSet::bundled().unwrap();
     for rule in rules.rules().iter().step_by(50) {
         assert!(text.contains(&rule.id), "{} missing from the list", rule.id);
     }
@@ -51,7 +51,10 @@ fn a_broken_pattern_directory_exits_2_naming_file_line_and_rule() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("scoring.toml"),
-        include_str!("../patterns/scoring.toml"),
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/patterns/scoring.toml"
+        )),
     )
     .unwrap();
     std::fs::write(

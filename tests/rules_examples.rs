@@ -2,7 +2,7 @@
 //! pattern files are refused with errors that name the file, the line and
 //! the rule id.
 
-use micar_scan::rules::{RuleSet, RulesError};
+use micar_scan::analyze::rules::{RuleSet, RulesError};
 use std::path::Path;
 
 fn patterns_dir() -> &'static Path {

@@ -222,7 +222,8 @@ async fn the_manifest_is_time_stamped_and_a_later_change_is_caught() {
     };
     assert!(openssl_verify(&manifest));
     let token =
-        micar_scan::timestamp::parse_response(&std::fs::read(&tsr).unwrap(), "tsr").unwrap();
+        micar_scan::evidence::timestamp::parse_response(&std::fs::read(&tsr).unwrap(), "tsr")
+            .unwrap();
     assert_eq!(token.policy, "1.2.3.4.1");
     assert_eq!(token.signed_digest_matches, Some(true));
     assert!(token.nonce.is_some());

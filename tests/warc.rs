@@ -5,10 +5,11 @@
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
-use micar_scan::evidence::{manifest_path, verify, write_manifest, Manifest};
-use micar_scan::warc::{
-    sha256_hex, Exchange, RecordRef, WarcInfo, WarcReader, WarcRecord, WarcWriter,
+use micar_scan::evidence::warc::{
+    Exchange, RecordRef, WarcInfo, WarcReader, WarcRecord, WarcWriter,
 };
+use micar_scan::evidence::{manifest_path, verify, write_manifest, Manifest};
+use micar_scan::model::sha256_hex;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,546 @@
+//! The compiled matchers: per target, one Aho–Corasick automaton over folded
+//! text for literal phrases and one `RegexSet` for regexes (with literal
+//! prefilters), checked at word boundaries. Built once from the rules.
+
+use super::rule::*;
+use crate::model::text::{fold, normalize_whitespace};
+use crate::model::BlockKind;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Default)]
+pub(crate) struct Channel {
+    pub(crate) automaton: Option<AhoCorasick>,
+    /// Per automaton pattern: the phrase's rules and whether it needs a
+    /// word boundary at its start and end.
+    pub(crate) phrases: Vec<PhraseEntry>,
+    /// The channel's regexes, each compiled on first use: most never match
+    /// a given page, and compiling hundreds of Unicode-aware regexes up
+    /// front would dominate start-up.
+    pub(crate) regexes: Vec<LazyRegex>,
+    /// The automaton's first `phrase_count` patterns are phrases; the rest
+    /// are literals that every match of a regex must contain (its prefixes
+    /// or suffixes): a regex runs only on text holding them. One automaton
+    /// for both saves a pass over every block.
+    pub(crate) phrase_count: usize,
+    /// Per literal: the regexes (indices into `regexes`) it stands for,
+    /// each with the bit of the literal group (prefixes, suffixes) it is in.
+    pub(crate) literal_regexes: Vec<Vec<(usize, u8)>>,
+    /// Per regex: the bits of all its literal groups; a regex is a
+    /// candidate only when a literal of every group occurs.
+    pub(crate) literal_groups: Vec<u8>,
+    /// Regexes without a usable literal, as one set that says which to run.
+    pub(crate) residual: Option<RegexSet>,
+    /// Per `residual` index: the index into `regexes`.
+    pub(crate) residual_regexes: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    pub(crate) pattern: String,
+    /// The pattern without Unicode word-boundary assertions, when it has
+    /// any: it matches wherever the pattern does (and more), and unlike the
+    /// pattern it runs on a DFA over non-ASCII text. It is tried first so
+    /// that the slow exact pattern only runs where it may match.
+    pub(crate) relaxed_pattern: Option<String>,
+    /// The rule's block kinds: a regex is not run on other blocks.
+    pub(crate) block_mask: u32,
+    pub(crate) compiled: OnceLock<Option<Regex>>,
+    pub(crate) relaxed: OnceLock<Option<Regex>>,
+    pub(crate) rule: usize,
+}
+
+impl LazyRegex {
+    /// Whether the pattern may match `hay` (a cheap necessary condition).
+    pub(crate) fn may_match(&self, hay: &str) -> bool {
+        let Some(pattern) = &self.relaxed_pattern else {
+            return true;
+        };
+        self.relaxed
+            .get_or_init(|| build_regex(pattern).ok())
+            .as_ref()
+            .is_none_or(|relaxed| relaxed.is_match(hay))
+    }
+
+    pub(crate) fn get(&self) -> Option<&Regex> {
+        // The pattern already compiled as part of the set, so this cannot
+        // fail in practice; if it ever did, the regex is skipped, never a panic.
+        self.compiled
+            .get_or_init(|| build_regex(&self.pattern).ok())
+            .as_ref()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct PhraseEntry {
+    pub(crate) rules: Vec<usize>,
+    pub(crate) boundary_start: bool,
+    pub(crate) boundary_end: bool,
+}
+
+impl Channel {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.automaton.is_none() && self.regexes.is_empty()
+    }
+
+    /// Appends the hits in `hay` (already folded or original, as the channel
+    /// needs) to `out`, ranges in `hay`. Regexes of rules that do not look
+    /// at blocks in `kinds` (a block-kind bit mask) are not run.
+    pub(crate) fn scan(&self, hay: &str, kinds: u32, out: &mut Vec<RuleHit>) {
+        // Literal groups seen per regex, and the regexes touched, in the
+        // order first seen; each literal's regexes are visited once per text.
+        let mut groups_seen: Vec<u8> = Vec::new();
+        let mut literal_seen: Vec<bool> = Vec::new();
+        let mut touched: Vec<usize> = Vec::new();
+        if let Some(automaton) = &self.automaton {
+            for m in automaton.find_overlapping_iter(hay) {
+                let pattern = m.pattern().as_usize();
+                if pattern >= self.phrase_count {
+                    let literal = pattern - self.phrase_count;
+                    if literal_seen.is_empty() {
+                        literal_seen = vec![false; self.literal_regexes.len()];
+                        groups_seen = vec![0; self.regexes.len()];
+                    }
+                    if std::mem::replace(&mut literal_seen[literal], true) {
+                        continue;
+                    }
+                    for &(regex, bit) in &self.literal_regexes[literal] {
+                        if groups_seen[regex] == 0 {
+                            touched.push(regex);
+                        }
+                        groups_seen[regex] |= bit;
+                    }
+                    continue;
+                }
+                let entry = &self.phrases[pattern];
+                if entry.boundary_start && !boundary_before(hay, m.start()) {
+                    continue;
+                }
+                if entry.boundary_end && !boundary_after(hay, m.end()) {
+                    continue;
+                }
+                out.extend(entry.rules.iter().map(|&rule| RuleHit {
+                    rule,
+                    start: m.start(),
+                    end: m.end(),
+                }));
+            }
+        }
+        if self.regexes.is_empty() {
+            return;
+        }
+        let mut candidates: Vec<usize> = touched
+            .into_iter()
+            .filter(|&regex| groups_seen[regex] == self.literal_groups[regex])
+            .collect();
+        if let Some(set) = &self.residual {
+            candidates.extend(set.matches(hay).iter().map(|i| self.residual_regexes[i]));
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        {
+            for index in candidates {
+                let lazy = &self.regexes[index];
+                if lazy.block_mask & kinds == 0 || !lazy.may_match(hay) {
+                    continue;
+                }
+                let Some(regex) = lazy.get() else { continue };
+                out.extend(
+                    regex
+                        .find_iter(hay)
+                        .filter(|m| m.end() > m.start())
+                        .map(|m| RuleHit {
+                            rule: lazy.rule,
+                            start: m.start(),
+                            end: m.end(),
+                        }),
+                );
+            }
+        }
+    }
+}
+
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+pub(crate) fn boundary_before(hay: &str, at: usize) -> bool {
+    hay[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c))
+}
+
+pub(crate) fn boundary_after(hay: &str, at: usize) -> bool {
+    hay[at..].chars().next().is_none_or(|c| !is_word_char(c))
+}
+
+/// Keeps, per rule, the leftmost-longest non-overlapping hits, in order.
+pub(crate) fn select_hits(hits: &mut Vec<RuleHit>) {
+    hits.sort_by(|a, b| {
+        (a.rule, a.start)
+            .cmp(&(b.rule, b.start))
+            .then(b.end.cmp(&a.end))
+    });
+    let mut kept: Vec<RuleHit> = Vec::with_capacity(hits.len());
+    for hit in hits.drain(..) {
+        match kept.last() {
+            Some(last) if last.rule == hit.rule && hit.start < last.end => {}
+            _ => kept.push(hit),
+        }
+    }
+    *hits = kept;
+}
+
+/// [`fold`]'s result, built faster: folding works character by character,
+/// and an ASCII character folds to its lower case, so only the runs of
+/// non-ASCII characters go through [`fold`]. Same text, same offsets.
+pub(crate) struct FoldedText {
+    pub(crate) text: String,
+    /// For each byte of `text`, the byte offset of the original character.
+    pub(crate) origin: Vec<usize>,
+    pub(crate) original_len: usize,
+}
+
+impl FoldedText {
+    pub(crate) fn new(input: &str) -> Self {
+        let bytes = input.as_bytes();
+        let mut text = String::with_capacity(input.len());
+        let mut origin = Vec::with_capacity(input.len());
+        let mut at = 0;
+        while at < bytes.len() {
+            if bytes[at].is_ascii() {
+                text.push(char::from(bytes[at].to_ascii_lowercase()));
+                origin.push(at);
+                at += 1;
+                continue;
+            }
+            // A run of non-ASCII characters: ASCII bytes never occur inside
+            // a multi-byte character, so the run ends on a char boundary.
+            let end = bytes[at..]
+                .iter()
+                .position(u8::is_ascii)
+                .map_or(bytes.len(), |n| at + n);
+            let run = fold(&input[at..end]);
+            for i in 0..run.text.len() {
+                origin.push(at + run.original_range(i, i + 1).0);
+            }
+            text.push_str(&run.text);
+            at = end;
+        }
+        FoldedText {
+            text,
+            origin,
+            original_len: input.len(),
+        }
+    }
+
+    /// As [`crate::model::text::Folded::original_range`].
+    pub(crate) fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        let orig_start = self.origin.get(start).copied().unwrap_or(self.original_len);
+        let orig_end = if end >= self.origin.len() {
+            self.original_len
+        } else {
+            self.origin[end]
+        };
+        (orig_start, orig_end.max(orig_start))
+    }
+}
+
+pub(crate) fn needs_whitespace_normalising(text: &str) -> bool {
+    let mut previous_space = true;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if previous_space || c != ' ' {
+                return true;
+            }
+            previous_space = true;
+        } else {
+            previous_space = false;
+        }
+    }
+    previous_space && !text.is_empty()
+}
+
+// ---------------------------------------------------------------------------
+// Parsing and validation
+
+/// Every block kind but the URL pseudo-block.
+pub(crate) const ALL_TEXT_BLOCKS: [BlockKind; 18] = [
+    BlockKind::Title,
+    BlockKind::MetaDescription,
+    BlockKind::MetaKeywords,
+    BlockKind::OgTag,
+    BlockKind::Heading,
+    BlockKind::Paragraph,
+    BlockKind::ListItem,
+    BlockKind::TableCell,
+    BlockKind::Button,
+    BlockKind::Link,
+    BlockKind::ImageAlt,
+    BlockKind::FormLabel,
+    BlockKind::FormOption,
+    BlockKind::Footer,
+    BlockKind::CookieBanner,
+    BlockKind::FeedItem,
+    BlockKind::JsonLd,
+    BlockKind::Other,
+];
+
+/// Regexes may be large (many alternatives, Unicode classes); the default
+/// 10 MB limit is for untrusted input, these come from the bundle.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 64 << 20;
+
+pub(crate) fn build_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+/// A phrase as it is matched: whitespace runs collapsed, folded unless the
+/// rule is case-sensitive.
+pub(crate) fn phrase_key(phrase: &str, case_sensitive: bool) -> String {
+    let collapsed = normalize_whitespace(phrase);
+    if case_sensitive {
+        collapsed
+    } else {
+        fold(&collapsed).text
+    }
+}
+
+pub(crate) fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> Vec<Channel> {
+    let mut channels = Vec::with_capacity(Target::ALL.len() * 2);
+    for target in Target::ALL {
+        for case_sensitive in [false, true] {
+            let mut phrase_index: HashMap<String, usize> = HashMap::new();
+            let mut phrases: Vec<String> = Vec::new();
+            let mut entries: Vec<PhraseEntry> = Vec::new();
+            let mut regexes: Vec<LazyRegex> = Vec::new();
+            for (index, rule) in rules.iter().enumerate() {
+                if rule.target != target || rule.case_sensitive != case_sensitive {
+                    continue;
+                }
+                for phrase in &rule.phrases {
+                    let key = phrase_key(phrase, case_sensitive);
+                    let slot = *phrase_index.entry(key.clone()).or_insert_with(|| {
+                        entries.push(PhraseEntry {
+                            rules: Vec::new(),
+                            boundary_start: key.chars().next().is_some_and(is_word_char),
+                            boundary_end: key.chars().next_back().is_some_and(is_word_char),
+                        });
+                        phrases.push(key);
+                        entries.len() - 1
+                    });
+                    if !entries[slot].rules.contains(&index) {
+                        entries[slot].rules.push(index);
+                    }
+                }
+                for pattern in &rule.regex {
+                    regexes.push(LazyRegex {
+                        pattern: pattern.clone(),
+                        relaxed_pattern: relaxed_pattern(pattern),
+                        relaxed: OnceLock::new(),
+                        block_mask: rule.block_mask,
+                        compiled: OnceLock::new(),
+                        rule: index,
+                    });
+                }
+            }
+            let mut channel = Channel {
+                phrases: entries,
+                phrase_count: phrases.len(),
+                regexes,
+                ..Channel::default()
+            };
+            let literals = if channel.regexes.is_empty() {
+                Vec::new()
+            } else {
+                build_regex_prefilter(&mut channel, rules, target, case_sensitive, errors)
+            };
+            let patterns: Vec<&[u8]> = phrases
+                .iter()
+                .map(|p| p.as_bytes())
+                .chain(literals.iter().map(Vec::as_slice))
+                .collect();
+            if !patterns.is_empty() {
+                match AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                {
+                    Ok(automaton) => channel.automaton = Some(automaton),
+                    Err(e) => errors.push(RulesError::Parse {
+                        file: format!("<{} phrases>", target.as_str()),
+                        line: 0,
+                        message: format!("cannot build the phrase automaton: {e}"),
+                    }),
+                }
+            }
+            channels.push(channel);
+        }
+    }
+    channels
+}
+
+/// `pattern` with its Unicode word-boundary assertions removed, if it has
+/// any. The regex engine cannot run Unicode `\b` on a DFA once the text
+/// holds a non-ASCII byte (€, Greek, Cyrillic) and falls back to a much
+/// slower engine; the relaxed pattern has no such limit.
+pub(crate) fn relaxed_pattern(pattern: &str) -> Option<String> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    if !hir.properties().look_set().contains_word_unicode() {
+        return None;
+    }
+    Some(relax(&hir).to_string())
+}
+
+pub(crate) fn relax(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, LookSet, Repetition};
+    match hir.kind() {
+        HirKind::Look(look) if LookSet::singleton(*look).contains_word_unicode() => Hir::empty(),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            min: rep.min,
+            max: rep.max,
+            greedy: rep.greedy,
+            sub: Box::new(relax(&rep.sub)),
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
+            sub: Box::new(relax(&capture.sub)),
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(relax).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(relax).collect()),
+        _ => hir.clone(),
+    }
+}
+
+/// Shortest literal (in bytes) worth a place in the prefilter: shorter ones
+/// occur in almost every text and would only add work. Case-sensitive
+/// literals ("EU", "Ft") are rare in running text even when short.
+pub(crate) const MIN_PREFILTER_LITERAL: usize = 3;
+pub(crate) const MIN_PREFILTER_LITERAL_CASE_SENSITIVE: usize = 2;
+
+/// Groups of literals such that every match of `pattern` contains a
+/// literal of each group: its prefixes and its suffixes, each kept when
+/// long enough to be worth looking for. Requiring both cuts candidates
+/// sharply: "jetzt" alone is common, "jetzt" with "registrieren" is not.
+pub(crate) fn required_literals(pattern: &str, min_len: usize) -> Vec<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+        return Vec::new();
+    };
+    let mut groups = Vec::new();
+    for prefix in [true, false] {
+        let kind = if prefix {
+            ExtractKind::Prefix
+        } else {
+            ExtractKind::Suffix
+        };
+        let mut seq = Extractor::new().kind(kind).extract(&hir);
+        if prefix {
+            seq.optimize_for_prefix_by_preference();
+        } else {
+            seq.optimize_for_suffix_by_preference();
+        }
+        let Some(literals) = seq.literals() else {
+            continue;
+        };
+        if literals.is_empty() || seq.min_literal_len().unwrap_or(0) < min_len {
+            continue;
+        }
+        let group: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    groups
+}
+
+/// Splits a channel's regexes into those its automaton can select by
+/// literal and the rest (one `RegexSet`); returns the literals to add to
+/// the automaton. A single set over hundreds of Unicode-aware
+/// regexes was measured to thrash its lazy DFA on long paragraphs
+/// (milliseconds per block); the literal automaton keeps scanning linear.
+pub(crate) fn build_regex_prefilter(
+    channel: &mut Channel,
+    rules: &[Rule],
+    target: Target,
+    case_sensitive: bool,
+    errors: &mut Vec<RulesError>,
+) -> Vec<Vec<u8>> {
+    let min_len = if case_sensitive {
+        MIN_PREFILTER_LITERAL_CASE_SENSITIVE
+    } else {
+        MIN_PREFILTER_LITERAL
+    };
+    let mut literal_index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut literals: Vec<Vec<u8>> = Vec::new();
+    let mut literal_regexes: Vec<Vec<(usize, u8)>> = Vec::new();
+    let mut literal_groups = vec![0u8; channel.regexes.len()];
+    let mut residual_sources = Vec::new();
+    for (index, lazy) in channel.regexes.iter().enumerate() {
+        let groups = required_literals(&lazy.pattern, min_len);
+        for (group_index, group) in groups.iter().enumerate() {
+            let bit = 1u8 << group_index;
+            literal_groups[index] |= bit;
+            for literal in group {
+                let slot = *literal_index.entry(literal.clone()).or_insert_with(|| {
+                    literals.push(literal.clone());
+                    literal_regexes.push(Vec::new());
+                    literals.len() - 1
+                });
+                if !literal_regexes[slot].contains(&(index, bit)) {
+                    literal_regexes[slot].push((index, bit));
+                }
+            }
+        }
+        if groups.is_empty() {
+            residual_sources.push(
+                lazy.relaxed_pattern
+                    .clone()
+                    .unwrap_or_else(|| lazy.pattern.clone()),
+            );
+            channel.residual_regexes.push(index);
+        }
+    }
+    channel.literal_regexes = literal_regexes;
+    channel.literal_groups = literal_groups;
+    if residual_sources.is_empty() {
+        return literals;
+    }
+    match RegexSetBuilder::new(&residual_sources)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+    {
+        Ok(set) => channel.residual = Some(set),
+        // Every pattern parsed alone, so the set fails only on compilation
+        // (size limits): find the rule to blame.
+        Err(e) => {
+            let culprit = channel
+                .residual_regexes
+                .iter()
+                .map(|&i| &channel.regexes[i])
+                .find_map(|r| build_regex(&r.pattern).err().map(|e| (r, e)));
+            errors.push(match culprit {
+                Some((lazy, e)) => {
+                    let rule = &rules[lazy.rule];
+                    RulesError::Invalid {
+                        file: rule.file.clone(),
+                        line: rule.line,
+                        rule_id: rule.id.clone(),
+                        message: format!("regex `{}` does not compile: {e}", lazy.pattern),
+                    }
+                }
+                None => RulesError::Parse {
+                    file: format!("<{} regexes>", target.as_str()),
+                    line: 0,
+                    message: format!("cannot build the regex set: {e}"),
+                },
+            });
+        }
+    }
+    literals
+}

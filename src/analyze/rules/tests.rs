@@ -1,0 +1,153 @@
+use super::*;
+use crate::analyze::rules::matcher::needs_whitespace_normalising;
+use crate::analyze::rules::matcher::FoldedText;
+use crate::model::text::fold;
+
+const SCORING: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/patterns/scoring.toml"
+));
+
+fn bundle(rules: &str) -> Result<RuleSet, RulesError> {
+    RuleSet::from_sources(&[
+        ("scoring.toml".to_string(), SCORING.to_string()),
+        ("test.toml".to_string(), rules.to_string()),
+    ])
+}
+
+const TWO_RULES: &str = r#"
+[[rule]]
+id = "crypto.bitcoin"
+category = "website"
+signal = "crypto"
+weight = 0.5
+legal_ref = "x"
+description = "crypto context"
+phrases = ["bitcoin"]
+examples.match = ["Bitcoin kaufen"]
+examples.no_match = ["Bitcoinkurs heute"]
+
+[[rule]]
+id = "service.buy_bitcoin.de"
+category = "website"
+signal = "service"
+weight = 1.0
+languages = ["de"]
+legal_ref = "x"
+description = "exchange for funds"
+phrases = ["bitcoin   kaufen", "krypto kaufen"]
+regex = ['\bkonto\s+er(o|oe)ffnen\b']
+service = "exchange_for_funds"
+examples.match = ["Jetzt Bitcoin kaufen", "Konto eröffnen"]
+examples.no_match = ["Bitcoin verkaufen"]
+"#;
+
+#[test]
+fn shorter_phrase_of_another_rule_still_matches() {
+    let set = bundle(TWO_RULES).unwrap();
+    let hits = set.scan(Target::Text, "Jetzt BITCOIN kaufen!");
+    let ids: Vec<&str> = hits
+        .iter()
+        .map(|h| set.rules()[h.rule].id.as_str())
+        .collect();
+    assert_eq!(ids, ["crypto.bitcoin", "service.buy_bitcoin.de"]);
+    assert!(
+        set.check_examples().is_empty(),
+        "{:?}",
+        set.check_examples()
+    );
+}
+
+#[test]
+fn matches_map_back_to_original_text() {
+    let set = bundle(TWO_RULES).unwrap();
+    let text = "Jetzt ein Konto eröffnen";
+    let hit = set.scan(Target::Text, text)[0];
+    assert_eq!(&text[hit.start..hit.end], "Konto eröffnen");
+}
+
+#[test]
+fn word_boundaries_are_checked_after_matching() {
+    let set = bundle(TWO_RULES).unwrap();
+    assert!(set.scan(Target::Text, "bitcoins").is_empty());
+    assert!(set.scan(Target::Text, "antibitcoin").is_empty());
+    assert_eq!(set.scan(Target::Text, "(bitcoin)").len(), 1);
+}
+
+#[test]
+fn sha_depends_on_content_and_not_on_order() {
+    let a = RuleSet::from_sources(&[
+        ("scoring.toml".into(), SCORING.into()),
+        ("a.toml".into(), TWO_RULES.into()),
+    ])
+    .unwrap();
+    let b = RuleSet::from_sources(&[
+        ("a.toml".into(), TWO_RULES.into()),
+        ("scoring.toml".into(), SCORING.into()),
+    ])
+    .unwrap();
+    assert_eq!(a.sha256(), b.sha256());
+    let c = bundle(&TWO_RULES.replace("weight = 0.5", "weight = 0.6")).unwrap();
+    assert_ne!(a.sha256(), c.sha256());
+}
+
+#[test]
+fn upper_case_regex_on_folded_text_is_rejected() {
+    let rules = TWO_RULES.replace(r"\bkonto", r"\bKonto");
+    let error = bundle(&rules).unwrap_err().to_string();
+    assert!(
+        error.contains("test.toml:") && error.contains("service.buy_bitcoin.de"),
+        "{error}"
+    );
+}
+
+#[test]
+fn missing_scoring_file_is_named() {
+    let error = RuleSet::from_sources(&[("a.toml".into(), TWO_RULES.into())]).unwrap_err();
+    assert!(error.to_string().contains("scoring.toml"), "{error}");
+}
+
+#[test]
+fn ascii_fast_path_agrees_with_folding() {
+    let text = "Say \"HELLO\" -- it's 100% ASCII; Ünïcödé is not.";
+    let (ascii, rest) = text.split_at(text.find('Ü').unwrap());
+    assert_eq!(ascii.to_ascii_lowercase(), fold(ascii).text);
+    assert_ne!(rest.to_ascii_lowercase(), fold(rest).text);
+}
+
+#[test]
+fn fast_fold_agrees_with_fold() {
+    for text in [
+        "Eröffne jetzt dein Konto – Straße, Øre, ŁÓDŹ « Ärger » ı",
+        "plain ascii, cafe\u{301} and CAFÉ",
+        "",
+        "€ 10 or 10 € ‘quoted’ ﬁ",
+    ] {
+        let fast = FoldedText::new(text);
+        let slow = fold(text);
+        assert_eq!(fast.text, slow.text);
+        for start in 0..=fast.text.len() {
+            for end in start..=fast.text.len() {
+                assert_eq!(
+                    fast.original_range(start, end),
+                    slow.original_range(start, end)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn rule_set_is_send_and_sync() {
+    fn shared<T: Send + Sync>() {}
+    shared::<RuleSet>();
+}
+
+#[test]
+fn whitespace_check() {
+    assert!(!needs_whitespace_normalising("a b c"));
+    assert!(needs_whitespace_normalising("a  b"));
+    assert!(needs_whitespace_normalising("a\tb"));
+    assert!(needs_whitespace_normalising(" a"));
+    assert!(needs_whitespace_normalising("a "));
+}

@@ -1,0 +1,159 @@
+//! A page's score and level from its findings.
+
+use crate::analyze::rules::scoring::Scoring;
+use crate::model::{Finding, Level, Signal};
+use std::collections::BTreeMap;
+
+/// How a page's score came about.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PageBreakdown {
+    pub score: f64,
+    pub level: Level,
+    /// Each signal's contribution after repeats, caps and non-EU offsets.
+    pub by_signal: BTreeMap<Signal, f64>,
+    /// The part of the score that comes from EU-hook signals.
+    pub eu_evidence: f64,
+    /// Distinct EU-hook signals bringing at least `kind_min_weight`.
+    pub eu_kinds: Vec<Signal>,
+    /// Shared-language evidence cancelled by non-EU markers.
+    pub non_eu_offset: f64,
+    /// Whether the co-occurrence multiplier applied.
+    pub combined: bool,
+    /// Whether the page carries an offer of the firm's own (CTA, promotion, service, ...).
+    pub solicitation: bool,
+    pub crypto_context: bool,
+    /// Findings not counted for lack of crypto context.
+    pub uncounted_without_crypto: usize,
+}
+
+/// A page's score from its findings alone (crypto context from the page).
+pub fn page_score(findings: &[Finding], scoring: &Scoring) -> f64 {
+    page_breakdown(findings, scoring, false).score
+}
+
+/// A page's level from its findings alone (crypto context from the page).
+pub fn page_level(findings: &[Finding], scoring: &Scoring) -> Level {
+    page_breakdown(findings, scoring, false).level
+}
+
+/// Scores a page; `firm_crypto` supplies crypto context found elsewhere in
+/// the firm's pages.
+pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool) -> PageBreakdown {
+    let params = &scoring.page;
+    let crypto_context = firm_crypto || findings.iter().any(|f| f.signal == Signal::Crypto);
+    let mut per_rule: BTreeMap<&str, (Signal, Vec<f64>)> = BTreeMap::new();
+    let mut uncounted = 0;
+    for finding in findings {
+        if !crypto_context && scoring.needs_crypto(finding) {
+            uncounted += 1;
+            continue;
+        }
+        per_rule
+            .entry(&finding.rule_id)
+            .or_insert_with(|| (finding.signal, Vec::new()))
+            .1
+            .push(finding.weight.max(0.0));
+    }
+    let mut raw: BTreeMap<Signal, f64> = BTreeMap::new();
+    let mut raw_shared: BTreeMap<Signal, f64> = BTreeMap::new();
+    for (rule_id, (signal, mut weights)) in per_rule {
+        weights.sort_by(|a, b| b.total_cmp(a));
+        let mut factor = 1.0;
+        let mut contribution = 0.0;
+        for weight in weights {
+            contribution += weight * factor;
+            factor *= params.repeat_decay;
+        }
+        *raw.entry(signal).or_default() += contribution;
+        if signal != Signal::NonEu && scoring.is_shared_language(rule_id) {
+            *raw_shared.entry(signal).or_default() += contribution;
+        }
+    }
+    let mut by_signal: BTreeMap<Signal, f64> = BTreeMap::new();
+    let mut shared: BTreeMap<Signal, f64> = BTreeMap::new();
+    for (signal, total) in raw {
+        let capped = total.min(scoring.cap(signal));
+        let scale = if total > 0.0 { capped / total } else { 0.0 };
+        by_signal.insert(signal, capped);
+        shared.insert(
+            signal,
+            raw_shared.get(&signal).copied().unwrap_or(0.0) * scale,
+        );
+    }
+    let non_eu = by_signal.get(&Signal::NonEu).copied().unwrap_or(0.0);
+    let shared_total: f64 = shared.values().sum();
+    let offset = non_eu.min(shared_total);
+    if offset > 0.0 {
+        let fraction = offset / shared_total;
+        for (signal, value) in by_signal.iter_mut() {
+            *value -= shared.get(signal).copied().unwrap_or(0.0) * fraction;
+            *value = value.max(0.0);
+        }
+    }
+    let eu_evidence: f64 = params
+        .eu_signals
+        .iter()
+        .filter_map(|s| by_signal.get(s))
+        .sum();
+    let eu_kinds: Vec<Signal> = params
+        .eu_signals
+        .iter()
+        .copied()
+        .filter(|s| {
+            by_signal
+                .get(s)
+                .is_some_and(|v| *v >= params.kind_min_weight)
+        })
+        .collect();
+    let total: f64 = by_signal
+        .iter()
+        .filter(|(s, _)| **s != Signal::NonEu)
+        .map(|(_, v)| v)
+        .sum();
+    let combined =
+        params.combination_min_kinds > 0 && eu_kinds.len() >= params.combination_min_kinds;
+    let score = round2(if combined {
+        total * params.combination_multiplier
+    } else {
+        total
+    });
+    let solicitation = params
+        .solicitation_signals
+        .iter()
+        .any(|s| by_signal.get(s).is_some_and(|v| *v > 0.0));
+    let can_rise = solicitation && eu_evidence >= params.min_eu_evidence;
+    let invitation = params
+        .strong_requires_any
+        .iter()
+        .any(|s| by_signal.get(s).is_some_and(|v| *v > 0.0));
+    let level = if params.level_needs_crypto && !crypto_context {
+        Level::None
+    } else if score >= params.strong && can_rise && invitation {
+        Level::Strong
+    } else if score >= params.moderate && can_rise {
+        Level::Moderate
+    } else if score >= params.weak
+        && eu_evidence > 0.0
+        && eu_evidence >= params.weak_min_eu_evidence
+    {
+        Level::Weak
+    } else {
+        Level::None
+    };
+    PageBreakdown {
+        score,
+        level,
+        by_signal,
+        eu_evidence: round2(eu_evidence),
+        eu_kinds,
+        non_eu_offset: round2(offset),
+        combined,
+        solicitation,
+        crypto_context,
+        uncounted_without_crypto: uncounted,
+    }
+}
+
+pub(crate) fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}

@@ -1,0 +1,61 @@
+//! The shape of a change between two reports (`changes` in a report made
+//! with `--baseline`, and `micar-scan diff --format json`). Computing and
+//! rendering it is `report::diff`.
+
+use crate::model::{Finding, Verdict};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The difference between two reports.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct ReportDiff {
+    pub old_scan_id: String,
+    pub new_scan_id: String,
+    /// RFC 3339 UTC.
+    pub old_started_at: String,
+    /// RFC 3339 UTC.
+    pub new_started_at: String,
+    /// Firms of the new report in its order, then firms only the old report had.
+    pub firms: Vec<FirmDiff>,
+}
+
+/// What changed for one firm.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct FirmDiff {
+    pub name: String,
+    /// `None`: the firm is absent from the old report.
+    pub verdict_before: Option<Verdict>,
+    /// `None`: the firm is absent from the new report.
+    pub verdict_after: Option<Verdict>,
+    /// The verdict *level* changed, or the firm appeared or disappeared.
+    /// Score drift within one level is not a change of verdict.
+    pub verdict_changed: bool,
+    /// Findings whose fingerprint is new (or occurs more often than before).
+    pub new: Vec<Finding>,
+    /// Findings whose fingerprint is gone (or occurs less often than before).
+    pub resolved: Vec<Finding>,
+    /// Same fingerprint, different snippet, weight, category or content hash.
+    pub changed: Vec<ChangedFinding>,
+    /// Findings present in both reports with nothing compared changed.
+    pub unchanged: usize,
+}
+
+/// One finding present in both reports whose details differ.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct ChangedFinding {
+    pub fingerprint: String,
+    pub before: Finding,
+    pub after: Finding,
+    /// Which of `snippet`, `weight`, `category`, `content_sha256` differ.
+    pub what: Vec<String>,
+}
+
+impl FirmDiff {
+    /// Nothing to report for this firm.
+    pub fn is_empty(&self) -> bool {
+        !self.verdict_changed
+            && self.new.is_empty()
+            && self.resolved.is_empty()
+            && self.changed.is_empty()
+    }
+}

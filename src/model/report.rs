@@ -1,0 +1,265 @@
+//! The report document: the types that are the single source of the JSON
+//! report's shape and of `reports/schema.json`, and the report reading and
+//! writing itself whole.
+//!
+//! A report on disk is always whole: it is written to a temporary file in
+//! the target directory and renamed over the destination. Nothing here
+//! decides a verdict (that is `analyze::score`) or formats for people (that
+//! is `report`).
+
+use crate::model::diff::ReportDiff;
+use crate::model::{Finding, Page, SourceKind, Verdict};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Version of the report format. Minor: keys added; major: keys changed or removed.
+pub const SCHEMA_VERSION: &str = "1.0.0";
+
+/// A scan report: what was fetched, what was found, and the verdict per firm.
+/// The verdict is evidence for a supervisor's assessment, never a legal conclusion.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Report {
+    /// Version of this format (semver).
+    pub schema_version: String,
+    pub tool: Tool,
+    pub scan: ScanInfo,
+    pub firms: Vec<FirmReport>,
+    /// Failures that belong to no single firm (watched sites' among them).
+    pub errors: Vec<ErrorEntry>,
+    /// Sites that belong to no firm (`[watch] sites`) and their redirector
+    /// hosts, with what was fetched; their pages appear under the firms they name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub watched: Vec<SourceReport>,
+    /// What the verdicts mean and do not mean.
+    pub notice: String,
+    /// What changed since a baseline report (`scan --baseline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ReportDiff>,
+}
+
+/// The text every report carries about what its verdicts are.
+pub const NOTICE: &str = "Findings are evidence of EU-directed marketing for a supervisor's or compliance officer's assessment under MiCAR Art. 61 and ESMA's reverse-solicitation guidelines; the verdict is not a legal conclusion. Disclaimers are recorded but never cure solicitation.";
+
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// Whether the scan covered everything it was asked to.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanStatus {
+    /// Every reachable page within the configured limits was fetched.
+    Complete,
+    /// Stopped early: a page budget or the time limit ran out, or the scan was interrupted.
+    Partial,
+}
+
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct ScanInfo {
+    /// Unique id of this scan run.
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC.
+    pub finished_at: String,
+    pub status: ScanStatus,
+    /// Why the scan is partial, when it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partial_reasons: Vec<String>,
+    /// SHA-256 of the configuration file's bytes.
+    pub config_sha256: String,
+    /// SHA-256 of the pattern bundle (file names and bytes).
+    pub patterns_sha256: String,
+    /// The `User-Agent` the scan sent.
+    pub user_agent: String,
+}
+
+/// Everything found for one firm.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct FirmReport {
+    pub name: String,
+    /// File-name-safe form of the name.
+    pub slug: String,
+    pub home_country: Option<String>,
+    pub verdict: Verdict,
+    pub sources: Vec<SourceReport>,
+    pub pages: Vec<Page>,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<ErrorEntry>,
+    /// Links to hosts outside the firm's scope, recorded and not crawled.
+    pub outgoing_links: Vec<OutgoingLink>,
+    /// Availability of the firm's apps per EU storefront (`app_store` activity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_store: Vec<crate::model::app_store::StorefrontResult>,
+    /// What each vantage point got from the firm's entry pages (`[[vantage]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub geo: Vec<crate::model::geo::GeoResult>,
+}
+
+/// One configured entry point (a website, a feed, an affiliate) and what came of it.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct SourceReport {
+    pub url: String,
+    pub kind: SourceKind,
+    pub pages_fetched: u64,
+    /// Number of error entries that belong to this source.
+    pub errors: u64,
+    /// The partner's name, for affiliates read from `affiliates_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Of `pages_fetched`, the pages a re-scan's conditional request found
+    /// unchanged (`304 Not Modified`) and carried over from the baseline.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pages_revalidated: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
+}
+
+/// A failure or a skip, with a stable kind for filtering.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct ErrorEntry {
+    pub url: String,
+    /// Stable snake_case id: `timeout`, `connect`, `dns`, `http_status`, `too_large`,
+    /// `blocked_by_guard`, `robots_disallowed`, `redirect_out_of_scope`,
+    /// `too_many_redirects`, `redirect_loop`, `crawler_trap`, `budget_exhausted`,
+    /// `sitemap`, `body`, `interrupted`, ...
+    pub kind: String,
+    pub message: String,
+    /// For skips: the rule that caused it (e.g. `Disallow: /private/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// RFC 3339 UTC.
+    pub at: String,
+}
+
+impl ErrorEntry {
+    /// A failure or skip with no rule attached; `at` is RFC 3339 UTC.
+    pub fn new(
+        url: impl Into<String>,
+        kind: &str,
+        message: impl Into<String>,
+        at: impl Into<String>,
+    ) -> Self {
+        ErrorEntry {
+            url: url.into(),
+            kind: kind.to_string(),
+            message: message.into(),
+            rule: None,
+            at: at.into(),
+        }
+    }
+}
+
+/// A link that leaves the firm's scope.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct OutgoingLink {
+    pub url: String,
+    /// The page it was found on.
+    pub from: String,
+    /// `rel` tokens (`sponsored`, `nofollow`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rel: Vec<String>,
+}
+
+/// Errors writing or reading a report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: not a micar-scan report: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot serialise report: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+impl Report {
+    /// Pretty JSON with a trailing newline.
+    ///
+    /// # Errors
+    /// Only if serialisation fails, which the types rule out in practice.
+    pub fn to_json(&self) -> Result<String, ReportError> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Writes the report whole: temporary file in the same directory, then rename.
+    ///
+    /// # Errors
+    /// [`ReportError::Io`] naming the path when the directory cannot be created or written.
+    pub fn write_atomic(&self, path: &Path) -> Result<(), ReportError> {
+        write_atomic(path, self.to_json()?.as_bytes())
+    }
+
+    /// Reads a report back.
+    ///
+    /// # Errors
+    /// [`ReportError::Io`] or [`ReportError::Parse`] naming the path.
+    pub fn read(path: &Path) -> Result<Report, ReportError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| ReportError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+/// Writes `bytes` to `path` so that readers only ever see the old or the new whole file.
+///
+/// # Errors
+/// [`ReportError::Io`] naming the path.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let io_err = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(io_err)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".micar-scan-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io_err)?;
+    temp.write_all(bytes).map_err(io_err)?;
+    // Temporary files are private (0600); a report is meant to be read by others.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io_err)?;
+    }
+    temp.as_file().sync_all().map_err(io_err)?;
+    temp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
