@@ -1,4 +1,7 @@
 use super::*;
+use std::path::Path;
+use std::time::Duration;
+use url::Url;
 
 fn parse(text: &str) -> Result<Config, ConfigError> {
     Config::parse(text, Path::new("test.toml"))

@@ -1,4 +1,11 @@
 use super::*;
+use crate::evidence::citations::http_status;
+use crate::evidence::citations::CitedRecord;
+use crate::evidence::quotes::quote_problems;
+use crate::evidence::quotes::read_payload;
+use crate::evidence::quotes::QuoteSource;
+use std::path::Path;
+use std::path::PathBuf;
 
 #[test]
 fn manifest_sits_beside_the_report() {

@@ -1,6 +1,13 @@
+use super::meta::url_locale;
 use super::*;
 use crate::analyze::lang::LanguageModel;
+use crate::model::Block;
+use crate::model::BlockKind;
+use crate::model::Document;
 use crate::model::LanguageSource;
+use crate::model::LinkKind;
+use crate::model::SourceKind;
+use url::Url;
 
 fn extract(html: &str, url: &str) -> Document {
     extract_html(html, DocMeta::for_url(url, SourceKind::Website))

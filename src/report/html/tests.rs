@@ -1,5 +1,11 @@
 use super::*;
+use crate::model::report::FirmReport;
 use crate::model::report::{ScanInfo, Tool, SCHEMA_VERSION};
+use crate::model::Category;
+use crate::model::Finding;
+use crate::model::Level;
+use crate::model::Signal;
+use crate::model::Verdict;
 use crate::model::{BlockKind, Location, SourceKind};
 use crate::report::diff::diff;
 

@@ -1,4 +1,5 @@
 use super::*;
+use std::sync::atomic::Ordering;
 
 #[test]
 fn busiest_hosts_come_first() {

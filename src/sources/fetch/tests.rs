@@ -1,4 +1,12 @@
 use super::*;
+use crate::config::ScanSettings;
+use crate::model::text::redact;
+use crate::sources::fetch::request::backoff;
+use crate::sources::fetch::request::retry_after;
+use reqwest::header::{HeaderMap, HeaderValue};
+use std::time::Duration;
+use std::time::SystemTime;
+use url::Url;
 
 #[test]
 fn fetcher_can_be_shared_across_tasks() {

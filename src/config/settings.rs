@@ -1,0 +1,217 @@
+//! The scan settings and their defaults: crawl limits, politeness,
+//! timeouts, evidence, watched sites; `Config` holds them with the firms.
+
+use super::firm::FirmConfig;
+use super::geo::{GeoSettings, Vantage};
+use ipnet::IpNet;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use url::Url;
+
+/// Default `User-Agent`; identifies the tool and where to complain.
+pub const DEFAULT_USER_AGENT: &str = concat!(
+    "micar-scan/",
+    env!("CARGO_PKG_VERSION"),
+    " (+https://github.com/micar-scan/micar-scan)"
+);
+
+/// Apple's iTunes Search API root.
+pub const DEFAULT_APPLE_BASE: &str = "https://itunes.apple.com/";
+
+/// Google Play's web root.
+pub const DEFAULT_GOOGLE_BASE: &str = "https://play.google.com/";
+
+pub const DEFAULT_MAX_PAGES_PER_SITE: usize = 500;
+
+pub const DEFAULT_MAX_DEPTH: u32 = 5;
+
+pub const DEFAULT_CONCURRENCY: usize = 32;
+
+pub const DEFAULT_PER_HOST_RATE: f64 = 2.0;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 5_000_000;
+
+pub const DEFAULT_MAX_REDIRECTS: u32 = 10;
+
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+pub const DEFAULT_MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
+
+pub const DEFAULT_MAX_URL_LENGTH: usize = 2048;
+
+pub const DEFAULT_MAX_REPEATED_SEGMENTS: usize = 3;
+
+pub const DEFAULT_MAX_QUERY_VARIANTS: usize = 50;
+
+pub const DEFAULT_MAX_SITEMAP_URLS: usize = 10_000;
+
+pub const DEFAULT_MAX_SITEMAP_FILES: usize = 20;
+
+pub const DEFAULT_MAX_SITEMAP_BYTES: u64 = 50_000_000;
+
+/// Requests spent following one shortener or tracking-redirector link.
+pub const DEFAULT_REDIRECTOR_MAX_HOPS: u32 = 5;
+
+/// Shortener and redirector links resolved per firm (and for the watched sites).
+pub const DEFAULT_REDIRECTOR_MAX_LINKS: usize = 50;
+
+/// Query parameters that only track visitors; `*` at the end matches a prefix.
+pub const DEFAULT_STRIP_QUERY_PARAMS: &[&str] = &[
+    "utm_*", "gclid", "fbclid", "msclkid", "mc_cid", "mc_eid", "_ga", "yclid", "igshid",
+];
+
+/// A whole, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub scan: ScanSettings,
+    pub firms: Vec<FirmConfig>,
+    /// Places the geo probe looks from (`[[vantage]]`); empty: no probe.
+    pub vantages: Vec<Vantage>,
+    /// How the geo probe runs (`[geo]`).
+    pub geo: GeoSettings,
+    /// How the evidence bundle is sealed (`[evidence]`).
+    pub evidence: EvidenceSettings,
+    /// Sites that belong to no firm, attributed by the brands they name.
+    pub watch: WatchConfig,
+    /// The file it was read from, for messages.
+    pub source: PathBuf,
+    /// SHA-256 of the file's bytes, recorded in every report.
+    pub sha256: String,
+}
+
+/// How the evidence bundle of a scan is sealed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EvidenceSettings {
+    /// An RFC 3161 Time Stamping Authority: the manifest's SHA-256 is sent
+    /// there and the signed answer kept beside the manifest (`.tsr`). None
+    /// when absent.
+    pub tsa: Option<Url>,
+}
+
+/// Crawl settings shared by every firm of a scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanSettings {
+    pub user_agent: String,
+    pub max_pages_per_site: usize,
+    pub max_depth: u32,
+    /// Global cap on requests in flight.
+    pub concurrency: usize,
+    /// Requests per second per host.
+    pub per_host_rate: f64,
+    pub respect_robots: bool,
+    /// Total time for one request, body included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Cap on a body, counted after content decoding.
+    pub max_body_bytes: u64,
+    pub max_redirects: u32,
+    /// Retries after a timeout, a reset, a 5xx, a 429 (each with back-off).
+    pub max_retries: u32,
+    /// Longest `Retry-After` honoured; longer values are capped.
+    pub max_retry_after: Duration,
+    /// Longest robots.txt `Crawl-delay` honoured; longer values are capped.
+    pub max_crawl_delay: Duration,
+    /// Lift the address guard entirely (tests, the demo, intranet scans).
+    pub allow_private_networks: bool,
+    /// Networks exempt from the address guard.
+    pub allow_networks: Vec<IpNet>,
+    /// `host` or `host:port` → socket address, like curl's `--resolve`.
+    pub resolve: BTreeMap<String, SocketAddr>,
+    /// Query parameters removed during URL normalisation (`utm_*` = prefix).
+    pub strip_query_params: Vec<String>,
+    pub max_url_length: usize,
+    /// A path segment repeated more often than this marks a crawler trap.
+    pub max_repeated_segments: usize,
+    /// Distinct query strings accepted for one path.
+    pub max_query_variants: usize,
+    /// Read sitemaps named in robots.txt and `/sitemap.xml`.
+    pub sitemaps: bool,
+    pub max_sitemap_urls: usize,
+    pub max_sitemap_files: usize,
+    pub max_sitemap_bytes: u64,
+    /// Stop the whole scan after this long (report is `partial`).
+    pub max_scan_time: Option<Duration>,
+    /// A directory of pattern files replacing the bundled rule set.
+    pub patterns: Option<PathBuf>,
+    /// Write every request and response as WARC/1.1 into this directory.
+    pub warc: Option<PathBuf>,
+    /// Rotate WARC files past this size.
+    pub warc_max_file_bytes: u64,
+    /// Base URL of Apple's public lookup endpoint (tests point it at loopback).
+    pub apple_lookup_base: Url,
+    /// Base URL of Google Play's public pages.
+    pub google_play_base: Url,
+    /// Requests spent following one shortener or tracking-redirector link.
+    pub redirector_max_hops: u32,
+    /// Shortener and redirector links resolved per firm.
+    pub redirector_max_links: usize,
+}
+
+/// Sites that belong to no firm (review sites, forums, copies of a firm's
+/// pages): crawled to depth 1, their pages attributed to the firms whose
+/// brands they name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WatchConfig {
+    pub sites: Vec<Url>,
+}
+
+/// WARC files are rotated past this size.
+pub const DEFAULT_WARC_MAX_FILE_BYTES: u64 = 1_000_000_000;
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            user_agent: DEFAULT_USER_AGENT.to_string(),
+            max_pages_per_site: DEFAULT_MAX_PAGES_PER_SITE,
+            max_depth: DEFAULT_MAX_DEPTH,
+            concurrency: DEFAULT_CONCURRENCY,
+            per_host_rate: DEFAULT_PER_HOST_RATE,
+            respect_robots: true,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            max_retries: DEFAULT_MAX_RETRIES,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
+            max_crawl_delay: DEFAULT_MAX_CRAWL_DELAY,
+            allow_private_networks: false,
+            allow_networks: Vec::new(),
+            resolve: BTreeMap::new(),
+            strip_query_params: DEFAULT_STRIP_QUERY_PARAMS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            max_url_length: DEFAULT_MAX_URL_LENGTH,
+            max_repeated_segments: DEFAULT_MAX_REPEATED_SEGMENTS,
+            max_query_variants: DEFAULT_MAX_QUERY_VARIANTS,
+            sitemaps: true,
+            max_sitemap_urls: DEFAULT_MAX_SITEMAP_URLS,
+            max_sitemap_files: DEFAULT_MAX_SITEMAP_FILES,
+            max_sitemap_bytes: DEFAULT_MAX_SITEMAP_BYTES,
+            max_scan_time: None,
+            patterns: None,
+            warc: None,
+            warc_max_file_bytes: DEFAULT_WARC_MAX_FILE_BYTES,
+            apple_lookup_base: url_constant(DEFAULT_APPLE_BASE),
+            google_play_base: url_constant(DEFAULT_GOOGLE_BASE),
+            redirector_max_hops: DEFAULT_REDIRECTOR_MAX_HOPS,
+            redirector_max_links: DEFAULT_REDIRECTOR_MAX_LINKS,
+        }
+    }
+}
+
+pub(crate) fn url_constant(text: &str) -> Url {
+    #[expect(
+        clippy::expect_used,
+        reason = "a constant of this crate, checked by tests"
+    )]
+    Url::parse(text).expect("default base URLs are valid")
+}

@@ -1,0 +1,380 @@
+//! Each page, finding, geo page and redirect hop of a report cites a WARC
+//! record: that the record is there, is the one cited, and holds what the
+//! report says it does.
+
+use super::problems::*;
+use super::quotes::*;
+use crate::evidence::warc::{WarcReader, WarcRecord};
+use crate::model::sha256_hex;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use url::Url;
+
+/// What a cited record turned out to hold.
+pub(crate) struct CitedRecord {
+    pub(crate) location: String,
+    pub(crate) record_id: Option<String>,
+    pub(crate) warc_type: Option<String>,
+    pub(crate) payload_sha256: Option<String>,
+    /// The payload as text in several readings, whitespace removed.
+    pub(crate) text_views: Vec<String>,
+    /// `WARC-Target-URI`: the URL the payload was fetched from.
+    pub(crate) target_uri: Option<String>,
+    /// Every `href`, `src` and refresh target of the payload, resolved
+    /// against the target URI (and `<base href>`), http(s) only.
+    pub(crate) link_targets: Vec<String>,
+    /// The `Content-Language` response header, which locale findings quote.
+    pub(crate) content_language: Option<String>,
+    /// The HTTP status of an `application/http` response record.
+    pub(crate) http_status: Option<u16>,
+    /// The response's `Location` header, resolved against the target URI.
+    pub(crate) redirect_target: Option<String>,
+}
+
+pub(crate) struct Citations<'a> {
+    pub(crate) archives: &'a HashMap<String, PathBuf>,
+    pub(crate) cache: HashMap<(String, u64), Result<CitedRecord, String>>,
+}
+
+impl Citations<'_> {
+    pub(crate) fn record(&mut self, warc_file: &str, offset: u64) -> &Result<CitedRecord, String> {
+        let archives = self.archives;
+        self.cache
+            .entry((warc_file.to_string(), offset))
+            .or_insert_with(|| {
+                let path = archives.get(warc_file).ok_or_else(|| {
+                    format!("cites {warc_file}, which the manifest does not list")
+                })?;
+                let record = WarcReader::read_at(path, offset)
+                    .map_err(|error| format!("cited record cannot be read: {error}"))?;
+                Ok(CitedRecord::from_record(&record))
+            })
+    }
+}
+
+impl CitedRecord {
+    pub(crate) fn from_record(record: &WarcRecord) -> CitedRecord {
+        let payload = record.http_payload();
+        let target_uri = record.header("WARC-Target-URI").map(str::to_string);
+        let http_headers = record.http_headers();
+        let http_header = |wanted: &str| {
+            http_headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+                .map(|(_, value)| value.clone())
+        };
+        let reading = payload
+            .map(|payload| {
+                let content_type = http_header("content-type");
+                read_payload(payload, content_type.as_deref(), target_uri.as_deref())
+            })
+            .unwrap_or_default();
+        CitedRecord {
+            location: record_location(record),
+            record_id: record.header("WARC-Record-ID").map(str::to_string),
+            warc_type: record.header("WARC-Type").map(str::to_string),
+            payload_sha256: payload.map(sha256_hex),
+            text_views: reading.views,
+            target_uri,
+            link_targets: reading.link_targets,
+            content_language: http_header("content-language"),
+            http_status: payload.and_then(|_| http_status(&record.block)),
+            redirect_target: http_header("location").and_then(|location| {
+                let base = Url::parse(record.header("WARC-Target-URI")?).ok()?;
+                base.join(location.trim()).ok().map(|url| url.to_string())
+            }),
+        }
+    }
+
+    pub(crate) fn contains(&self, text: &str) -> bool {
+        let needle = squash(text);
+        needle.is_empty() || self.text_views.iter().any(|view| view.contains(&needle))
+    }
+
+    /// As [`CitedRecord::contains`], ignoring ASCII case: language tags
+    /// (BCP 47) are case-insensitive, and feed readers lower-case them.
+    pub(crate) fn contains_ignoring_case(&self, text: &str) -> bool {
+        let needle = squash(text).to_ascii_lowercase();
+        needle.is_empty()
+            || self
+                .text_views
+                .iter()
+                .any(|view| view.to_ascii_lowercase().contains(&needle))
+    }
+}
+
+/// Checks every page and finding of every firm that cites a record.
+pub(crate) fn check_citations(
+    report: &serde_json::Value,
+    citations: &mut Citations,
+    verification: &mut Verification,
+    problems: &mut Problems,
+) {
+    let firms = report
+        .get("firms")
+        .and_then(|firms| firms.as_array())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for firm in firms {
+        for page in items(firm, "pages") {
+            let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
+            let location = format!("report page {url}");
+            if check_citation(page, &location, citations, problems, false) {
+                verification.pages_checked += 1;
+            }
+            if let Some(revalidated) = page.get("revalidated") {
+                let location = format!("report page {url} (revalidation)");
+                check_revalidation(revalidated, &location, citations, problems);
+            }
+        }
+        for finding in items(firm, "findings") {
+            let id = finding.get("id").and_then(|id| id.as_str()).unwrap_or("?");
+            let location = format!("report finding {id}");
+            if check_citation(finding, &location, citations, problems, true) {
+                verification.findings_checked += 1;
+            }
+            let hops = finding
+                .pointer("/attribution/redirect/hops")
+                .and_then(|hops| hops.as_array())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for (n, hop) in hops.iter().enumerate() {
+                let location = format!("report finding {id}, redirect hop {}", n + 1);
+                if check_hop_citation(hop, &location, citations, problems) {
+                    verification.redirect_hops_checked += 1;
+                }
+            }
+        }
+        for vantage in items(firm, "geo") {
+            let name = vantage
+                .get("vantage")
+                .and_then(|name| name.as_str())
+                .unwrap_or("?");
+            for page in items(vantage, "pages") {
+                let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
+                let location = format!("report geo probe from {name}: {url}");
+                if check_citation(page, &location, citations, problems, false) {
+                    verification.geo_pages_checked += 1;
+                }
+            }
+        }
+    }
+}
+
+/// A page carried over on `304 Not Modified` may cite the `304` exchange of
+/// this scan: it must be a response record with that id and status 304.
+pub(crate) fn check_revalidation(
+    revalidated: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+) {
+    let text = |key: &str| revalidated.get(key).and_then(|value| value.as_str());
+    let offset = revalidated
+        .get("warc_offset")
+        .and_then(|value| value.as_u64());
+    let (warc_file, record_id, offset) = match (text("warc_file"), text("warc_record_id"), offset) {
+        (None, None, None) => return,
+        (Some(file), Some(id), Some(offset)) => (file, id, offset),
+        _ => {
+            problems.add(
+                location,
+                "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
+            );
+            return;
+        }
+    };
+    let cited = match citations.record(warc_file, offset) {
+        Ok(cited) => cited,
+        Err(message) => {
+            problems.add(location, format!("{message} ({warc_file} @ {offset})"));
+            return;
+        }
+    };
+    if cited.record_id.as_deref() != Some(record_id) {
+        problems.add(
+            location,
+            format!(
+                "cites {record_id} at {warc_file} @ {offset}, but the record there is {}",
+                cited.record_id.as_deref().unwrap_or("(no id)")
+            ),
+        );
+    } else if cited.warc_type.as_deref() != Some("response") || cited.http_status != Some(304) {
+        problems.add(
+            location,
+            format!(
+                "cited record {} is not a 304 Not Modified response",
+                cited.location
+            ),
+        );
+    }
+}
+
+/// The status code of the HTTP status line that opens an `application/http` block.
+pub(crate) fn http_status(block: &[u8]) -> Option<u16> {
+    let line_end = block.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&block[..line_end]).ok()?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+pub(crate) fn items<'a>(firm: &'a serde_json::Value, key: &str) -> &'a [serde_json::Value] {
+    firm.get(key)
+        .and_then(|items| items.as_array())
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// Checks one page or finding; false when it cites no record.
+pub(crate) fn check_citation(
+    item: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+    is_finding: bool,
+) -> bool {
+    let text = |key: &str| item.get(key).and_then(|value| value.as_str());
+    let cited = match cited_record(item, location, citations, problems) {
+        Cited::Nothing => return false,
+        Cited::Broken => return true,
+        Cited::Record(cited) => cited,
+    };
+    if !matches!(cited.warc_type.as_deref(), Some("response" | "resource")) {
+        problems.add(
+            location,
+            format!(
+                "cited record {} is a {} record, not a response",
+                cited.location,
+                cited.warc_type.as_deref().unwrap_or("(untyped)")
+            ),
+        );
+    }
+    match (text("content_sha256"), &cited.payload_sha256) {
+        (Some(claimed), Some(actual)) if claimed.eq_ignore_ascii_case(actual) => {}
+        (Some(claimed), Some(actual)) => problems.add(
+            location,
+            format!(
+                "content_sha256 is {claimed}, but the payload of {} hashes to {actual}",
+                cited.location
+            ),
+        ),
+        (None, _) => problems.add(location, "cites a record but has no content_sha256"),
+        (_, None) => problems.add(
+            location,
+            format!("cited record {} has no HTTP payload", cited.location),
+        ),
+    }
+    if is_finding {
+        for message in quote_problems(item, cited) {
+            problems.add(location, message);
+        }
+    }
+    true
+}
+
+/// What an item's WARC citation leads to.
+pub(crate) enum Cited<'c> {
+    /// The item cites no record.
+    Nothing,
+    /// The citation is incomplete, or its record is missing or another one;
+    /// the problem is recorded.
+    Broken,
+    Record(&'c CitedRecord),
+}
+
+/// Finds the record `item` cites (`warc_file`, `warc_record_id`,
+/// `warc_offset`) and checks that the record there has the cited id.
+pub(crate) fn cited_record<'c>(
+    item: &serde_json::Value,
+    location: &str,
+    citations: &'c mut Citations,
+    problems: &mut Problems,
+) -> Cited<'c> {
+    let text = |key: &str| item.get(key).and_then(|value| value.as_str());
+    let offset = item.get("warc_offset").and_then(|value| value.as_u64());
+    let (warc_file, record_id, offset) = match (text("warc_file"), text("warc_record_id"), offset) {
+        (None, None, None) => return Cited::Nothing,
+        (Some(file), Some(id), Some(offset)) => (file, id, offset),
+        _ => {
+            problems.add(
+                location,
+                "cites a record only in part (warc_file, warc_record_id and warc_offset go together)",
+            );
+            return Cited::Broken;
+        }
+    };
+    let cited = match citations.record(warc_file, offset) {
+        Ok(cited) => cited,
+        Err(message) => {
+            problems.add(location, format!("{message} ({warc_file} @ {offset})"));
+            return Cited::Broken;
+        }
+    };
+    if cited.record_id.as_deref() != Some(record_id) {
+        problems.add(
+            location,
+            format!(
+                "cites {record_id} at {warc_file} @ {offset}, but the record there is {}",
+                cited.record_id.as_deref().unwrap_or("(no id)")
+            ),
+        );
+        return Cited::Broken;
+    }
+    Cited::Record(cited)
+}
+
+/// Checks that a redirect hop's cited record is the response it describes:
+/// same status and the same `Location`. False when it cites no record.
+pub(crate) fn check_hop_citation(
+    hop: &serde_json::Value,
+    location: &str,
+    citations: &mut Citations,
+    problems: &mut Problems,
+) -> bool {
+    let text = |key: &str| hop.get(key).and_then(|value| value.as_str());
+    let cited = match cited_record(hop, location, citations, problems) {
+        Cited::Nothing => return false,
+        Cited::Broken => return true,
+        Cited::Record(cited) => cited,
+    };
+    let status = hop.get("status").and_then(|value| value.as_u64());
+    if status.is_none() || cited.http_status.map(u64::from) != status {
+        problems.add(
+            location,
+            format!(
+                "says HTTP {}, but {} answered {}",
+                status.map_or("?".to_string(), |s| s.to_string()),
+                cited.location,
+                cited
+                    .http_status
+                    .map_or("no HTTP status".to_string(), |s| s.to_string())
+            ),
+        );
+    }
+    if let Some(claimed) = text("location") {
+        // A 3xx points on with `Location`; a page with a meta refresh
+        // points on from its body.
+        let points_there = cited.redirect_target.as_deref() == Some(claimed)
+            || (cited.redirect_target.is_none()
+                && cited.link_targets.iter().any(|target| target == claimed));
+        if !points_there {
+            problems.add(
+                location,
+                format!(
+                    "says it pointed to {claimed}, but {} points to {}",
+                    cited.location,
+                    cited.redirect_target.as_deref().unwrap_or("nowhere")
+                ),
+            );
+        }
+    }
+    true
+}
+
+pub(crate) fn record_location(record: &WarcRecord) -> String {
+    format!(
+        "{} @ {} {}",
+        record.file,
+        record.offset,
+        record.header("WARC-Record-ID").unwrap_or("(no record id)")
+    )
+}
