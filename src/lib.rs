@@ -2,10 +2,14 @@
 //! the firm solicits clients in the EU (MiCAR Art. 61, ESMA's reverse
 //! solicitation guidelines).
 //!
-//! Data flows one way: `config` → `frontier` → `fetch` → `extract` →
-//! `classify` → `score` → `report`; `crawl` drives the loop and `scan` wires
-//! the stages together. Everything from `extract` on is pure and is tested
-//! without a network. The binary is a thin CLI over this library.
+//! The modules are the pipeline's stages, lowest first: `model` (the shared
+//! vocabulary), `config`, `analyze` (extract, languages, rules, classify,
+//! score: pure, tested without a network), `evidence` (WARC, manifest,
+//! verify), `sources` (fetching and the channels: all concurrency lives
+//! there), `report` (JSON Schema, HTML, diff) and `scan`, which wires one
+//! scan together. A stage imports only from stages below it;
+//! `tests/architecture.rs` keeps it so, and `docs/ARCHITECTURE.md` draws the
+//! house. The binary is a thin CLI over this library.
 
 pub mod analyze;
 pub mod config;

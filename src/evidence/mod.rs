@@ -24,7 +24,9 @@ pub mod timestamp;
 pub mod warc;
 
 mod citations;
+mod cited;
 mod manifest;
+mod payload;
 mod problems;
 mod quotes;
 mod verify;

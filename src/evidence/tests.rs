@@ -1,8 +1,8 @@
+use super::cited::http_status;
+use super::cited::CitedRecord;
+use super::payload::read_payload;
 use super::*;
-use crate::evidence::citations::http_status;
-use crate::evidence::citations::CitedRecord;
 use crate::evidence::quotes::quote_problems;
-use crate::evidence::quotes::read_payload;
 use crate::evidence::quotes::QuoteSource;
 use std::path::Path;
 use std::path::PathBuf;

@@ -4,6 +4,7 @@
 use super::citations::*;
 use super::manifest::*;
 use super::problems::*;
+use crate::evidence::cited::record_location;
 use crate::evidence::warc::WarcReader;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;

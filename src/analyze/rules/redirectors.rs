@@ -37,7 +37,7 @@ struct RawRedirectors {
     hosts: Vec<String>,
     path_regex: Vec<String>,
     query_params: Vec<String>,
-    examples: crate::analyze::rules::Examples,
+    examples: super::rule::Examples,
     finding: RedirectFinding,
 }
 

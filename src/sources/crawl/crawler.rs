@@ -18,8 +18,6 @@ use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 use url::Url;
 
-/// Depth to which affiliate and partner sites are followed from their entry page.
-pub const DEFAULT_AFFILIATE_DEPTH: u32 = 1;
 /// Redirector links resolved at the same time (each hop still waits for its
 /// host's rate limit and the global cap).
 pub const MAX_PARALLEL_RESOLUTIONS: usize = 8;

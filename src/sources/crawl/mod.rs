@@ -17,6 +17,7 @@ mod visit;
 
 pub use crawler::*;
 pub use output::*;
+pub use seeds::DEFAULT_AFFILIATE_DEPTH;
 pub use visit::fetch_error_entry;
 
 #[cfg(test)]

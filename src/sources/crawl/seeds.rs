@@ -2,7 +2,6 @@
 //! affiliates, feeds, social profiles), how each seed's responses are read,
 //! and what a visit returns.
 
-use super::crawler::DEFAULT_AFFILIATE_DEPTH;
 use super::output::*;
 use crate::config::{FeedKind, FirmConfig};
 use crate::evidence::conditional::FirmBaseline;
@@ -13,6 +12,9 @@ use crate::sources::social::{self, SocialFormat};
 use std::collections::HashMap;
 use std::sync::Arc;
 use url::Url;
+
+/// Depth to which affiliate and partner sites are followed from their entry page.
+pub const DEFAULT_AFFILIATE_DEPTH: u32 = 1;
 
 /// One kind of entry point (websites, affiliates, feeds, social profiles) and
 /// how to read what it returns.

@@ -1,0 +1,233 @@
+//! `micar-scan scan`: load the configuration, crawl, write the report and
+//! its evidence, and exit by the verdicts (`--fail-on`, `--fail-on-new`).
+//! Progress on a terminal, a clean stop on SIGINT/SIGTERM.
+
+use super::{cannot_run, usage, verdict_exit_code, write_report, Failure};
+use anyhow::Result;
+use clap::Args;
+use micar_scan::analyze::rules::RuleSet;
+use micar_scan::config::Config;
+use micar_scan::evidence;
+use micar_scan::model::report::write_atomic;
+use micar_scan::model::report::Report;
+use micar_scan::model::Level;
+use micar_scan::report;
+use micar_scan::report::{diff, html};
+use micar_scan::scan::{self, ScanOptions};
+use micar_scan::sources::crawl::CrawlCounters;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Args)]
+pub(crate) struct ScanArgs {
+    /// The configuration file (TOML).
+    config: PathBuf,
+    /// Where to write the report; `-` for standard output.
+    /// Default: reports/<firm-slug>-<UTC timestamp>.json.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Exit with status 1 when any firm's verdict reaches this level (weak, moderate, strong).
+    #[arg(long, value_name = "LEVEL")]
+    fail_on: Option<Level>,
+    /// A directory of pattern files to use instead of the bundled rules.
+    #[arg(long, value_name = "DIR")]
+    patterns: Option<PathBuf>,
+    /// Archive every request and response as WARC/1.1 in this directory.
+    #[arg(long, value_name = "DIR")]
+    warc: Option<PathBuf>,
+    /// Also write the report as self-contained HTML.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// The previous report: the changes since it go into the new report's `changes`,
+    /// and its pages are revalidated (If-None-Match / If-Modified-Since) rather than
+    /// downloaded again; a page answered 304 keeps its earlier capture and findings.
+    #[arg(long, value_name = "PREV.json")]
+    baseline: Option<PathBuf>,
+    /// With --baseline, download every page in full instead of revalidating it
+    /// (e.g. a weekly fresh capture); the changes are still computed.
+    #[arg(long, requires = "baseline")]
+    no_conditional: bool,
+    /// Exit with status 1 only when a firm with new findings is at or above LEVEL (needs --baseline).
+    #[arg(long, value_name = "LEVEL", requires = "baseline")]
+    fail_on_new: Option<Level>,
+    /// Scan only the firms of shard I of N (e.g. 2/4), for sharded nightly runs.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<scan::Shard>,
+    /// Keep only the newest N reports per firm in the default report directory.
+    #[arg(long, value_name = "N")]
+    keep: Option<usize>,
+}
+
+pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
+    let mut config = Config::load(&args.config).map_err(usage)?;
+    if let Some(dir) = &args.warc {
+        config.scan.warc = Some(dir.clone());
+    }
+    if let Some(shard) = args.shard {
+        shard.select(&mut config);
+    }
+    let baseline = match &args.baseline {
+        // The first night of a nightly loop has no previous report yet.
+        Some(path) if !path.exists() => {
+            eprintln!(
+                "no baseline at {} yet: this report starts the series",
+                path.display()
+            );
+            None
+        }
+        Some(path) => Some(Arc::new(Report::read(path).map_err(usage)?)),
+        None => None,
+    };
+    let rules = scan::load_rules(Some(&config), args.patterns.as_deref()).map_err(usage)?;
+    let revalidate_from = baseline.clone().filter(|_| !args.no_conditional);
+    let outcome = run_scan(&config, rules, revalidate_from).await?;
+    let mut report = outcome.report;
+    if let Some(baseline) = &baseline {
+        report.changes = Some(diff::diff(baseline, &report));
+    }
+    let default_output = args.output.is_none();
+    let output = args.output.unwrap_or_else(|| {
+        let slug = report::scan_slug(config.firms.iter().map(|f| f.slug()));
+        let started = time::OffsetDateTime::parse(
+            &report.scan.started_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+        report::default_path(Path::new("reports"), &slug, started)
+    });
+    write_report(&report, &output)?;
+    // Pages carried over on `304` cite the baseline's archives.
+    let earlier = match (&args.baseline, output != Path::new("-")) {
+        (Some(path), true) => evidence::earlier_archives(&report, path, &outcome.warc_files),
+        _ => evidence::EarlierArchives::default(),
+    };
+    if output != Path::new("-") {
+        for name in &earlier.missing {
+            eprintln!("warning: {name} is cited by pages carried over from the baseline but was not found through its manifest; verify will report it");
+        }
+        let manifest = evidence::write_manifest_with(&output, &outcome.warc_files, &earlier.found)
+            .map_err(cannot_run)?;
+        eprintln!("manifest written to {}", manifest.display());
+        if let Some(tsa) = &config.evidence.tsa {
+            let (tsr, token) = micar_scan::evidence::timestamp::stamp_manifest(
+                &manifest,
+                tsa,
+                config.scan.timeout,
+            )
+            .await
+            .map_err(cannot_run)?;
+            eprintln!(
+                "manifest time-stamped at {} ({})",
+                token.gen_time,
+                tsr.display()
+            );
+        }
+    }
+    if default_output {
+        let latest =
+            report::update_latest(Path::new("reports"), &report, args.keep).map_err(cannot_run)?;
+        // Each latest file gets a manifest of its own, so that any of them
+        // (the whole scan's or one firm's) verifies and can be the next
+        // night's baseline together with the archives it cites.
+        for path in &latest {
+            evidence::write_manifest_with(path, &outcome.warc_files, &earlier.found)
+                .map_err(cannot_run)?;
+        }
+    }
+    if let Some(html_path) = &args.html {
+        let html = html::render(&report, report.changes.as_ref());
+        write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
+    }
+    if let (Some(level), Some(changes)) = (args.fail_on_new, &report.changes) {
+        return Ok(if changes.new_at_or_above(level) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    Ok(verdict_exit_code(&report, args.fail_on))
+}
+
+/// Runs a scan with Ctrl-C/SIGTERM handling and a progress line on a terminal.
+pub(crate) async fn run_scan(
+    config: &Config,
+    rules: RuleSet,
+    baseline: Option<Arc<Report>>,
+) -> Result<scan::ScanOutcome, Failure> {
+    let options = ScanOptions {
+        cancel: CancellationToken::new(),
+        counters: Arc::new(CrawlCounters::default()),
+        baseline,
+    };
+    spawn_signal_handler(options.cancel.clone());
+    let progress = start_progress(Arc::clone(&options.counters));
+    let result = scan::run(config, Arc::new(rules), options).await;
+    if let Some((bar, task)) = progress {
+        task.abort();
+        bar.finish_and_clear();
+    }
+    result.map_err(cannot_run)
+}
+
+pub(crate) fn spawn_signal_handler(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(term) => term,
+                    Err(e) => {
+                        tracing::warn!("cannot listen for SIGTERM: {e}");
+                        let _ = tokio::signal::ctrl_c().await;
+                        cancel.cancel();
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::warn!("stopping: finishing the report with what was fetched");
+        cancel.cancel();
+    });
+}
+
+pub(crate) fn start_progress(
+    counters: Arc<CrawlCounters>,
+) -> Option<(indicatif::ProgressBar, tokio::task::JoinHandle<()>)> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    let updater = bar.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let hosts: Vec<String> = counters
+                .busiest_hosts(3)
+                .into_iter()
+                .map(|(host, pages)| format!("{host} {pages}"))
+                .collect();
+            updater.set_message(format!(
+                "fetched {} ({} unchanged)  queued {}  errors {}  |  {}",
+                counters.fetched.load(Ordering::Relaxed),
+                counters.revalidated.load(Ordering::Relaxed),
+                counters.queued.load(Ordering::Relaxed),
+                counters.errors.load(Ordering::Relaxed),
+                hosts.join(" · ")
+            ));
+            updater.tick();
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+    });
+    Some((bar, task))
+}
