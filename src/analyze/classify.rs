@@ -14,7 +14,7 @@ use crate::analyze::rules::{RuleHit, RuleSet, Target, BUILTIN_PREFIX};
 use crate::analyze::score::page_breakdown;
 use crate::model::text::{fold_str, snippet};
 use crate::model::{
-    Block, BlockKind, Category, Document, Finding, Level, Location, PageLanguage, Signal,
+    Block, BlockKind, Category, Document, Finding, Level, Location, PageLanguage, PageRole, Signal,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -37,6 +37,8 @@ pub struct Classification {
     /// rescores pages with the firm's context.
     pub score: f64,
     pub level: Level,
+    /// Who speaks on the page.
+    pub role: PageRole,
 }
 
 /// Runs a compiled [`RuleSet`] over documents. Cheap to clone and share.
@@ -133,6 +135,7 @@ impl Classifier {
             language,
             score: breakdown.score,
             level: breakdown.level,
+            role: breakdown.role,
         }
     }
 

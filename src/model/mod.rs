@@ -6,17 +6,16 @@
 //! can be tested on values built by hand. Types that reach the JSON report
 //! derive `JsonSchema`: they are the single source of the report's shape.
 
-pub mod domain;
-
 pub mod app_store;
-
 pub mod diff;
+pub mod domain;
+pub mod geo;
 pub mod report;
+mod role;
+pub mod text;
 pub mod time;
 
-pub mod geo;
-
-pub mod text;
+pub use role::PageRole;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -117,6 +116,20 @@ pub enum Signal {
     /// A CAPTCHA or bot wall: the page shows neither the offer nor a block,
     /// so a probe that meets one is inconclusive.
     BotWall,
+    /// Residents of the EU, the EEA or a member state addressed as the
+    /// publisher's clients ("für Kunden in Deutschland", "EEA users").
+    Addressee,
+    /// The publisher speaks as the provider to its own clients ("your
+    /// account", "our platform", terms of service). Decides the page's role.
+    OwnVoice,
+    /// News and blog writing by a publisher: bylines, datelines, reporting.
+    Editorial,
+    /// Explainers and encyclopaedias: what a thing is and how it works.
+    Education,
+    /// Regulators, central banks, ministries, consumer bodies, law firms.
+    PublicBody,
+    /// Reviews, rankings and comparisons of providers.
+    Review,
 }
 
 impl Signal {
@@ -142,6 +155,12 @@ impl Signal {
             Signal::GeoBlock => "geo_block",
             Signal::BotWall => "bot_wall",
             Signal::NonEu => "non_eu",
+            Signal::Addressee => "addressee",
+            Signal::OwnVoice => "own_voice",
+            Signal::Editorial => "editorial",
+            Signal::Education => "education",
+            Signal::PublicBody => "public_body",
+            Signal::Review => "review",
         }
     }
 }
@@ -605,6 +624,9 @@ pub struct Page {
     pub language: Option<PageLanguage>,
     /// The page's score from its findings.
     pub score: f64,
+    /// Who speaks on the page (see [`PageRole`]), as the scorer read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<PageRole>,
     /// Publication time of a feed item, social post or e-mail (RFC 3339 UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published_at: Option<String>,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Every signal, in catalogue order.
-pub const ALL_SIGNALS: [Signal; 19] = [
+pub const ALL_SIGNALS: [Signal; 25] = [
     Signal::Language,
     Signal::Locale,
     Signal::Domain,
@@ -30,6 +30,12 @@ pub const ALL_SIGNALS: [Signal; 19] = [
     Signal::GeoBlock,
     Signal::NonEu,
     Signal::BotWall,
+    Signal::Addressee,
+    Signal::OwnVoice,
+    Signal::Editorial,
+    Signal::Education,
+    Signal::PublicBody,
+    Signal::Review,
 ];
 
 /// The signal named `name` in pattern and scoring files.
@@ -92,6 +98,29 @@ pub struct PageParams {
     pub combination_min_kinds: usize,
     pub kind_min_weight: f64,
     pub combination_multiplier: f64,
+    /// The firm's own voice to its clients (help, account and legal pages)
+    /// with at least this much EU evidence, in a crypto context, is
+    /// `moderate` even without a call to action: it addresses EU residents
+    /// as clients.
+    pub own_voice_min_eu_evidence: f64,
+    /// Help, account and legal pages rise no higher than `moderate` unless
+    /// one of these stands on them (a bonus or referral offer is an
+    /// invitation wherever it is written; a deposit how-to is not).
+    pub own_voice_strong_requires_any: Vec<Signal>,
+    /// An affiliate page with at least this much EU evidence is `moderate`,
+    /// and `strong` with a call to action or referral link as well.
+    pub affiliate_min_eu_evidence: f64,
+    /// A clear EU aim: euro amounts with at least this much `currency`
+    /// evidence (a price in €, not a stablecoin's ticker alone), ...
+    pub clear_aim_min_currency: f64,
+    /// ... a member state, the EU or the EEA named (a `place` finding of a
+    /// rule whose id starts with one of these; "Europe" or a city is not
+    /// enough), an EU licence with at least `clear_aim_min_regulator`, ...
+    pub clear_aim_place_rules: Vec<String>,
+    pub clear_aim_min_regulator: f64,
+    /// ... or an EU language with at least this much evidence on an EU
+    /// locale or domain.
+    pub clear_aim_min_language: f64,
 }
 
 /// Per-signal parameters (`[signals.<name>]`).

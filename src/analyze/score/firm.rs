@@ -2,7 +2,7 @@
 
 use super::page::*;
 use crate::analyze::rules::scoring::Scoring;
-use crate::model::{Finding, Level, PageLanguage, Signal, Verdict};
+use crate::model::{Finding, Level, PageLanguage, PageRole, Signal, Verdict};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One page's findings as the firm verdict sees them.
@@ -30,10 +30,30 @@ pub fn firm_verdict_with_geo(
     let firm_crypto = pages
         .iter()
         .any(|p| p.findings.iter().any(|f| f.signal == Signal::Crypto));
-    let scored: Vec<(&PageEvidence, PageBreakdown)> = pages
+    let mut scored: Vec<(&PageEvidence, PageBreakdown)> = pages
         .iter()
         .map(|p| (p, page_breakdown(p.findings, scoring, firm_crypto)))
         .collect();
+    // Solicitation is a firm promoting its own offer. EU references on pages
+    // of a firm that offers nothing anywhere (a law firm's or a newspaper's
+    // explainers) are not evidence of it, however many there are — but the
+    // firm's own voice to its clients (help, account and legal pages) and
+    // what affiliates say for it are, offer or not.
+    let offers_anything = scored.iter().any(|(_, b)| b.solicitation);
+    let keeps_level = |b: &PageBreakdown| {
+        offers_anything
+            || matches!(
+                b.role,
+                PageRole::Account | PageRole::Legal | PageRole::Affiliate
+            )
+    };
+    let mut dropped_without_offer = false;
+    for (_, breakdown) in scored.iter_mut() {
+        if breakdown.level > Level::None && !keeps_level(breakdown) {
+            breakdown.level = Level::None;
+            dropped_without_offer = true;
+        }
+    }
     let count = |level: Level| scored.iter().filter(|(_, b)| b.level == level).count();
     let (strong, moderate, weak) = (
         count(Level::Strong),
@@ -46,9 +66,17 @@ pub fn firm_verdict_with_geo(
         .iter()
         .filter(|(_, b)| b.level == Level::Weak && b.solicitation)
         .count();
+    // Moderate pages add up to a strong firm only where they carry an offer
+    // (a call to act, euro prices, EU rails): many help articles for EU
+    // clients that offer nothing are still the firm's voice, not a campaign.
+    let moderate_inviting = scored
+        .iter()
+        .filter(|(_, b)| b.level == Level::Moderate && b.solicitation)
+        .count();
     let firm = &scoring.firm;
     let mut level = if strong > 0
-        || (firm.strong_min_moderate_pages > 0 && moderate >= firm.strong_min_moderate_pages)
+        || (firm.strong_min_moderate_pages > 0
+            && moderate_inviting >= firm.strong_min_moderate_pages)
     {
         Level::Strong
     } else if moderate > 0
@@ -60,16 +88,14 @@ pub fn firm_verdict_with_geo(
     } else {
         Level::None
     };
-    // Solicitation is a firm promoting its own offer. EU references on pages
-    // that offer nothing anywhere (a law firm's or a newspaper's explainers)
-    // are not evidence of it, however many there are.
-    let offers_anything = scored.iter().any(|(_, b)| b.solicitation);
-    let no_offer = level > Level::None && !offers_anything;
-    if no_offer {
-        level = Level::None;
-    }
+    let no_offer = level == Level::None && dropped_without_offer;
     let mut ranked: Vec<&(&PageEvidence, PageBreakdown)> = scored.iter().collect();
-    ranked.sort_by(|a, b| b.1.score.total_cmp(&a.1.score));
+    // The decisive page is the one with the highest level, then the highest score.
+    ranked.sort_by(|a, b| {
+        b.1.level
+            .cmp(&a.1.level)
+            .then(b.1.score.total_cmp(&a.1.score))
+    });
     let score = round2(
         ranked
             .iter()
@@ -111,6 +137,9 @@ pub fn firm_verdict_with_geo(
     }
     if let Some(summary) = evidence_summary(&scored, scoring) {
         reasons.push(summary);
+    }
+    if let Some(decisive) = decisive_page(ranked.first().copied(), scoring) {
+        reasons.push(decisive);
     }
     // What EU visitors actually get weighs more than how the pages read, so
     // it comes straight after the evidence.
@@ -494,4 +523,43 @@ fn join_and(items: &[String]) -> String {
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {}", init.join(", "), last),
     }
+}
+
+/// The page that decided the level, whose voice it is in, and the words
+/// that carried it: what a reader checks first.
+fn decisive_page(
+    best: Option<&(&PageEvidence, PageBreakdown)>,
+    scoring: &Scoring,
+) -> Option<String> {
+    let (page, breakdown) = best?;
+    let whose = match breakdown.role {
+        PageRole::Offer => "the firm's offer page",
+        PageRole::Account => "the firm's help or account page",
+        PageRole::Legal => "the firm's terms or legal page",
+        PageRole::Affiliate => "an affiliate, review or referral page",
+        PageRole::Editorial => "news or a blog (not the firm's voice)",
+        PageRole::Education => "an explainer",
+        PageRole::PublicBody => "a public body or law firm (not solicitation)",
+        PageRole::Other => "a page",
+    };
+    let params = &scoring.page;
+    let decisive: Vec<&Finding> = page
+        .findings
+        .iter()
+        .filter(|f| {
+            f.signal == Signal::Addressee
+                || params.strong_requires_any.contains(&f.signal)
+                || (params.eu_signals.contains(&f.signal) && f.signal != Signal::Language)
+        })
+        .collect();
+    let mut text = format!(
+        "decided by {} {} ({})",
+        whose,
+        page.url,
+        breakdown.level.as_str()
+    );
+    if !decisive.is_empty() {
+        text.push_str(&format!(": {}", distinct_examples(&decisive, 4)));
+    }
+    Some(text)
 }

@@ -9,10 +9,12 @@
 
 mod firm;
 mod page;
+mod role;
 
 pub use crate::analyze::rules::scoring::{signal_from_str, Scoring, ALL_SIGNALS};
 pub use firm::*;
 pub use page::*;
+pub use role::RoleCues;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
 //! A page's score and level from its findings.
 
+use super::role::RoleCues;
 use crate::analyze::rules::scoring::Scoring;
-use crate::model::{Finding, Level, Signal};
+use crate::model::{Finding, Level, PageRole, Signal};
 use std::collections::BTreeMap;
 
 /// How a page's score came about.
@@ -24,6 +25,10 @@ pub struct PageBreakdown {
     pub crypto_context: bool,
     /// Findings not counted for lack of crypto context.
     pub uncounted_without_crypto: usize,
+    /// Who speaks on the page.
+    pub role: PageRole,
+    /// The level the evidence alone would give, before the role had its say.
+    pub evidence_level: Level,
 }
 
 /// A page's score from its findings alone (crypto context from the page).
@@ -126,7 +131,7 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         .strong_requires_any
         .iter()
         .any(|s| by_signal.get(s).is_some_and(|v| *v > 0.0));
-    let level = if params.level_needs_crypto && !crypto_context {
+    let evidence_level = if params.level_needs_crypto && !crypto_context {
         Level::None
     } else if score >= params.strong && can_rise && invitation {
         Level::Strong
@@ -140,6 +145,77 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     } else {
         Level::None
     };
+    let cues = RoleCues::of(findings);
+    let role = cues.role();
+    let signal = |s: Signal| by_signal.get(&s).copied().unwrap_or(0.0);
+    let any_of = |list: &[Signal]| list.iter().any(|s| signal(*s) > 0.0);
+    // A clear EU aim (DESIGN §1): euro or EU rails, EU residents addressed,
+    // a named member state or EU licence, or an EU language on an EU locale
+    // or country site.
+    let names_member_state = signal(Signal::Place) > 0.0
+        && findings.iter().any(|f| {
+            f.signal == Signal::Place
+                && params
+                    .clear_aim_place_rules
+                    .iter()
+                    .any(|prefix| f.rule_id.starts_with(prefix.as_str()))
+        });
+    let clear_eu_aim = signal(Signal::Currency) >= params.clear_aim_min_currency
+        || signal(Signal::Payment) > 0.0
+        || signal(Signal::Addressee) > 0.0
+        || names_member_state
+        || signal(Signal::Regulator) >= params.clear_aim_min_regulator
+        || (signal(Signal::Language) >= params.clear_aim_min_language
+            && (signal(Signal::Locale) > 0.0 || signal(Signal::Domain) > 0.0));
+    let invites = any_of(&params.strong_requires_any);
+    let level = if params.level_needs_crypto && !crypto_context {
+        Level::None
+    } else {
+        match role {
+            // A newspaper, a regulator or a law firm solicits no one.
+            PageRole::Editorial | PageRole::PublicBody => Level::None,
+            // An explainer is the provider's voice only in its own academy.
+            PageRole::Education => {
+                let providers_own = cues.own_voice > 0.0
+                    || cues.offer > 0.0
+                    || (cues.academy && !cues.reference);
+                if providers_own && eu_evidence > 0.0 {
+                    Level::Weak
+                } else {
+                    Level::None
+                }
+            }
+            PageRole::Affiliate => {
+                if eu_evidence >= params.affiliate_min_eu_evidence {
+                    if cues.offer > 0.0 || cues.affiliate > 0.0 {
+                        Level::Strong
+                    } else {
+                        Level::Moderate
+                    }
+                } else {
+                    evidence_level.min(Level::Weak)
+                }
+            }
+            PageRole::Account | PageRole::Legal => {
+                let promotes = any_of(&params.own_voice_strong_requires_any);
+                if promotes && clear_eu_aim {
+                    // Bonus or referral terms for EU clients: an invitation.
+                    Level::Strong
+                } else if eu_evidence >= params.own_voice_min_eu_evidence {
+                    let ceiling = if promotes {
+                        Level::Strong
+                    } else {
+                        Level::Moderate
+                    };
+                    evidence_level.max(Level::Moderate).min(ceiling)
+                } else {
+                    evidence_level.min(Level::Weak)
+                }
+            }
+            PageRole::Offer if invites && clear_eu_aim && can_rise => Level::Strong,
+            PageRole::Offer | PageRole::Other => evidence_level,
+        }
+    };
     PageBreakdown {
         score,
         level,
@@ -151,6 +227,8 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         solicitation,
         crypto_context,
         uncounted_without_crypto: uncounted,
+        role,
+        evidence_level,
     }
 }
 

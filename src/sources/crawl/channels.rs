@@ -186,6 +186,7 @@ impl Crawler {
                     source_kind: document.source_kind,
                     language: Some(classification.language),
                     score: classification.score,
+                    role: Some(classification.role),
                     published_at: document.published_at.clone(),
                     warc_file: None,
                     warc_record_id: None,

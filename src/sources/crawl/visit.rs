@@ -273,6 +273,7 @@ impl Shared {
             }
             item_page.language = Some(classification.language);
             item_page.score = classification.score;
+            item_page.role = Some(classification.role);
             set_record(&mut item_page, record.as_ref());
             let mut findings = classification.findings;
             for finding in &mut findings {
@@ -461,6 +462,7 @@ pub(crate) fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> 
         source_kind: kind,
         language: None,
         score: 0.0,
+        role: None,
         published_at: None,
         warc_file: None,
         warc_record_id: None,

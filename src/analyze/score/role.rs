@@ -1,0 +1,125 @@
+//! Who speaks on a page: the firm about its offer, to its clients (help,
+//! account, terms), or someone else (a reviewer, a newspaper, an explainer,
+//! a public body). Read from the page's own findings — the role rules in
+//! `patterns/role.toml` and the offer signals — before the page is scored,
+//! because the same EU words mean solicitation in a firm's mouth and
+//! nothing in a newspaper's.
+//!
+//! Pure: findings in, a role out. It never looks at the site's navigation
+//! or at other pages.
+
+use crate::model::{Finding, PageRole, Signal};
+use std::collections::BTreeMap;
+
+/// How strongly each role signal speaks on a page: the sum over rules of
+/// each rule's heaviest finding, so a phrase repeated in a footer does not
+/// outvote a page's prose.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoleCues {
+    pub own_voice: f64,
+    /// Own-voice findings of legal texts (terms, conditions, legal notices).
+    pub legal: f64,
+    /// Own-voice findings of help, support and account pages.
+    pub account: f64,
+    pub editorial: f64,
+    pub education: f64,
+    pub public_body: f64,
+    pub review: f64,
+    pub affiliate: f64,
+    pub offer: f64,
+    /// The page sits in an academy, glossary or learning section of a site:
+    /// where a provider teaches, as opposed to an encyclopaedia or a university.
+    pub academy: bool,
+    /// The page is an encyclopaedia's, a university's or a thesis.
+    pub reference: bool,
+}
+
+/// A cue this strong decides a role.
+const DECIDES: f64 = 1.0;
+/// Calls to action and promotions this strong (a sign-up button, or
+/// several invitations) make a page the offer.
+const OFFER_DECIDES: f64 = 2.0;
+
+impl RoleCues {
+    pub fn of(findings: &[Finding]) -> RoleCues {
+        let mut heaviest: BTreeMap<&str, (Signal, f64)> = BTreeMap::new();
+        for finding in findings {
+            let entry = heaviest
+                .entry(finding.rule_id.as_str())
+                .or_insert((finding.signal, 0.0));
+            entry.1 = entry.1.max(finding.weight.max(0.0));
+        }
+        let mut cues = RoleCues::default();
+        for (rule_id, (signal, weight)) in heaviest {
+            match signal {
+                Signal::OwnVoice => {
+                    cues.own_voice += weight;
+                    if rule_id.contains(".legal") {
+                        cues.legal += weight;
+                    } else if rule_id.contains(".account") || rule_id.contains(".help") {
+                        cues.account += weight;
+                    }
+                }
+                Signal::Editorial => cues.editorial += weight,
+                Signal::Education => {
+                    cues.education += weight;
+                    cues.academy |= rule_id.starts_with("education.academy");
+                    cues.reference |= rule_id.starts_with("education.reference");
+                }
+                Signal::PublicBody => cues.public_body += weight,
+                Signal::Review => cues.review += weight,
+                Signal::Affiliate => cues.affiliate += weight,
+                // A firm announcing its own launch, sponsorship or event
+                // speaks for itself, however much it reads like news.
+                Signal::Cta
+                | Signal::Promotion
+                | Signal::Press
+                | Signal::Sponsorship
+                | Signal::Event => cues.offer += weight,
+                _ => {}
+            }
+        }
+        cues
+    }
+
+    /// The page's role. A public body outranks everything; reviews and
+    /// referral links make a page affiliate evidence unless the firm speaks
+    /// for itself; news and explainers are a third party's unless the
+    /// provider's own voice is louder.
+    pub fn role(&self) -> PageRole {
+        if self.public_body >= DECIDES && self.public_body > self.own_voice {
+            return PageRole::PublicBody;
+        }
+        let promotes_others =
+            self.review >= DECIDES || (self.affiliate >= DECIDES && self.own_voice < DECIDES);
+        if promotes_others {
+            return PageRole::Affiliate;
+        }
+        if self.editorial >= DECIDES && self.editorial > self.own_voice + self.offer {
+            return PageRole::Editorial;
+        }
+        // A how-to that tells readers to open "your account" somewhere is
+        // still an explainer; the provider's voice must outweigh it.
+        if self.education >= DECIDES && self.education >= self.own_voice {
+            return PageRole::Education;
+        }
+        if self.own_voice >= DECIDES || self.offer > 0.0 {
+            // A page that invites more loudly than it explains is the offer,
+            // whatever "your account" it also mentions.
+            if self.offer >= OFFER_DECIDES && self.offer >= self.own_voice {
+                return PageRole::Offer;
+            }
+            if self.legal > 0.0 && self.legal >= self.account {
+                return PageRole::Legal;
+            }
+            if self.account > 0.0 {
+                return PageRole::Account;
+            }
+            if self.offer > 0.0 || self.affiliate > 0.0 {
+                return PageRole::Offer;
+            }
+            return PageRole::Account;
+        }
+        PageRole::Other
+    }
+}

@@ -1,0 +1,160 @@
+//! Regression tests for the kinds of error the real-page development set
+//! (eval/real-pages.toml) showed: who speaks on a page decides whether its EU
+//! references are solicitation. Each fixture in `fixtures/roles/` is a small
+//! synthetic page written for this project, standing for one kind; each is
+//! classified as a one-page firm, as `scripts/eval-real.sh` does.
+
+use micar_scan::analyze::classify::Classifier;
+use micar_scan::analyze::extract::{extract_html, DocMeta};
+use micar_scan::analyze::rules::RuleSet;
+use micar_scan::analyze::score::{firm_verdict, PageEvidence};
+use micar_scan::model::{Level, PageRole, SourceKind, Verdict};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+fn classifier() -> &'static Classifier {
+    static CLASSIFIER: OnceLock<Classifier> = OnceLock::new();
+    CLASSIFIER.get_or_init(|| {
+        Classifier::new(Arc::new(RuleSet::bundled().unwrap_or_else(|e| panic!("{e}"))))
+    })
+}
+
+/// The page's role and the verdict of a firm made of that page alone.
+fn judge(file: &str, url: &str) -> (PageRole, Verdict) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/roles")
+        .join(file);
+    let html = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let doc = extract_html(&html, DocMeta::for_url(url, SourceKind::Website));
+    let classification = classifier().classify(&doc);
+    let page = PageEvidence {
+        url,
+        findings: &classification.findings,
+        language: Some(&classification.language),
+    };
+    let verdict = firm_verdict(&[page], classifier().rules().scoring());
+    (classification.role, verdict)
+}
+
+fn assert_judged(file: &str, url: &str, role: PageRole, level: Level) {
+    let (got_role, verdict) = judge(file, url);
+    assert_eq!(got_role, role, "{file}: role; reasons {:?}", verdict.reasons);
+    assert_eq!(verdict.level, level, "{file}: level; reasons {:?}", verdict.reasons);
+}
+
+// Kind 1: the firm's own voice without a buy button is evidence.
+
+#[test]
+fn own_voice_help_article_for_clients_in_germany_is_moderate() {
+    assert_judged(
+        "de-help-kunden-deutschland.html",
+        "https://help.nordlicht-coins.example/de/articles/identitaetspruefung",
+        PageRole::Account,
+        Level::Moderate,
+    );
+}
+
+#[test]
+fn own_voice_terms_for_eea_clients_are_moderate() {
+    assert_judged(
+        "en-terms-eea.html",
+        "https://tidewater-digital.example/legal/terms-eea",
+        PageRole::Legal,
+        Level::Moderate,
+    );
+}
+
+#[test]
+fn own_voice_bonus_terms_for_eu_residents_are_strong() {
+    // Terms that promote a welcome bonus to residents of member states are
+    // the offer itself: the invitation outweighs the legal form.
+    assert_judged(
+        "en-bonus-terms-eu.html",
+        "https://tidewater-digital.example/legal/welcome-bonus-terms",
+        PageRole::Offer,
+        Level::Strong,
+    );
+}
+
+#[test]
+fn the_verdict_names_the_deciding_page_and_its_words() {
+    let (_, verdict) = judge(
+        "de-help-kunden-deutschland.html",
+        "https://help.nordlicht-coins.example/de/articles/identitaetspruefung",
+    );
+    let decided = verdict
+        .reasons
+        .iter()
+        .find(|r| r.starts_with("decided by the firm's help or account page"))
+        .unwrap_or_else(|| panic!("{:?}", verdict.reasons));
+    assert!(
+        decided.contains("identitaetspruefung") && decided.contains("Kunden in Deutschland"),
+        "{decided}"
+    );
+}
+
+// Kind 2: third parties are not the firm.
+
+#[test]
+fn third_party_newspaper_article_is_none() {
+    assert_judged(
+        "fr-news-exchange.html",
+        "https://courrier-economique.example/marches/plateforme-crypto-leve-40-millions",
+        PageRole::Editorial,
+        Level::None,
+    );
+}
+
+#[test]
+fn third_party_law_firm_explainer_is_none() {
+    assert_judged(
+        "de-law-firm-mica.html",
+        "https://brandt-hollmann.example/insights/micar-reverse-solicitation",
+        PageRole::PublicBody,
+        Level::None,
+    );
+}
+
+#[test]
+fn third_party_encyclopedia_entry_is_none() {
+    assert_judged(
+        "it-encyclopedia-blockchain.html",
+        "https://it.wikipedia.org/wiki/Blockchain",
+        PageRole::Education,
+        Level::None,
+    );
+}
+
+#[test]
+fn third_party_regulator_site_is_none_whatever_it_says() {
+    // The same German help text published on a regulator's site is the
+    // regulator's voice, not a provider's.
+    assert_judged(
+        "de-help-kunden-deutschland.html",
+        "https://www.bafin.de/DE/Verbraucher/kryptowerte.html",
+        PageRole::PublicBody,
+        Level::None,
+    );
+}
+
+// Kind 3: strong is reached on plain landing and price pages.
+
+#[test]
+fn landing_price_page_in_an_eu_language_on_an_eu_locale_is_strong() {
+    assert_judged(
+        "de-price-page-locale.html",
+        "https://nordlicht-coins.example/de-de/bitcoin-kaufen",
+        PageRole::Offer,
+        Level::Strong,
+    );
+}
+
+#[test]
+fn affiliate_ranking_for_an_eu_audience_with_partner_links_is_strong() {
+    assert_judged(
+        "de-affiliate-best-exchanges.html",
+        "https://krypto-vergleich.example/beste-krypto-boersen-deutschland",
+        PageRole::Affiliate,
+        Level::Strong,
+    );
+}
