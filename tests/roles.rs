@@ -15,7 +15,9 @@ use std::sync::{Arc, OnceLock};
 fn classifier() -> &'static Classifier {
     static CLASSIFIER: OnceLock<Classifier> = OnceLock::new();
     CLASSIFIER.get_or_init(|| {
-        Classifier::new(Arc::new(RuleSet::bundled().unwrap_or_else(|e| panic!("{e}"))))
+        Classifier::new(Arc::new(
+            RuleSet::bundled().unwrap_or_else(|e| panic!("{e}")),
+        ))
     })
 }
 
@@ -38,8 +40,16 @@ fn judge(file: &str, url: &str) -> (PageRole, Verdict) {
 
 fn assert_judged(file: &str, url: &str, role: PageRole, level: Level) {
     let (got_role, verdict) = judge(file, url);
-    assert_eq!(got_role, role, "{file}: role; reasons {:?}", verdict.reasons);
-    assert_eq!(verdict.level, level, "{file}: level; reasons {:?}", verdict.reasons);
+    assert_eq!(
+        got_role, role,
+        "{file}: role; reasons {:?}",
+        verdict.reasons
+    );
+    assert_eq!(
+        verdict.level, level,
+        "{file}: level; reasons {:?}",
+        verdict.reasons
+    );
 }
 
 // Kind 1: the firm's own voice without a buy button is evidence.
@@ -73,6 +83,18 @@ fn own_voice_bonus_terms_for_eu_residents_are_strong() {
         "https://tidewater-digital.example/legal/welcome-bonus-terms",
         PageRole::Offer,
         Level::Strong,
+    );
+}
+
+#[test]
+fn own_voice_help_article_is_not_made_strong_by_the_sites_header_and_footer() {
+    // DESIGN §1: a "Sign up" or "Buy Bitcoin" link that every page of the
+    // site carries does not make a help page an offer.
+    assert_judged(
+        "de-help-with-site-chrome.html",
+        "https://help.nordlicht-coins.example/de/articles/sepa-auszahlung",
+        PageRole::Account,
+        Level::Moderate,
     );
 }
 

@@ -1,6 +1,6 @@
 //! A page's score and level from its findings.
 
-use super::role::RoleCues;
+use super::role::{in_site_chrome, RoleCues};
 use crate::analyze::rules::scoring::Scoring;
 use crate::model::{Finding, Level, PageRole, Signal};
 use std::collections::BTreeMap;
@@ -148,7 +148,6 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     let cues = RoleCues::of(findings);
     let role = cues.role();
     let signal = |s: Signal| by_signal.get(&s).copied().unwrap_or(0.0);
-    let any_of = |list: &[Signal]| list.iter().any(|s| signal(*s) > 0.0);
     // A clear EU aim (DESIGN §1): euro or EU rails, EU residents addressed,
     // a named member state or EU licence, or an EU language on an EU locale
     // or country site.
@@ -167,7 +166,18 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         || signal(Signal::Regulator) >= params.clear_aim_min_regulator
         || (signal(Signal::Language) >= params.clear_aim_min_language
             && (signal(Signal::Locale) > 0.0 || signal(Signal::Domain) > 0.0));
-    let invites = any_of(&params.strong_requires_any);
+    // Invitations in the page's own content, not in the header, navigation
+    // or footer every page of the site carries.
+    let invites = findings.iter().any(|f| {
+        params.strong_requires_any.contains(&f.signal)
+            && !in_site_chrome(f)
+            && signal(f.signal) > 0.0
+    });
+    let promotes = findings.iter().any(|f| {
+        params.own_voice_strong_requires_any.contains(&f.signal)
+            && !in_site_chrome(f)
+            && signal(f.signal) > 0.0
+    });
     let level = if params.level_needs_crypto && !crypto_context {
         Level::None
     } else {
@@ -176,9 +186,8 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
             PageRole::Editorial | PageRole::PublicBody => Level::None,
             // An explainer is the provider's voice only in its own academy.
             PageRole::Education => {
-                let providers_own = cues.own_voice > 0.0
-                    || cues.offer > 0.0
-                    || (cues.academy && !cues.reference);
+                let providers_own =
+                    cues.own_voice > 0.0 || cues.offer > 0.0 || (cues.academy && !cues.reference);
                 if providers_own && eu_evidence > 0.0 {
                     Level::Weak
                 } else {
@@ -197,7 +206,6 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
                 }
             }
             PageRole::Account | PageRole::Legal => {
-                let promotes = any_of(&params.own_voice_strong_requires_any);
                 if promotes && clear_eu_aim {
                     // Bonus or referral terms for EU clients: an invitation.
                     Level::Strong

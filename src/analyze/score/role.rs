@@ -8,7 +8,7 @@
 //! Pure: findings in, a role out. It never looks at the site's navigation
 //! or at other pages.
 
-use crate::model::{Finding, PageRole, Signal};
+use crate::model::{BlockKind, Finding, PageRole, Signal};
 use std::collections::BTreeMap;
 
 /// How strongly each role signal speaks on a page: the sum over rules of
@@ -40,10 +40,24 @@ const DECIDES: f64 = 1.0;
 /// several invitations) make a page the offer.
 const OFFER_DECIDES: f64 = 2.0;
 
+/// The finding stands in the site's header, navigation or footer, which
+/// every page of the site carries: a "Sign up" link there says nothing
+/// about what this page is (DESIGN §1: the page's own content decides).
+pub fn in_site_chrome(finding: &Finding) -> bool {
+    finding.location.block_kind == BlockKind::Footer
+        || finding.location.path.split('>').any(|segment| {
+            let element = segment.split(['.', '#', '[']).next().unwrap_or("");
+            matches!(element, "header" | "nav" | "footer")
+        })
+}
+
 impl RoleCues {
     pub fn of(findings: &[Finding]) -> RoleCues {
         let mut heaviest: BTreeMap<&str, (Signal, f64)> = BTreeMap::new();
-        for finding in findings {
+        for finding in findings.iter().filter(|f| {
+            !(in_site_chrome(f)
+                && matches!(f.signal, Signal::Cta | Signal::Promotion | Signal::OwnVoice))
+        }) {
             let entry = heaviest
                 .entry(finding.rule_id.as_str())
                 .or_insert((finding.signal, 0.0));
