@@ -1,6 +1,7 @@
 //! The `micar-scan` command line: parses arguments, calls the library, maps
 //! outcomes to the documented exit codes (0 done, 1 a verdict reached
-//! `--fail-on`, 2 usage or configuration error, 3 the scan could not run).
+//! `--fail-on`, 2 usage or configuration error, 3 the scan could not run,
+//! 4 a firm could not be assessed; 1 takes precedence over 4).
 
 mod commands;
 

@@ -71,16 +71,29 @@ pub(crate) fn write_report(report: &Report, output: &Path) -> Result<(), Failure
 }
 
 pub(crate) fn verdict_exit_code(report: &Report, fail_on: Option<Level>) -> ExitCode {
-    let Some(threshold) = fail_on else {
-        return ExitCode::SUCCESS;
-    };
-    let reached = report
+    let reached = fail_on.is_some_and(|threshold| {
+        report
+            .firms
+            .iter()
+            .any(|firm| firm.verdict.level >= threshold && firm.verdict.level > Level::None)
+    });
+    // A verdict that reached `--fail-on` is the alert that matters most; a
+    // firm that could not be assessed is the next, so that a nightly job
+    // never reads "nothing seen" as "clean".
+    if reached {
+        ExitCode::from(EXIT_FAIL_ON)
+    } else if report
         .firms
         .iter()
-        .any(|firm| firm.verdict.level >= threshold && firm.verdict.level > Level::None);
-    if reached {
-        ExitCode::from(1)
+        .any(|firm| firm.verdict.level == Level::Unassessed)
+    {
+        ExitCode::from(EXIT_UNASSESSED)
     } else {
         ExitCode::SUCCESS
     }
 }
+
+/// A firm's verdict reached `--fail-on`.
+pub(crate) const EXIT_FAIL_ON: u8 = 1;
+/// At least one firm could not be assessed (nothing of it was read).
+pub(crate) const EXIT_UNASSESSED: u8 = 4;

@@ -331,6 +331,7 @@ mod tests {
                 outgoing_links: vec![],
                 app_store: vec![],
                 geo: vec![],
+                coverage: Default::default(),
             }],
             errors: vec![],
             notice: NOTICE.into(),

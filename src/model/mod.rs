@@ -183,6 +183,11 @@ impl Signal {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
+    /// Not assessed: no source of the firm yielded a page of its content
+    /// (every request failed, met a bot wall or was disallowed). Absence of
+    /// evidence, never evidence of absence; it sorts below `none` so that no
+    /// `--fail-on` threshold is ever reached by it.
+    Unassessed,
     #[default]
     None,
     Weak,
@@ -193,6 +198,7 @@ pub enum Level {
 impl Level {
     pub fn as_str(self) -> &'static str {
         match self {
+            Level::Unassessed => "unassessed",
             Level::None => "none",
             Level::Weak => "weak",
             Level::Moderate => "moderate",

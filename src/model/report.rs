@@ -107,6 +107,41 @@ pub struct FirmReport {
     /// What each vantage point got from the firm's entry pages (`[[vantage]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub geo: Vec<crate::model::geo::GeoResult>,
+    /// How much of the firm the scanner could read: a verdict only stands
+    /// where content was read (`unassessed` where none was).
+    #[serde(default)]
+    pub coverage: Coverage,
+}
+
+/// How much of a firm's presence was read, overall and per source kind.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+pub struct Coverage {
+    #[serde(flatten)]
+    pub total: CoverageCounts,
+    /// The same counts per source kind (`website`, `affiliate`, `feed` ...).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub by_source_kind: std::collections::BTreeMap<SourceKind, CoverageCounts>,
+}
+
+/// Pages read, failed, walled and disallowed.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct CoverageCounts {
+    /// Content pages read (a 2xx answer, or unchanged since the baseline)
+    /// that are not a bot wall.
+    pub pages_ok: u64,
+    /// Requests that failed: network errors, and 4xx/5xx answers after retries.
+    pub pages_failed: u64,
+    /// Answers that were a bot wall or CAPTCHA challenge, not the firm's content.
+    pub bot_walls: u64,
+    /// URLs robots.txt kept the scanner from.
+    pub robots_disallowed: u64,
+}
+
+impl CoverageCounts {
+    /// Requests that did not yield content.
+    pub fn not_read(&self) -> u64 {
+        self.pages_failed + self.bot_walls + self.robots_disallowed
+    }
 }
 
 /// One configured entry point (a website, a feed, an affiliate) and what came of it.

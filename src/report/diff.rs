@@ -343,6 +343,7 @@ mod tests {
             outgoing_links: vec![],
             app_store: vec![],
             geo: vec![],
+            coverage: Default::default(),
         }
     }
 

@@ -43,6 +43,7 @@ fn firm(name: &str, slug: &str) -> FirmReport {
         outgoing_links: vec![],
         app_store: vec![],
         geo: vec![],
+        coverage: Default::default(),
     }
 }
 

@@ -190,7 +190,25 @@ pub async fn run(
                 language: crawled.page.language.as_ref(),
             })
             .collect();
-        let verdict = score::firm_verdict_with_geo(&evidence, &geo, rules.scoring());
+        let coverage = score::coverage(
+            crawl
+                .pages
+                .iter()
+                .map(|crawled| (&crawled.page, crawled.findings.as_slice())),
+            &crawl.errors,
+        );
+        // A verdict only where the scanner saw the firm: nothing read is
+        // `unassessed`, never `none`.
+        let verdict = match score::unassessed(&coverage, &crawl.errors) {
+            Some(unassessed) => unassessed,
+            None => {
+                let mut verdict = score::firm_verdict_with_geo(&evidence, &geo, rules.scoring());
+                if let Some(warning) = score::coverage_warning(&coverage) {
+                    verdict.reasons.push(warning);
+                }
+                verdict
+            }
+        };
         let findings: Vec<Finding> = crawl
             .pages
             .iter()
@@ -212,6 +230,7 @@ pub async fn run(
             outgoing_links: crawl.outgoing_links,
             app_store: crawl.app_store,
             geo,
+            coverage,
         });
     }
     let mut errors = Vec::new();

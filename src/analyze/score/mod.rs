@@ -7,11 +7,13 @@
 //! ESMA rejects disclaimers as a cure — and it never states a legal
 //! conclusion: a verdict is a strength of evidence.
 
+mod coverage;
 mod firm;
 mod page;
 mod role;
 
 pub use crate::analyze::rules::scoring::{signal_from_str, Scoring, ALL_SIGNALS};
+pub use coverage::{coverage, coverage_warning, unassessed};
 pub use firm::*;
 pub use page::*;
 pub use role::RoleCues;

@@ -25,6 +25,7 @@ dl.scan dd { margin: 0; }
 .badge { display: inline-block; padding: 1px 10px; border-radius: 999px; color: #fff; font-size: 12px; font-weight: 700; letter-spacing: .04em; text-transform: uppercase; vertical-align: middle; }
 .badge-strong { background: var(--strong); } .badge-moderate { background: var(--moderate); }
 .badge-weak { background: var(--weak); } .badge-none { background: var(--none); }
+.badge-unassessed { background: #ffffff; color: var(--ink); border: 1px dashed var(--muted); }
 .score { color: var(--muted); font-size: 14px; font-weight: normal; }
 .status { font-weight: 700; } .status-complete { color: #15803d; } .status-partial { color: var(--moderate); }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; }

@@ -71,6 +71,7 @@ fn report(findings: Vec<Finding>) -> Report {
             outgoing_links: vec![],
             app_store: vec![],
             geo: vec![],
+            coverage: Default::default(),
         }],
         errors: vec![],
         watched: Vec::new(),

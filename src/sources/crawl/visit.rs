@@ -250,13 +250,22 @@ impl Shared {
             }
         }
 
+        // An error answer is read for one thing only: whether it is a bot
+        // wall or challenge page, which makes the firm "not seen" rather
+        // than "failed". Nothing else on it counts as evidence.
+        let wall_findings = if fetched.status >= 400 && !fetched.body.is_empty() {
+            bot_wall_findings(&self.classifier, &item, &fetched, context.kind)
+        } else {
+            Vec::new()
+        };
+
         // The response itself is the first page; feed items and posts follow as pages of their own.
         let mut links = Vec::new();
         let mut pages = Vec::with_capacity(documents.len() + 1);
         let single_document = documents.len() == 1 && documents[0].url == page.url;
         if !single_document {
             set_record(&mut page, record.as_ref());
-            pages.push(CrawledPage::new(page.clone(), Vec::new()));
+            pages.push(CrawledPage::new(page.clone(), wall_findings));
         }
         for mut document in documents {
             if document.category_override.is_none() {
@@ -499,4 +508,30 @@ pub fn fetch_error_entry(error: &FetchError) -> ErrorEntry {
 pub(crate) fn site_of(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     registrable_domain(host).unwrap_or_else(|| host.to_string())
+}
+
+/// The bot-wall findings of an error answer (a 403 or 503 challenge page),
+/// and nothing else: an error page is never evidence of solicitation.
+pub(crate) fn bot_wall_findings(
+    classifier: &crate::analyze::classify::Classifier,
+    item: &QueuedUrl,
+    fetched: &Fetched,
+    kind: SourceKind,
+) -> Vec<crate::model::Finding> {
+    let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
+    let meta = DocMeta {
+        url: item.url.to_string(),
+        final_url: fetched.final_url.to_string(),
+        source_kind: kind,
+        fetched_at: fetched.fetched_at.clone(),
+        content_sha256: fetched.sha256.clone(),
+        content_language: fetched.content_language.clone(),
+    };
+    let document = extract::extract_html(&decoded.text, meta);
+    classifier
+        .classify(&document)
+        .findings
+        .into_iter()
+        .filter(|f| f.signal == crate::model::Signal::BotWall)
+        .collect()
 }

@@ -1,0 +1,156 @@
+//! How much of a firm the scanner saw, and what a verdict may say about it.
+//!
+//! A supervisor reads `none` as "this platform does not target the EU";
+//! that may only be said where the firm's content was read. A firm whose
+//! sources yielded no content page (every request failed, met a bot wall or
+//! was disallowed by robots.txt) is `unassessed`, with reasons saying why.
+//! Pure: pages, findings and errors in, counts and a verdict out.
+
+use crate::model::report::{Coverage, CoverageCounts, ErrorEntry};
+use crate::model::{Finding, Level, Page, Signal, SourceKind, Verdict};
+
+/// Error kinds that are not a failed request: the answer was read (and cut,
+/// or not followed), or the URL was never asked for.
+const NOT_FAILURES: &[&str] = &["too_large", "robots_disallowed", "http_status", "warc"];
+
+/// More than this share of requests not read puts a coverage warning among
+/// the reasons of a firm that was assessed.
+const WARN_SHARE_NOT_READ: f64 = 0.5;
+
+/// Counts what was read of a firm: each page with its findings, and the
+/// firm's errors (network failures, robots.txt refusals).
+pub fn coverage<'a>(
+    pages: impl IntoIterator<Item = (&'a Page, &'a [Finding])>,
+    errors: &[ErrorEntry],
+) -> Coverage {
+    let mut coverage = Coverage::default();
+    let mut add = |kind: SourceKind, bump: &dyn Fn(&mut CoverageCounts)| {
+        bump(&mut coverage.total);
+        bump(coverage.by_source_kind.entry(kind).or_default());
+    };
+    for (page, findings) in pages {
+        let walled = findings.iter().any(|f| f.signal == Signal::BotWall);
+        let read = (200..300).contains(&page.status) || page.revalidated.is_some();
+        if walled {
+            add(page.source_kind, &|c| c.bot_walls += 1);
+        } else if read {
+            add(page.source_kind, &|c| c.pages_ok += 1);
+        } else {
+            add(page.source_kind, &|c| c.pages_failed += 1);
+        }
+    }
+    for error in errors {
+        // Errors carry no source kind; the firm's own website is by far the
+        // common case, and the totals are what the verdict reads.
+        if error.kind == "robots_disallowed" {
+            add(SourceKind::Website, &|c| c.robots_disallowed += 1);
+        } else if !NOT_FAILURES.contains(&error.kind.as_str()) {
+            add(SourceKind::Website, &|c| c.pages_failed += 1);
+        }
+    }
+    coverage
+}
+
+/// The verdict for a firm of which nothing was read, or `None` when some
+/// content was read and the evidence decides.
+pub fn unassessed(coverage: &Coverage, errors: &[ErrorEntry]) -> Option<Verdict> {
+    let total = &coverage.total;
+    if total.pages_ok > 0 {
+        return None;
+    }
+    let mut reasons = vec![format!(
+        "not assessed: no page of the firm's content could be read, so no verdict is given — absence of evidence is not evidence of absence ({})",
+        describe(total)
+    )];
+    let mut statuses: Vec<&str> = errors
+        .iter()
+        .filter(|e| e.kind == "http_status")
+        .map(|e| e.message.as_str())
+        .collect();
+    statuses.sort_unstable();
+    statuses.dedup();
+    if !statuses.is_empty() {
+        reasons.push(format!("answers: {}", statuses.join(", ")));
+    }
+    let mut robots: Vec<&str> = errors
+        .iter()
+        .filter(|e| e.kind == "robots_disallowed")
+        .filter_map(|e| e.rule.as_deref())
+        .collect();
+    robots.sort_unstable();
+    robots.dedup();
+    if !robots.is_empty() {
+        reasons.push(format!("robots.txt: {}", robots.join("; ")));
+    }
+    let mut kinds: Vec<&str> = errors
+        .iter()
+        .map(|e| e.kind.as_str())
+        .filter(|k| !NOT_FAILURES.contains(k))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    if !kinds.is_empty() {
+        reasons.push(format!("failures: {}", kinds.join(", ")));
+    }
+    reasons.push(
+        "to assess it: render the site in a browser, scan from another vantage point, or use the firm's own exports (files = [...])".to_string(),
+    );
+    Some(Verdict {
+        level: Level::Unassessed,
+        score: 0.0,
+        reasons,
+    })
+}
+
+/// A warning for an assessed firm that much of whose presence went unread,
+/// or whose own websites were not read at all.
+pub fn coverage_warning(coverage: &Coverage) -> Option<String> {
+    let total = &coverage.total;
+    let asked = total.pages_ok + total.not_read();
+    let website_read = coverage
+        .by_source_kind
+        .get(&SourceKind::Website)
+        .is_some_and(|c| c.pages_ok > 0);
+    let website_asked = coverage.by_source_kind.contains_key(&SourceKind::Website);
+    if website_asked && !website_read {
+        return Some(format!(
+            "the firm's own website could not be read ({}); the level rests on its other channels",
+            describe(
+                &coverage
+                    .by_source_kind
+                    .get(&SourceKind::Website)
+                    .copied()
+                    .unwrap_or_default()
+            )
+        ));
+    }
+    (asked > 0 && total.not_read() as f64 / asked as f64 > WARN_SHARE_NOT_READ).then(|| {
+        format!(
+            "coverage warning: {} of {} requests yielded no content ({})",
+            total.not_read(),
+            asked,
+            describe(total)
+        )
+    })
+}
+
+fn describe(counts: &CoverageCounts) -> String {
+    let mut parts = Vec::new();
+    if counts.bot_walls > 0 {
+        parts.push(format!("{} met a bot wall", counts.bot_walls));
+    }
+    if counts.pages_failed > 0 {
+        parts.push(format!("{} failed", counts.pages_failed));
+    }
+    if counts.robots_disallowed > 0 {
+        parts.push(format!(
+            "{} disallowed by robots.txt",
+            counts.robots_disallowed
+        ));
+    }
+    if parts.is_empty() {
+        "nothing was fetched".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
