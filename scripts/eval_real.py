@@ -141,6 +141,9 @@ def main() -> int:
         if url.query:
             path += "?" + url.query
         Site.pages[key(url.hostname or "", path)] = body
+        # The crawler drops tracking parameters (utm_*, gclid ...) before it
+        # asks, so the page answers on its bare path as well.
+        Site.pages.setdefault(key(url.hostname or "", url.path or "/"), body)
         hosts.add((url.hostname or "").lower())
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
@@ -171,7 +174,8 @@ def main() -> int:
         run = subprocess.run([args.binary, "scan", config_path, "--output", report_path],
                              capture_output=True, text=True)
         server.shutdown()
-        if run.returncode not in (0, 1) or not os.path.exists(report_path):
+        # 1: a verdict reached --fail-on (not used here); 4: some firm unassessed.
+        if run.returncode not in (0, 1, 4) or not os.path.exists(report_path):
             print(run.stderr[-4000:], file=sys.stderr)
             print(f"scan failed with exit code {run.returncode}", file=sys.stderr)
             return 3
