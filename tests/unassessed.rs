@@ -33,6 +33,28 @@ async fn start(router: Router) -> TestServer {
     TestServer::start(router).await
 }
 
+/// Scans `config` with the real binary; the exit code and the report.
+async fn scan(config: &str, extra: &[&str]) -> (Option<i32>, Report, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_path = dir.path().join("scan.toml");
+    std::fs::write(&config_path, config).expect("write config");
+    let output = dir.path().join("report.json");
+    let mut args = vec![
+        "scan".to_string(),
+        arg(&config_path),
+        "--output".to_string(),
+        arg(&output),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let run = micar_scan(args).await;
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    let report = serde_json::from_str(
+        &std::fs::read_to_string(&output).unwrap_or_else(|e| panic!("no report ({e}): {stderr}")),
+    )
+    .expect("report parses");
+    (run.status.code(), report, stderr)
+}
+
 fn firm<'a>(report: &'a Report, name: &str) -> &'a FirmReport {
     report
         .firms
@@ -73,7 +95,6 @@ async fn firms_the_scanner_could_not_read_are_unassessed_and_the_exit_code_says_
         listener.local_addr().expect("address").port()
     };
 
-    let dir = tempfile::tempdir().expect("temp dir");
     let site = |server: &TestServer| format!("http://127.0.0.1:{}/", server.port());
     let config = format!(
         r#"[scan]
@@ -109,25 +130,12 @@ websites = ["http://127.0.0.1:{closed_port}/"]
         down = site(&down),
         disallowed = site(&disallowed),
     );
-    let config_path = dir.path().join("scan.toml");
-    std::fs::write(&config_path, config).expect("write config");
-    let output = dir.path().join("report.json");
-    let run = micar_scan(vec![
-        "scan".into(),
-        arg(&config_path),
-        "--output".into(),
-        arg(&output),
-    ])
-    .await;
+    let (code, report, stderr) = scan(&config, &[]).await;
     assert_eq!(
-        run.status.code(),
+        code,
         Some(4),
-        "exit code 4 when a firm is unassessed; stderr: {}",
-        String::from_utf8_lossy(&run.stderr)
+        "exit code 4 when a firm is unassessed; stderr: {stderr}"
     );
-    let report: Report =
-        serde_json::from_str(&std::fs::read_to_string(&output).expect("report written"))
-            .expect("report parses");
 
     let open_firm = firm(&report, "Open");
     assert_eq!(
@@ -195,7 +203,6 @@ async fn fail_on_takes_precedence_over_unassessed() {
             .fallback(|| async { (StatusCode::FORBIDDEN, Html(CHALLENGE)).into_response() }),
     )
     .await;
-    let dir = tempfile::tempdir().expect("temp dir");
     let config = format!(
         r#"[scan]
 allow_networks = ["127.0.0.1/32"]
@@ -214,21 +221,6 @@ websites = ["http://127.0.0.1:{}/"]
         open.port(),
         walled.port()
     );
-    let config_path = dir.path().join("scan.toml");
-    std::fs::write(&config_path, config).expect("write config");
-    let output = dir.path().join("report.json");
-    let run = micar_scan(vec![
-        "scan".into(),
-        arg(&config_path),
-        "--output".into(),
-        arg(&output),
-        "--fail-on".into(),
-        "moderate".into(),
-    ])
-    .await;
-    assert_eq!(
-        run.status.code(),
-        Some(1),
-        "--fail-on reached wins over unassessed"
-    );
+    let (code, _, _) = scan(&config, &["--fail-on", "moderate"]).await;
+    assert_eq!(code, Some(1), "--fail-on reached wins over unassessed");
 }

@@ -234,14 +234,7 @@ impl Shared {
                     )),
                 }
             } else if media != Media::Other {
-                let meta = DocMeta {
-                    url: item.url.to_string(),
-                    final_url: fetched.final_url.to_string(),
-                    source_kind: context.kind,
-                    fetched_at: fetched.fetched_at.clone(),
-                    content_sha256: fetched.sha256.clone(),
-                    content_language: fetched.content_language.clone(),
-                };
+                let meta = doc_meta(&item, &fetched, context.kind);
                 let document = match media {
                     Media::Html => extract::extract_html(&decoded.text, meta),
                     _ => extract::extract_text(&decoded.text, meta),
@@ -519,19 +512,23 @@ pub(crate) fn bot_wall_findings(
     kind: SourceKind,
 ) -> Vec<crate::model::Finding> {
     let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
-    let meta = DocMeta {
-        url: item.url.to_string(),
-        final_url: fetched.final_url.to_string(),
-        source_kind: kind,
-        fetched_at: fetched.fetched_at.clone(),
-        content_sha256: fetched.sha256.clone(),
-        content_language: fetched.content_language.clone(),
-    };
-    let document = extract::extract_html(&decoded.text, meta);
+    let document = extract::extract_html(&decoded.text, doc_meta(item, fetched, kind));
     classifier
         .classify(&document)
         .findings
         .into_iter()
         .filter(|f| f.signal == crate::model::Signal::BotWall)
         .collect()
+}
+
+/// What the extractor is told about a fetched response.
+fn doc_meta(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> DocMeta {
+    DocMeta {
+        url: item.url.to_string(),
+        final_url: fetched.final_url.to_string(),
+        source_kind: kind,
+        fetched_at: fetched.fetched_at.clone(),
+        content_sha256: fetched.sha256.clone(),
+        content_language: fetched.content_language.clone(),
+    }
 }
