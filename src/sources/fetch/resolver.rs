@@ -36,6 +36,13 @@ pub(crate) struct Overrides {
     by_host: HashMap<String, SocketAddr>,
 }
 
+/// A host name as overrides compare it: like a URL host, without case and
+/// without the trailing dot of a fully qualified name (`Example.org.` is
+/// `example.org`).
+fn comparable_host(host: &str) -> String {
+    host.trim().trim_end_matches('.').to_ascii_lowercase()
+}
+
 impl Overrides {
     pub(crate) fn new(entries: &BTreeMap<String, SocketAddr>) -> Self {
         let mut overrides = Overrides::default();
@@ -43,7 +50,8 @@ impl Overrides {
             let key = key.trim().to_ascii_lowercase();
             let host_and_port = key
                 .rsplit_once(':')
-                .and_then(|(host, port)| Some((host.to_string(), port.parse::<u16>().ok()?)));
+                .and_then(|(host, port)| Some((comparable_host(host), port.parse::<u16>().ok()?)));
+            let key = comparable_host(&key);
             match host_and_port {
                 Some(host_and_port) => {
                     overrides.by_host_and_port.insert(host_and_port, *addr);
@@ -58,7 +66,7 @@ impl Overrides {
 
     /// The override for `host` reached on `port`, if any.
     pub(crate) fn lookup(&self, host: &str, port: u16) -> Option<SocketAddr> {
-        let host = host.to_ascii_lowercase();
+        let host = comparable_host(host);
         self.by_host_and_port
             .get(&(host.clone(), port))
             .or_else(|| self.by_host.get(&host))
@@ -67,7 +75,7 @@ impl Overrides {
 
     /// Whether any override names `host`, for whatever port.
     pub(crate) fn names(&self, host: &str) -> bool {
-        let host = host.to_ascii_lowercase();
+        let host = comparable_host(host);
         self.by_host.contains_key(&host) || self.by_host_and_port.keys().any(|(h, _)| *h == host)
     }
 }
@@ -228,5 +236,23 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(addrs, vec![addr("127.0.0.2:443")]);
+    }
+
+    #[test]
+    fn override_keys_and_hosts_compare_like_url_hosts() {
+        let addr: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let other: SocketAddr = "127.0.0.2:9090".parse().unwrap();
+        let entries = BTreeMap::from([
+            ("Example.ORG.".to_string(), addr),
+            ("shop.example.:8443".to_string(), other),
+        ]);
+        let overrides = Overrides::new(&entries);
+        assert_eq!(overrides.lookup("example.org", 80), Some(addr));
+        assert_eq!(overrides.lookup("EXAMPLE.org.", 443), Some(addr));
+        assert_eq!(overrides.lookup("shop.example", 8443), Some(other));
+        assert_eq!(overrides.lookup("shop.example", 443), None);
+        assert!(overrides.names("example.org."));
+        assert!(overrides.names("Shop.Example"));
+        assert!(!overrides.names("example.net"));
     }
 }
