@@ -38,6 +38,28 @@ pub struct FirmDiff {
     pub changed: Vec<ChangedFinding>,
     /// Findings present in both reports with nothing compared changed.
     pub unchanged: usize,
+    /// The firm could not be read in one of the two scans: a change of what
+    /// the scanner saw, not of what the firm does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<AssessmentChange>,
+    /// Findings of the earlier scan that could not be re-checked because the
+    /// firm was not read this time; they are not listed as resolved.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_rechecked: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A firm that became unassessed, or was assessed again.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentChange {
+    /// Read in the earlier scan, not in this one.
+    BecameUnassessed,
+    /// Not read in the earlier scan, read in this one.
+    AssessedAgain,
 }
 
 /// One finding present in both reports whose details differ.

@@ -11,7 +11,7 @@
 //! never reads files, never fetches and never re-scores a firm: verdicts are
 //! taken from the reports as they are.
 
-use crate::model::diff::{ChangedFinding, FirmDiff, ReportDiff};
+use crate::model::diff::{AssessmentChange, ChangedFinding, FirmDiff, ReportDiff};
 use crate::model::report::{FirmReport, Report};
 use crate::model::text::normalize_whitespace;
 use crate::model::{Finding, Level, Verdict};
@@ -69,7 +69,23 @@ fn diff_firm(name: &str, before: Option<&FirmReport>, after: Option<&FirmReport>
         resolved: Vec::new(),
         changed: Vec::new(),
         unchanged: 0,
+        assessment: None,
+        not_rechecked: 0,
     };
+    let unassessed =
+        |firm: Option<&FirmReport>| firm.is_some_and(|f| f.verdict.level == Level::Unassessed);
+    if before.is_some() && after.is_some() {
+        if unassessed(after) && !unassessed(before) {
+            // Nothing was read this time: the earlier evidence was not
+            // re-checked, and is not "resolved".
+            firm.assessment = Some(AssessmentChange::BecameUnassessed);
+            firm.not_rechecked = before.map_or(0, |f| f.findings.len());
+            return firm;
+        }
+        if unassessed(before) && !unassessed(after) {
+            firm.assessment = Some(AssessmentChange::AssessedAgain);
+        }
+    }
     for (print, after_group) in new_groups {
         let before_group = old_groups.remove(&print).unwrap_or_default();
         let paired = before_group.len().min(after_group.len());
@@ -243,9 +259,17 @@ fn verdict_change_text(firm: &FirmDiff) -> String {
     match (&firm.verdict_before, &firm.verdict_after) {
         (None, Some(after)) => format!("new firm, verdict {}", show(after)),
         (Some(before), None) => format!("no longer in the report (was {})", show(before)),
-        (Some(before), Some(after)) if firm.verdict_changed => {
-            format!("verdict {} -> {}", show(before), show(after))
-        }
+        (Some(before), Some(after)) if firm.verdict_changed => match firm.assessment {
+            Some(AssessmentChange::BecameUnassessed) => format!(
+                "verdict {} -> unassessed: nothing of the firm could be read this time; {} earlier finding(s) not re-checked, still in the baseline",
+                show(before),
+                firm.not_rechecked
+            ),
+            Some(AssessmentChange::AssessedAgain) => {
+                format!("assessed again: verdict unassessed -> {}", show(after))
+            }
+            None => format!("verdict {} -> {}", show(before), show(after)),
+        },
         (_, Some(after)) => format!("verdict unchanged, {}", show(after)),
         (_, None) => "absent from both reports".to_string(),
     }
@@ -384,6 +408,40 @@ mod tests {
                 "Einzahlung per SEPA-Überweisung",
             ),
         ]
+    }
+
+    #[test]
+    fn a_firm_that_became_unassessed_is_its_own_kind_of_change_and_resolves_nothing() {
+        let old = report(
+            "night-1",
+            vec![firm("Nordlicht", Level::Strong, base_findings())],
+        );
+        let new = report(
+            "night-2",
+            vec![firm("Nordlicht", Level::Unassessed, vec![])],
+        );
+        let d = diff(&old, &new);
+        let f = &d.firms[0];
+        assert!(f.verdict_changed);
+        assert_eq!(f.assessment, Some(AssessmentChange::BecameUnassessed));
+        assert!(f.resolved.is_empty(), "unread evidence is not resolved");
+        assert_eq!(f.not_rechecked, 2);
+        let text = d.render_text();
+        assert!(
+            text.contains("-> unassessed") && text.contains("2 earlier finding(s) not re-checked"),
+            "{text}"
+        );
+
+        let back = diff(&new, &old);
+        assert_eq!(
+            back.firms[0].assessment,
+            Some(AssessmentChange::AssessedAgain)
+        );
+        assert!(
+            back.render_text().contains("assessed again"),
+            "{}",
+            back.render_text()
+        );
     }
 
     #[test]
