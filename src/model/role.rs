@@ -42,12 +42,4 @@ impl PageRole {
             PageRole::Other => "other",
         }
     }
-
-    /// The publisher is not promoting a service of its own.
-    pub fn is_third_party_voice(self) -> bool {
-        matches!(
-            self,
-            PageRole::Editorial | PageRole::Education | PageRole::PublicBody
-        )
-    }
 }

@@ -62,33 +62,30 @@ pub fn unassessed(coverage: &Coverage, errors: &[ErrorEntry]) -> Option<Verdict>
         "not assessed: no page of the firm's content could be read, so no verdict is given — absence of evidence is not evidence of absence ({})",
         describe(total)
     )];
-    let mut statuses: Vec<&str> = errors
-        .iter()
-        .filter(|e| e.kind == "http_status")
-        .map(|e| e.message.as_str())
-        .collect();
-    statuses.sort_unstable();
-    statuses.dedup();
+    let statuses = distinct(
+        errors
+            .iter()
+            .filter(|e| e.kind == "http_status")
+            .map(|e| e.message.as_str()),
+    );
     if !statuses.is_empty() {
         reasons.push(format!("answers: {}", statuses.join(", ")));
     }
-    let mut robots: Vec<&str> = errors
-        .iter()
-        .filter(|e| e.kind == "robots_disallowed")
-        .filter_map(|e| e.rule.as_deref())
-        .collect();
-    robots.sort_unstable();
-    robots.dedup();
+    let robots = distinct(
+        errors
+            .iter()
+            .filter(|e| e.kind == "robots_disallowed")
+            .filter_map(|e| e.rule.as_deref()),
+    );
     if !robots.is_empty() {
         reasons.push(format!("robots.txt: {}", robots.join("; ")));
     }
-    let mut kinds: Vec<&str> = errors
-        .iter()
-        .map(|e| e.kind.as_str())
-        .filter(|k| !NOT_FAILURES.contains(k))
-        .collect();
-    kinds.sort_unstable();
-    kinds.dedup();
+    let kinds = distinct(
+        errors
+            .iter()
+            .map(|e| e.kind.as_str())
+            .filter(|k| !NOT_FAILURES.contains(k)),
+    );
     if !kinds.is_empty() {
         reasons.push(format!("failures: {}", kinds.join(", ")));
     }
@@ -153,4 +150,12 @@ fn describe(counts: &CoverageCounts) -> String {
     } else {
         parts.join(", ")
     }
+}
+
+/// Each text once, in order.
+fn distinct<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = texts.collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

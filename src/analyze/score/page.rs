@@ -27,8 +27,6 @@ pub struct PageBreakdown {
     pub uncounted_without_crypto: usize,
     /// Who speaks on the page.
     pub role: PageRole,
-    /// The level the evidence alone would give, before the role had its say.
-    pub evidence_level: Level,
 }
 
 /// A page's score from its findings alone (crypto context from the page).
@@ -168,16 +166,13 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
             && (signal(Signal::Locale) > 0.0 || signal(Signal::Domain) > 0.0));
     // Invitations in the page's own content, not in the header, navigation
     // or footer every page of the site carries.
-    let invites = findings.iter().any(|f| {
-        params.strong_requires_any.contains(&f.signal)
-            && !in_site_chrome(f)
-            && signal(f.signal) > 0.0
-    });
-    let promotes = findings.iter().any(|f| {
-        params.own_voice_strong_requires_any.contains(&f.signal)
-            && !in_site_chrome(f)
-            && signal(f.signal) > 0.0
-    });
+    let in_content = |wanted: &[Signal]| {
+        findings
+            .iter()
+            .any(|f| wanted.contains(&f.signal) && !in_site_chrome(f) && signal(f.signal) > 0.0)
+    };
+    let invites = in_content(&params.strong_requires_any);
+    let promotes = in_content(&params.own_voice_strong_requires_any);
     let level = if params.level_needs_crypto && !crypto_context {
         Level::None
     } else {
@@ -236,7 +231,6 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         crypto_context,
         uncounted_without_crypto: uncounted,
         role,
-        evidence_level,
     }
 }
 
