@@ -201,17 +201,30 @@ impl Fetcher {
         let Some(host) = url.host() else {
             return Err(unsupported("no host".to_string()));
         };
-        self.guard
-            .check_url(url)
-            .map_err(|refusal| blocked(refusal.to_string()))?;
-        let url::Host::Domain(name) = host else {
-            return Ok(Target {
-                request_url: url.clone(),
-                host_header: None,
-            });
+        // An override may name an address literal too (`"192.0.2.7" = ...`),
+        // so a test or an evaluation can serve a page that lives on a bare
+        // IP without any connection to that IP.
+        let name = match host {
+            url::Host::Domain(name) => name.to_string(),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => format!("[{ip}]"),
         };
+        let name = name.as_str();
         let port = url.port_or_known_default().unwrap_or(80);
-        let Some(mapped) = self.overrides.lookup(name, port) else {
+        let is_literal = !matches!(host, url::Host::Domain(_));
+        let mapped = self.overrides.lookup(name, port);
+        if mapped.is_none() || !is_literal || scheme == "https" {
+            self.guard
+                .check_url(url)
+                .map_err(|refusal| blocked(refusal.to_string()))?;
+        }
+        let Some(mapped) = mapped.filter(|_| !(is_literal && scheme == "https")) else {
+            if is_literal {
+                return Ok(Target {
+                    request_url: url.clone(),
+                    host_header: None,
+                });
+            }
             if self.overrides.names(name) {
                 return Err(unsupported(format!(
                     "`resolve` maps {name} only for other ports than {port}"

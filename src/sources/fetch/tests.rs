@@ -186,3 +186,35 @@ fn http_overrides_rewrite_the_address_and_keep_the_host() {
     assert_eq!(error.kind(), "blocked_by_guard");
     assert!(error.to_string().contains("127.0.0.2"), "{error}");
 }
+
+#[test]
+fn http_overrides_also_remap_address_literals_without_touching_them() {
+    let mut settings = ScanSettings {
+        allow_networks: vec!["127.0.0.1/32".parse().unwrap()],
+        ..ScanSettings::default()
+    };
+    settings
+        .resolve
+        .insert("198.51.100.20".into(), "127.0.0.1:41234".parse().unwrap());
+    settings
+        .resolve
+        .insert("198.51.100.21".into(), "127.0.0.2:80".parse().unwrap());
+    let fetcher = Fetcher::new(&settings).unwrap();
+    // A documentation-range literal the guard would refuse on its own is
+    // served from the mapped loopback address instead.
+    let url = Url::parse("http://198.51.100.20:9095/ro/page").unwrap();
+    let target = fetcher.target_for(&url, "x", false).ok().unwrap();
+    assert_eq!(
+        target.request_url.as_str(),
+        "http://127.0.0.1:41234/ro/page"
+    );
+    assert_eq!(target.host_header.unwrap(), "198.51.100.20:9095");
+
+    let outside = Url::parse("http://198.51.100.21/").unwrap();
+    let error = fetcher.target_for(&outside, "x", false).err().unwrap();
+    assert_eq!(error.kind(), "blocked_by_guard");
+
+    let unmapped = Url::parse("http://198.51.100.22/").unwrap();
+    let error = fetcher.target_for(&unmapped, "x", false).err().unwrap();
+    assert_eq!(error.kind(), "blocked_by_guard");
+}
