@@ -9,7 +9,9 @@
 //! night. It never fetches and never decides a firm's verdict (that is
 //! `score::firm_verdict`, over all of a firm's pages).
 
+use crate::analyze::brand::brand_mention;
 use crate::analyze::lang::{classify_locale, LocaleClass};
+use crate::analyze::lists::discount_restricted_places;
 use crate::analyze::rules::{RuleHit, RuleSet, Target, BUILTIN_PREFIX};
 use crate::analyze::score::page_breakdown;
 use crate::model::text::{fold_str, snippet};
@@ -101,6 +103,7 @@ impl Classifier {
         let locale_values = locale_values(doc);
         self.locale_evidence(&locale_values, &mut evidence);
         self.language_evidence(doc, &language, &mut evidence);
+        self.brand_evidence(doc, &mut evidence);
 
         let present: HashSet<Signal> = evidence.iter().map(|e| e.signal).collect();
         let mut seen = HashSet::new();
@@ -129,6 +132,7 @@ impl Classifier {
             *count += 1;
             findings.push(make_finding(doc, item));
         }
+        discount_restricted_places(doc, &mut findings);
         let breakdown = page_breakdown(&findings, self.rules.scoring(), false);
         Classification {
             findings,
@@ -285,6 +289,35 @@ impl Classifier {
                 requires: &[],
             });
         }
+    }
+
+    fn brand_evidence<'a>(&'a self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
+        let scoring = self.rules.scoring();
+        if scoring.builtin.brand_weight <= 0.0 {
+            return;
+        }
+        let Some(mention) = brand_mention(doc, &scoring.builtin) else {
+            return;
+        };
+        out.push(Evidence {
+            rule_id: Cow::Borrowed("builtin.own_voice.brand"),
+            category: Category::Website,
+            signal: Signal::OwnVoice,
+            weight: scoring.builtin.brand_weight,
+            haystack: Cow::Borrowed(&mention.block.text),
+            start: mention.start,
+            end: mention.end,
+            location: block_location(mention.block, mention.start),
+            language: mention.block.language.as_ref().map(|l| l.code.clone()),
+            legal_ref: Cow::Borrowed(&scoring.builtin.brand_legal_ref),
+            description: Cow::Owned(format!(
+                "the page's content names the site's own brand ({}): the firm speaks of itself",
+                mention.brand
+            )),
+            cures: None,
+            service: None,
+            requires: &[],
+        });
     }
 
     fn language_evidence<'a>(

@@ -8,9 +8,11 @@
 //! network. It must never import `sources` (fetching) or `report` (output).
 
 pub mod attribute;
+pub mod brand;
 pub mod charset;
 pub mod classify;
 pub mod extract;
 pub mod lang;
+pub mod lists;
 pub mod rules;
 pub mod score;

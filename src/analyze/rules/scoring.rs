@@ -121,6 +121,9 @@ pub struct PageParams {
     /// ... or an EU language with at least this much evidence on an EU
     /// locale or domain.
     pub clear_aim_min_language: f64,
+    /// Language evidence this heavy (a language spoken almost only in the
+    /// EU) is a clear aim on its own, without locale or domain.
+    pub clear_aim_language_alone: f64,
 }
 
 /// Per-signal parameters (`[signals.<name>]`).
@@ -141,6 +144,14 @@ pub struct BuiltinParams {
     pub locale_eu_weight: f64,
     pub locale_non_eu_weight: f64,
     pub locale_legal_ref: String,
+    /// Weight of the page naming the site's own brand in its content
+    /// (`builtin.own_voice.brand`): the publisher speaking of itself.
+    pub brand_weight: f64,
+    /// Brands shorter than this are too ambiguous to look for.
+    pub brand_min_chars: usize,
+    /// Host labels that are words, not brands (`bitcoin.example`, `news.example`).
+    pub brand_generic: Vec<String>,
+    pub brand_legal_ref: String,
 }
 
 /// Firm-level parameters (`[firm]`).

@@ -37,14 +37,18 @@ pub fn firm_verdict_with_geo(
     // Solicitation is a firm promoting its own offer. EU references on pages
     // of a firm that offers nothing anywhere (a law firm's or a newspaper's
     // explainers) are not evidence of it, however many there are — but the
-    // firm's own voice to its clients (help, account and legal pages) and
-    // what affiliates say for it are, offer or not.
+    // firm's own voice (its help, account, legal and product pages, and its
+    // own academy) and what affiliates say for it are, offer or not.
     let offers_anything = scored.iter().any(|(_, b)| b.solicitation);
     let keeps_level = |b: &PageBreakdown| {
         offers_anything
             || matches!(
                 b.role,
-                PageRole::Account | PageRole::Legal | PageRole::Affiliate
+                PageRole::Offer
+                    | PageRole::Account
+                    | PageRole::Legal
+                    | PageRole::Affiliate
+                    | PageRole::Education
             )
     };
     let mut dropped_without_offer = false;

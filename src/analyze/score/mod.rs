@@ -16,7 +16,7 @@ pub use crate::analyze::rules::scoring::{signal_from_str, Scoring, ALL_SIGNALS};
 pub use coverage::{coverage, coverage_warning, unassessed};
 pub use firm::*;
 pub use page::*;
-pub use role::RoleCues;
+pub use role::{in_site_chrome_at, RoleCues};
 
 #[cfg(test)]
 mod tests;

@@ -157,13 +157,18 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
                     .iter()
                     .any(|prefix| f.rule_id.starts_with(prefix.as_str()))
         });
-    let clear_eu_aim = signal(Signal::Currency) >= params.clear_aim_min_currency
+    let aim_beyond_language = signal(Signal::Currency) >= params.clear_aim_min_currency
         || signal(Signal::Payment) > 0.0
         || signal(Signal::Addressee) > 0.0
         || names_member_state
-        || signal(Signal::Regulator) >= params.clear_aim_min_regulator
+        || signal(Signal::Regulator) >= params.clear_aim_min_regulator;
+    let clear_eu_aim = aim_beyond_language
         || (signal(Signal::Language) >= params.clear_aim_min_language
             && (signal(Signal::Locale) > 0.0 || signal(Signal::Domain) > 0.0));
+    // The firm's own help, account or legal page in a language spoken
+    // almost only in the EU addresses EU residents, even where it names no
+    // country; an invitation needs the clearer aim above to be `strong`.
+    let addresses_eu = clear_eu_aim || signal(Signal::Language) >= params.clear_aim_language_alone;
     // Invitations in the page's own content, not in the header, navigation
     // or footer every page of the site carries.
     let in_content = |wanted: &[Signal]| {
@@ -173,6 +178,32 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     };
     let invites = in_content(&params.strong_requires_any);
     let promotes = in_content(&params.own_voice_strong_requires_any);
+    // The firm speaking to its clients: help, account and legal pages, and
+    // pages that only name the firm.
+    let own_voice_level = || {
+        if promotes && clear_eu_aim {
+            // Bonus or referral terms for EU clients: an invitation.
+            Level::Strong
+        } else if eu_evidence >= params.own_voice_min_eu_evidence
+            && if cues.names_itself_only() {
+                // A page that only names the firm (an about or asset
+                // page) addresses EU residents only with money,
+                // rails, a member state or a licence.
+                aim_beyond_language
+            } else {
+                addresses_eu
+            }
+        {
+            let ceiling = if promotes {
+                Level::Strong
+            } else {
+                Level::Moderate
+            };
+            evidence_level.max(Level::Moderate).min(ceiling)
+        } else {
+            evidence_level.min(Level::Weak)
+        }
+    };
     let level = if params.level_needs_crypto && !crypto_context {
         Level::None
     } else {
@@ -183,7 +214,7 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
             PageRole::Education => {
                 let providers_own =
                     cues.own_voice > 0.0 || cues.offer > 0.0 || (cues.academy && !cues.reference);
-                if providers_own && eu_evidence > 0.0 {
+                if providers_own && eu_evidence >= params.weak_min_eu_evidence {
                     Level::Weak
                 } else {
                     Level::None
@@ -200,22 +231,9 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
                     evidence_level.min(Level::Weak)
                 }
             }
-            PageRole::Account | PageRole::Legal => {
-                if promotes && clear_eu_aim {
-                    // Bonus or referral terms for EU clients: an invitation.
-                    Level::Strong
-                } else if eu_evidence >= params.own_voice_min_eu_evidence {
-                    let ceiling = if promotes {
-                        Level::Strong
-                    } else {
-                        Level::Moderate
-                    };
-                    evidence_level.max(Level::Moderate).min(ceiling)
-                } else {
-                    evidence_level.min(Level::Weak)
-                }
-            }
             PageRole::Offer if invites && clear_eu_aim && can_rise => Level::Strong,
+            PageRole::Account | PageRole::Legal => own_voice_level(),
+            PageRole::Offer if cues.names_itself_only() => own_voice_level().max(evidence_level),
             PageRole::Offer | PageRole::Other => evidence_level,
         }
     };

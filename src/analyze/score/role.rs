@@ -27,6 +27,8 @@ pub struct RoleCues {
     pub review: f64,
     pub affiliate: f64,
     pub offer: f64,
+    /// The page's content names the site's own brand (`builtin.own_voice.brand`).
+    pub brand: f64,
     /// The page sits in an academy, glossary or learning section of a site:
     /// where a provider teaches, as opposed to an encyclopaedia or a university.
     pub academy: bool,
@@ -34,6 +36,8 @@ pub struct RoleCues {
     pub reference: bool,
 }
 
+/// The classifier's finding for a page naming its site's brand.
+const BRAND_RULE: &str = "builtin.own_voice.brand";
 /// A cue this strong decides a role.
 const DECIDES: f64 = 1.0;
 /// Calls to action and promotions this strong (a sign-up button, or
@@ -44,8 +48,13 @@ const OFFER_DECIDES: f64 = 2.0;
 /// every page of the site carries: a "Sign up" link there says nothing
 /// about what this page is (DESIGN §1: the page's own content decides).
 pub fn in_site_chrome(finding: &Finding) -> bool {
-    finding.location.block_kind == BlockKind::Footer
-        || finding.location.path.split('>').any(|segment| {
+    in_site_chrome_at(finding.location.block_kind, &finding.location.path)
+}
+
+/// Whether a block of this kind at this element path is site chrome.
+pub fn in_site_chrome_at(kind: BlockKind, path: &str) -> bool {
+    kind == BlockKind::Footer
+        || path.split('>').any(|segment| {
             let element = segment.split(['.', '#', '[']).next().unwrap_or("");
             matches!(element, "header" | "nav" | "footer")
         })
@@ -68,7 +77,9 @@ impl RoleCues {
             match signal {
                 Signal::OwnVoice => {
                     cues.own_voice += weight;
-                    if rule_id.contains(".legal") {
+                    if rule_id == BRAND_RULE {
+                        cues.brand += weight;
+                    } else if rule_id.contains(".legal") {
                         cues.legal += weight;
                     } else if rule_id.contains(".account") || rule_id.contains(".help") {
                         cues.account += weight;
@@ -100,6 +111,13 @@ impl RoleCues {
     /// referral links make a page affiliate evidence unless the firm speaks
     /// for itself; news and explainers are a third party's unless the
     /// provider's own voice is louder.
+    /// The firm's voice rests on its naming itself alone: no help, account
+    /// or legal wording. Such a page speaks of the firm but addresses no one
+    /// in particular, so the language it is written in is not aim enough.
+    pub fn names_itself_only(&self) -> bool {
+        self.brand > 0.0 && self.account == 0.0 && self.legal == 0.0
+    }
+
     pub fn role(&self) -> PageRole {
         if self.public_body >= DECIDES && self.public_body > self.own_voice {
             return PageRole::PublicBody;
@@ -129,7 +147,9 @@ impl RoleCues {
             if self.account > 0.0 {
                 return PageRole::Account;
             }
-            if self.offer > 0.0 || self.affiliate > 0.0 {
+            // A page that names the firm but neither helps a client nor sets
+            // terms is the firm's own product, asset or about page.
+            if self.offer > 0.0 || self.affiliate > 0.0 || self.names_itself_only() {
                 return PageRole::Offer;
             }
             return PageRole::Account;
