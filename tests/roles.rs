@@ -180,3 +180,52 @@ fn affiliate_ranking_for_an_eu_audience_with_partner_links_is_strong() {
         Level::Strong,
     );
 }
+
+// Kind 1 again: a page that names the firm itself ("… on Examplex" on
+// examplex's own site) is the firm's voice; with the EU named it is
+// moderate, and written only in an EU language it is weak.
+
+#[test]
+fn own_asset_page_naming_the_firm_and_the_eu_is_moderate() {
+    assert_judged(
+        "fi-asset-page-names-itself.html",
+        "https://revontulix.example/fi/crypto/bitcoin",
+        PageRole::Offer,
+        Level::Moderate,
+    );
+}
+
+#[test]
+fn own_about_page_in_an_eu_language_without_an_eu_hook_is_weak() {
+    assert_judged(
+        "lv-about-names-itself.html",
+        "https://dzintarmaks.example/par-mums",
+        PageRole::Offer,
+        Level::Weak,
+    );
+}
+
+// Kind 2 again: an explainer that tells the reader what to do with "your
+// account" at some exchange is not the firm's help page.
+
+#[test]
+fn explainer_speaking_of_the_readers_account_is_not_the_firms_voice() {
+    let (role, verdict) = judge(
+        "nl-explainer-your-account.html",
+        "https://uitlegsite.example/wat-is-een-exchange",
+    );
+    assert_eq!(role, PageRole::Other, "reasons {:?}", verdict.reasons);
+    assert_eq!(verdict.level, Level::None, "reasons {:?}", verdict.reasons);
+}
+
+// Kind 2, once more: a restriction list that names member states excludes
+// them; its places are not an EU aim.
+
+#[test]
+fn restriction_list_of_member_states_is_none() {
+    let (_, verdict) = judge(
+        "en-restricted-list-eu-states.html",
+        "https://help.quillex.example/restricted-jurisdictions",
+    );
+    assert_eq!(verdict.level, Level::None, "reasons {:?}", verdict.reasons);
+}
