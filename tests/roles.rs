@@ -229,3 +229,32 @@ fn restriction_list_of_member_states_is_none() {
     );
     assert_eq!(verdict.level, Level::None, "reasons {:?}", verdict.reasons);
 }
+
+// What the web already states: schema.org and Open Graph markup tell a
+// newspaper's article from a firm's own blog post, even where the prose
+// carries no reporting words.
+
+#[test]
+fn news_article_known_only_by_its_markup_is_none() {
+    assert_judged(
+        "de-news-markup-only.html",
+        "https://zeitung.example/wirtschaft/kryptoboersen-gebuehren",
+        PageRole::Editorial,
+        Level::None,
+    );
+}
+
+#[test]
+fn firms_own_blog_post_with_article_markup_stays_the_firms_voice() {
+    let (role, verdict) = judge(
+        "fr-firm-blog-article-markup.html",
+        "https://azurex.example/fr/blog/deposer-euros-sepa",
+    );
+    assert_ne!(role, PageRole::Editorial, "reasons {:?}", verdict.reasons);
+    assert_eq!(
+        verdict.level,
+        Level::Strong,
+        "reasons {:?}",
+        verdict.reasons
+    );
+}

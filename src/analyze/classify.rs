@@ -104,6 +104,7 @@ impl Classifier {
         self.locale_evidence(&locale_values, &mut evidence);
         self.language_evidence(doc, &language, &mut evidence);
         self.brand_evidence(doc, &mut evidence);
+        self.markup_evidence(doc, &mut evidence);
 
         let present: HashSet<Signal> = evidence.iter().map(|e| e.signal).collect();
         let mut seen = HashSet::new();
@@ -288,6 +289,23 @@ impl Classifier {
                 service: None,
                 requires: &[],
             });
+        }
+    }
+
+    fn markup_evidence<'a>(&'a self, doc: &'a Document, out: &mut Vec<Evidence<'a>>) {
+        if !self.rules.has_target(Target::Markup) {
+            return;
+        }
+        for (index, fact) in doc.markup.iter().enumerate() {
+            for hit in self.rules.scan(Target::Markup, fact) {
+                let location = Location {
+                    block_kind: BlockKind::Other,
+                    block_index: index,
+                    path: "markup".to_string(),
+                    char_offset: char_offset(fact, hit.start),
+                };
+                out.push(self.evidence(hit, Cow::Borrowed(fact), location, None));
+            }
         }
     }
 

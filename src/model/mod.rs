@@ -414,6 +414,10 @@ pub struct Document {
     pub locale: LocaleMarkup,
     /// Parsed JSON-LD objects (`areaServed`, `inLanguage`, addresses).
     pub json_ld: Vec<serde_json::Value>,
+    /// What the markup states about the page itself, as short facts
+    /// (`og:type=article`, `schema:NewsArticle`, `author`), for role rules.
+    #[serde(default)]
+    pub markup: Vec<String>,
 }
 
 impl Document {
@@ -433,6 +437,7 @@ impl Document {
             links: Vec::new(),
             locale: LocaleMarkup::default(),
             json_ld: Vec::new(),
+            markup: Vec::new(),
         }
     }
 }

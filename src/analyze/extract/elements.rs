@@ -94,6 +94,7 @@ impl<'a> Walker<'a> {
             }
             _ => None,
         };
+        self.meta_markup(&key, content);
         if let Some(kind) = kind {
             let leaf = format!("meta[{key}]");
             self.leaf_block(kind, content, context, &leaf);
@@ -220,7 +221,8 @@ impl<'a> Walker<'a> {
         }
     }
 
-    pub(crate) fn finish(self, meta: DocMeta) -> Document {
+    pub(crate) fn finish(mut self, meta: DocMeta) -> Document {
+        self.json_ld_markup();
         let mut doc = empty_document(&meta);
         doc.locale.html_lang = self.locale.html_lang;
         doc.locale.og_locale = self.locale.og_locale;
@@ -230,6 +232,7 @@ impl<'a> Walker<'a> {
         }
         doc.title = self.title;
         doc.json_ld = self.json_ld;
+        doc.markup = self.markup;
 
         let page_url = Url::parse(&meta.final_url)
             .or_else(|_| Url::parse(&meta.url))

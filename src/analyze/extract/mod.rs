@@ -26,6 +26,7 @@
 mod attributes;
 mod elements;
 mod json_ld;
+mod markup;
 mod meta;
 mod page;
 mod walker;

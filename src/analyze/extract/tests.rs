@@ -577,3 +577,50 @@ fn italian_header_over_english_body_gives_blocks_different_languages() {
         ("it", LanguageSource::Markup)
     );
 }
+
+#[test]
+fn markup_facts_say_what_the_page_states_about_itself() {
+    let html = r#"<html><head>
+        <meta property="og:type" content="Article">
+        <meta name="author" content="A. Writer">
+        <meta property="article:published_time" content="2026-01-02T10:00:00Z">
+        <meta name="citation_title" content="On ledgers">
+        <script type="application/ld+json">{"@graph":[{"@type":"NewsArticle"},{"@type":["WebPage","FAQPage"]}]}</script>
+        </head><body>
+        <div itemscope itemtype="https://schema.org/Review"><span class="post__author">B. Critic</span></div>
+        <div class="comment-author">not a byline</div>
+        <a rel="author" href="/team/a">A.</a>
+        </body></html>"#;
+    let doc = extract(html, "https://paper.example/a");
+    for fact in [
+        "og:type=article",
+        "author",
+        "published_time",
+        "citation",
+        "schema:Review",
+        "schema:NewsArticle",
+        "schema:WebPage",
+        "schema:FAQPage",
+    ] {
+        assert!(
+            doc.markup.iter().any(|m| m == fact),
+            "{fact} missing from {:?}",
+            doc.markup
+        );
+    }
+    // Each fact once, however often it is stated.
+    assert_eq!(doc.markup.iter().filter(|m| *m == "author").count(), 1);
+}
+
+#[test]
+fn markup_facts_are_bounded() {
+    let mut html = String::from("<html><body>");
+    for i in 0..500 {
+        html.push_str(&format!(
+            r#"<div itemtype="https://schema.org/Type{i}"></div>"#
+        ));
+    }
+    html.push_str("</body></html>");
+    let doc = extract(&html, "https://flood.example/");
+    assert_eq!(doc.markup.len(), super::markup::MAX_MARKUP_FACTS);
+}

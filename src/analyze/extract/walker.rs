@@ -97,6 +97,8 @@ pub(crate) struct Walker<'a> {
     pub(crate) links: Vec<PendingLink>,
     pub(crate) locale: LocaleMarkup,
     pub(crate) json_ld: Vec<serde_json::Value>,
+    /// What the markup states about the page (`markup.rs`).
+    pub(crate) markup: Vec<String>,
     pub(crate) title: Option<String>,
     pub(crate) base_href: Option<&'a str>,
     pub(crate) meta_content_language: Option<String>,
@@ -346,6 +348,7 @@ impl<'a> Walker<'a> {
             self.locale.html_lang = context.lang.map(str::to_string);
         }
         self.void_element(element, &context);
+        self.element_markup(element, &attrs);
 
         let kind = block_kind(name, &attrs).filter(|_| !context.hidden);
         let inline_link = kind == Some(BlockKind::Link)

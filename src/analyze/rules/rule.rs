@@ -80,15 +80,19 @@ pub enum Target {
     LinkRel,
     /// Each locale markup value (html lang, Content-Language, hreflang, og:locale, switcher, path, subdomain).
     Locale,
+    /// Each fact the page's markup states about itself (`og:type=article`,
+    /// `schema:NewsArticle`, `author`, `published_time`, `citation`).
+    Markup,
 }
 
 impl Target {
-    pub(crate) const ALL: [Target; 5] = [
+    pub(crate) const ALL: [Target; 6] = [
         Target::Text,
         Target::Url,
         Target::LinkUrl,
         Target::LinkRel,
         Target::Locale,
+        Target::Markup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +102,7 @@ impl Target {
             Target::LinkUrl => "link_url",
             Target::LinkRel => "link_rel",
             Target::Locale => "locale",
+            Target::Markup => "markup",
         }
     }
 

@@ -122,12 +122,18 @@ impl RoleCues {
         if self.public_body >= DECIDES && self.public_body > self.own_voice {
             return PageRole::PublicBody;
         }
+        let editorial = self.editorial >= DECIDES && self.editorial > self.own_voice + self.offer;
+        // A newspaper comparing exchanges is still the newspaper, unless it
+        // carries referral or tracked links, which make it an affiliate.
+        if editorial && self.affiliate < DECIDES && self.editorial >= self.review {
+            return PageRole::Editorial;
+        }
         let promotes_others =
             self.review >= DECIDES || (self.affiliate >= DECIDES && self.own_voice < DECIDES);
         if promotes_others {
             return PageRole::Affiliate;
         }
-        if self.editorial >= DECIDES && self.editorial > self.own_voice + self.offer {
+        if editorial {
             return PageRole::Editorial;
         }
         // A how-to that tells readers to open "your account" somewhere is

@@ -1,0 +1,185 @@
+//! What a page's markup states about the page itself, as short facts the
+//! role rules read (`target = "markup"` in `patterns/role.toml`):
+//! `og:type=article`, `schema:NewsArticle` (JSON-LD `@type` or microdata
+//! `itemtype`), `author` (a byline, `rel=author`, `meta name=author`),
+//! `published_time`, `citation` (scholarly metadata).
+//!
+//! Publishers say who they are in this markup far more reliably than in
+//! prose. These facts never carry EU evidence themselves: they only help
+//! tell a newspaper's article from a firm's offer. Collection is bounded:
+//! a hostile page cannot make the list grow without limit.
+
+use super::attributes::Attrs;
+use super::meta::MAX_JSON_LD_DEPTH;
+use super::walker::Walker;
+use scraper::node::Element;
+
+/// Facts kept per page; more would be a page built to flood the classifier.
+pub const MAX_MARKUP_FACTS: usize = 64;
+
+impl Walker<'_> {
+    pub(crate) fn add_markup(&mut self, fact: String) {
+        if self.markup.len() < MAX_MARKUP_FACTS && !self.markup.contains(&fact) {
+            self.markup.push(fact);
+        }
+    }
+
+    /// Facts an element's attributes state: microdata types, author markup
+    /// and bylines.
+    pub(crate) fn element_markup(&mut self, element: &Element, attrs: &Attrs) {
+        if let Some(types) = element.attr("itemtype") {
+            for url in types.split_ascii_whitespace() {
+                if let Some(name) = schema_type_name(url) {
+                    self.add_markup(format!("schema:{name}"));
+                }
+            }
+        }
+        let rel_author = element.attr("rel").is_some_and(|rel| {
+            rel.split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("author"))
+        });
+        let itemprop_author = element.attr("itemprop").is_some_and(|p| {
+            p.split_ascii_whitespace()
+                .any(|p| p.eq_ignore_ascii_case("author"))
+        });
+        if rel_author || itemprop_author || has_byline_class(attrs) {
+            self.add_markup("author".to_string());
+        }
+    }
+
+    /// Facts from `<meta>`: the Open Graph type, authors, publication times
+    /// and scholarly citation metadata.
+    pub(crate) fn meta_markup(&mut self, key: &str, content: &str) {
+        let content = content.trim();
+        match key {
+            "og:type" if !content.is_empty() => {
+                let kind: String = content
+                    .chars()
+                    .take(40)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                self.add_markup(format!("og:type={kind}"));
+            }
+            "author" | "article:author" | "twitter:creator" | "dc.creator" | "parsely-author"
+            | "sailthru.author"
+                if !content.is_empty() =>
+            {
+                self.add_markup("author".to_string());
+            }
+            "article:published_time" | "datepublished" | "parsely-pub-date" | "dc.date.issued" => {
+                self.add_markup("published_time".to_string());
+            }
+            _ if key.starts_with("citation_") => self.add_markup("citation".to_string()),
+            _ => {}
+        }
+    }
+
+    /// `schema:<Type>` for every JSON-LD `@type` on the page.
+    pub(crate) fn json_ld_markup(&mut self) {
+        let mut types = Vec::new();
+        for value in &self.json_ld {
+            json_ld_types(value, 0, &mut types);
+        }
+        for name in types {
+            self.add_markup(format!("schema:{name}"));
+        }
+    }
+}
+
+/// `NewsArticle` from `https://schema.org/NewsArticle` (or a bare name).
+fn schema_type_name(value: &str) -> Option<String> {
+    let name = value
+        .trim()
+        .trim_end_matches('/')
+        .rsplit(['/', '#', ':'])
+        .next()?;
+    let valid = !name.is_empty()
+        && name.len() <= 60
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| name.to_string())
+}
+
+fn json_ld_types(value: &serde_json::Value, depth: usize, types: &mut Vec<String>) {
+    if depth > MAX_JSON_LD_DEPTH || types.len() >= MAX_MARKUP_FACTS {
+        return;
+    }
+    match value {
+        serde_json::Value::Object(object) => {
+            match object.get("@type") {
+                Some(serde_json::Value::String(name)) => types.extend(schema_type_name(name)),
+                Some(serde_json::Value::Array(names)) => types.extend(
+                    names
+                        .iter()
+                        .filter_map(|n| n.as_str())
+                        .filter_map(schema_type_name),
+                ),
+                _ => {}
+            }
+            for (key, nested) in object {
+                if key != "@type" && (nested.is_object() || nested.is_array()) {
+                    json_ld_types(nested, depth + 1, types);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                json_ld_types(item, depth + 1, types);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A class token that marks a byline (`byline`, `post-author`,
+/// `article__author`), not a comment's author.
+fn has_byline_class(attrs: &Attrs) -> bool {
+    attrs.class.is_some_and(|class| {
+        class.split_ascii_whitespace().any(|token| {
+            let token = token.to_ascii_lowercase();
+            if token.contains("comment") {
+                return false;
+            }
+            token.contains("byline")
+                || token
+                    .split(['-', '_'])
+                    .any(|part| part == "author" || part == "authors")
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_type_names_come_from_urls_and_bare_names() {
+        assert_eq!(
+            schema_type_name("https://schema.org/NewsArticle").as_deref(),
+            Some("NewsArticle")
+        );
+        assert_eq!(
+            schema_type_name("http://schema.org/FAQPage/").as_deref(),
+            Some("FAQPage")
+        );
+        assert_eq!(
+            schema_type_name("schema:Product").as_deref(),
+            Some("Product")
+        );
+        assert_eq!(schema_type_name("Article").as_deref(), Some("Article"));
+        assert_eq!(schema_type_name("not a type!"), None);
+    }
+
+    #[test]
+    fn json_ld_types_are_found_in_graphs_and_arrays() {
+        let value: serde_json::Value = serde_json::json!({
+            "@context": "https://schema.org",
+            "@graph": [
+                {"@type": "NewsArticle", "author": {"@type": "Person", "name": "A. Writer"}},
+                {"@type": ["WebPage", "FAQPage"]}
+            ]
+        });
+        let mut types = Vec::new();
+        json_ld_types(&value, 0, &mut types);
+        assert_eq!(types, ["NewsArticle", "Person", "WebPage", "FAQPage"]);
+    }
+}
