@@ -62,7 +62,22 @@ fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
         "{:?}",
         report.scan.partial_reasons
     );
-    assert_eq!(report.firms.len(), 4);
+    assert_eq!(report.firms.len(), 5);
+
+    // A site behind a bot wall was not seen: unassessed, never `none`.
+    let brisa = firm(&report, "Brisa Trade");
+    assert_eq!(
+        brisa.verdict.level,
+        Level::Unassessed,
+        "{:#?}",
+        brisa.verdict
+    );
+    assert!(brisa.coverage.total.bot_walls >= 1, "{:?}", brisa.coverage);
+    assert_eq!(brisa.coverage.total.pages_ok, 0);
+    assert!(brisa
+        .pages
+        .iter()
+        .all(|p| p.not_content == Some(micar_scan::model::PageKind::BotWall)));
 
     let aurora = firm(&report, "Aurora Exchange");
     assert_eq!(aurora.verdict.level, Level::Strong, "{:#?}", aurora.verdict);
@@ -242,8 +257,26 @@ fn demo_geo_probe_shows_a_fence_that_holds_in_germany_and_leaks_in_france() {
         "{reasons}"
     );
     assert!(reasons.contains("not a cure"), "{reasons}");
+    // The bot wall answers every vantage alike: inconclusive, never blocked.
+    let brisa = report
+        .firms
+        .iter()
+        .find(|f| f.name == "Brisa Trade")
+        .unwrap();
+    assert!(
+        brisa
+            .geo
+            .iter()
+            .all(|g| g.outcome == GeoOutcome::Inconclusive),
+        "{:#?}",
+        brisa.geo
+    );
     // Every other demo firm is open from every vantage.
-    for firm in report.firms.iter().filter(|f| f.name != "Polaris Markets") {
+    for firm in report
+        .firms
+        .iter()
+        .filter(|f| f.name != "Polaris Markets" && f.name != "Brisa Trade")
+    {
         assert!(
             firm.geo.iter().all(|g| g.outcome == GeoOutcome::Open),
             "{}: {:#?}",

@@ -136,6 +136,7 @@ mod tests {
             brand_min_chars: 4,
             brand_generic: vec!["bitcoin".into(), "news".into()],
             brand_legal_ref: String::new(),
+            not_content_max_text_chars: 1500,
         }
     }
 

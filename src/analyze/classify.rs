@@ -13,10 +13,12 @@ use crate::analyze::brand::brand_mention;
 use crate::analyze::lang::{classify_locale, LocaleClass};
 use crate::analyze::lists::discount_restricted_places;
 use crate::analyze::rules::{RuleHit, RuleSet, Target, BUILTIN_PREFIX};
+use crate::analyze::score::in_site_chrome_at;
 use crate::analyze::score::page_breakdown;
 use crate::model::text::{fold_str, snippet};
 use crate::model::{
-    Block, BlockKind, Category, Document, Finding, Level, Location, PageLanguage, PageRole, Signal,
+    Block, BlockKind, Category, Document, Finding, Level, Location, PageKind, PageLanguage,
+    PageRole, Signal,
 };
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -41,6 +43,9 @@ pub struct Classification {
     pub level: Level,
     /// Who speaks on the page.
     pub role: PageRole,
+    /// Set when the page is a bot wall, an error, login or parked page: it
+    /// then keeps only the findings that say so.
+    pub page_kind: Option<PageKind>,
 }
 
 /// Runs a compiled [`RuleSet`] over documents. Cheap to clone and share.
@@ -134,6 +139,15 @@ impl Classifier {
             findings.push(make_finding(doc, item));
         }
         discount_restricted_places(doc, &mut findings);
+        let page_kind = page_kind(
+            doc,
+            &findings,
+            self.rules.scoring().builtin.not_content_max_text_chars,
+        );
+        if page_kind.is_some() {
+            // Not the firm's content: nothing on it is evidence either way.
+            findings.retain(|f| matches!(f.signal, Signal::BotWall | Signal::NotContent));
+        }
         let breakdown = page_breakdown(&findings, self.rules.scoring(), false);
         Classification {
             findings,
@@ -141,6 +155,7 @@ impl Classifier {
             score: breakdown.score,
             level: breakdown.level,
             role: breakdown.role,
+            page_kind,
         }
     }
 
@@ -297,14 +312,19 @@ impl Classifier {
             return;
         }
         for (index, fact) in doc.markup.iter().enumerate() {
-            for hit in self.rules.scan(Target::Markup, fact) {
+            for hit in self.rules.scan(Target::Markup, &fact.fact) {
                 let location = Location {
                     block_kind: BlockKind::Other,
                     block_index: index,
                     path: "markup".to_string(),
-                    char_offset: char_offset(fact, hit.start),
+                    char_offset: 0,
                 };
-                out.push(self.evidence(hit, Cow::Borrowed(fact), location, None));
+                // The finding quotes the page's own text the fact was read
+                // from, so the quote stands in the archived response.
+                let mut evidence = self.evidence(hit, Cow::Borrowed(&fact.literal), location, None);
+                evidence.start = 0;
+                evidence.end = fact.literal.len();
+                out.push(evidence);
             }
         }
     }
@@ -391,6 +411,36 @@ impl Classifier {
             });
         }
     }
+}
+
+/// The kind of a page that is not the firm's content, from its bot-wall and
+/// not-content findings, when its readable text is short enough to be that
+/// page and not an article about it.
+fn page_kind(doc: &Document, findings: &[Finding], max_text_chars: usize) -> Option<PageKind> {
+    let kind = findings.iter().find_map(|f| match f.signal {
+        Signal::BotWall => Some(PageKind::BotWall),
+        Signal::NotContent if f.rule_id.contains(".login") => Some(PageKind::LoginWall),
+        Signal::NotContent if f.rule_id.contains(".parked") => Some(PageKind::Parked),
+        Signal::NotContent => Some(PageKind::ErrorPage),
+        _ => None,
+    })?;
+    let readable: usize = doc
+        .blocks
+        .iter()
+        .filter(|b| {
+            !matches!(
+                b.kind,
+                BlockKind::Url
+                    | BlockKind::JsonLd
+                    | BlockKind::Title
+                    | BlockKind::MetaDescription
+                    | BlockKind::MetaKeywords
+                    | BlockKind::OgTag
+            ) && !in_site_chrome_at(b.kind, &b.path)
+        })
+        .map(|b| b.text.chars().count())
+        .sum();
+    (readable <= max_text_chars).then_some(kind)
 }
 
 /// Locale markup values with where they stood, in a stable order.

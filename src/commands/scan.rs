@@ -101,6 +101,16 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         report::default_path(Path::new("reports"), &slug, started)
     });
     write_report(&report, &output)?;
+    // One line per firm for the nightly job's log: what it earned and how
+    // much of it was read.
+    for firm in &report.firms {
+        eprintln!(
+            "{}: {} (coverage: {})",
+            firm.name,
+            firm.verdict.level.as_str(),
+            firm.coverage.total.summary()
+        );
+    }
     // Pages carried over on `304` cite the baseline's archives.
     let earlier = match (&args.baseline, output != Path::new("-")) {
         (Some(path), true) => evidence::earlier_archives(&report, path, &outcome.warc_files),

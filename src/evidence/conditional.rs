@@ -257,6 +257,7 @@ mod tests {
             source_kind: SourceKind::Website,
             language: None,
             score: 1.0,
+            not_content: None,
             role: None,
             published_at: None,
             warc_file: None,

@@ -10,11 +10,13 @@ pub mod app_store;
 pub mod diff;
 pub mod domain;
 pub mod geo;
+mod page_kind;
 pub mod report;
 mod role;
 pub mod text;
 pub mod time;
 
+pub use page_kind::PageKind;
 pub use role::PageRole;
 
 use schemars::JsonSchema;
@@ -116,6 +118,9 @@ pub enum Signal {
     /// A CAPTCHA or bot wall: the page shows neither the offer nor a block,
     /// so a probe that meets one is inconclusive.
     BotWall,
+    /// A page that is not the firm's content although it answered: an error
+    /// page served with 200, a login wall, a parked or for-sale domain.
+    NotContent,
     /// Residents of the EU, the EEA or a member state addressed as the
     /// publisher's clients ("für Kunden in Deutschland", "EEA users").
     Addressee,
@@ -154,6 +159,7 @@ impl Signal {
             Signal::Disclaimer => "disclaimer",
             Signal::GeoBlock => "geo_block",
             Signal::BotWall => "bot_wall",
+            Signal::NotContent => "not_content",
             Signal::NonEu => "non_eu",
             Signal::Addressee => "addressee",
             Signal::OwnVoice => "own_voice",
@@ -417,7 +423,19 @@ pub struct Document {
     /// What the markup states about the page itself, as short facts
     /// (`og:type=article`, `schema:NewsArticle`, `author`), for role rules.
     #[serde(default)]
-    pub markup: Vec<String>,
+    pub markup: Vec<MarkupFact>,
+}
+
+/// One thing a page's markup states about the page, and the text it was
+/// read from as it stands in the page, which a finding quotes so that the
+/// quote can be verified against the archived response.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MarkupFact {
+    /// The normalised fact role rules match: `schema:NewsArticle`,
+    /// `og:type=article`, `author`, `published_time`, `citation`.
+    pub fact: String,
+    /// The source text it rests on (`NewsArticle`, `article`, `author`).
+    pub literal: String,
 }
 
 impl Document {
@@ -635,6 +653,11 @@ pub struct Page {
     pub language: Option<PageLanguage>,
     /// The page's score from its findings.
     pub score: f64,
+    /// Set when the page answered but is not the firm's content (a bot
+    /// wall, an error page, a login wall, a parked domain): it then carries
+    /// no solicitation findings and counts as not seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_content: Option<PageKind>,
     /// Who speaks on the page (see [`PageRole`]), as the scorer read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<PageRole>,

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Version of the report format. Minor: keys added; major: keys changed or removed.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// A scan report: what was fetched, what was found, and the verdict per firm.
 /// The verdict is evidence for a supervisor's assessment, never a legal conclusion.
@@ -135,12 +135,35 @@ pub struct CoverageCounts {
     pub bot_walls: u64,
     /// URLs robots.txt kept the scanner from.
     pub robots_disallowed: u64,
+    /// Answers that were not the firm's content: an error page served as a
+    /// normal answer, a login wall, a parked or for-sale domain.
+    #[serde(default)]
+    pub not_content: u64,
 }
 
 impl CoverageCounts {
+    /// One line for people: "12 read, 3 failed, 1 bot wall".
+    pub fn summary(&self) -> String {
+        let mut parts = vec![format!("{} read", self.pages_ok)];
+        for (count, what) in [
+            (self.pages_failed, "failed"),
+            (self.bot_walls, "bot wall(s)"),
+            (
+                self.not_content,
+                "not content (error, login or parked page)",
+            ),
+            (self.robots_disallowed, "disallowed by robots.txt"),
+        ] {
+            if count > 0 {
+                parts.push(format!("{count} {what}"));
+            }
+        }
+        parts.join(", ")
+    }
+
     /// Requests that did not yield content.
     pub fn not_read(&self) -> u64 {
-        self.pages_failed + self.bot_walls + self.robots_disallowed
+        self.pages_failed + self.bot_walls + self.robots_disallowed + self.not_content
     }
 }
 

@@ -94,7 +94,11 @@ impl<'a> Walker<'a> {
             }
             _ => None,
         };
-        self.meta_markup(&key, content);
+        let raw_key = element
+            .attr("name")
+            .or_else(|| element.attr("property"))
+            .unwrap_or("");
+        self.meta_markup(&key, raw_key, content);
         if let Some(kind) = kind {
             let leaf = format!("meta[{key}]");
             self.leaf_block(kind, content, context, &leaf);

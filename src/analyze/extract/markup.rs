@@ -12,16 +12,26 @@
 use super::attributes::Attrs;
 use super::meta::MAX_JSON_LD_DEPTH;
 use super::walker::Walker;
+use crate::model::MarkupFact;
 use scraper::node::Element;
 
 /// Facts kept per page; more would be a page built to flood the classifier.
 pub const MAX_MARKUP_FACTS: usize = 64;
 
 impl Walker<'_> {
-    pub(crate) fn add_markup(&mut self, fact: String) {
-        if self.markup.len() < MAX_MARKUP_FACTS && !self.markup.contains(&fact) {
-            self.markup.push(fact);
+    /// Records `fact`, read from `literal` as it stands in the page.
+    pub(crate) fn add_markup(&mut self, fact: String, literal: &str) {
+        let literal = literal.trim();
+        if literal.is_empty()
+            || self.markup.len() >= MAX_MARKUP_FACTS
+            || self.markup.iter().any(|m| m.fact == fact)
+        {
+            return;
         }
+        self.markup.push(MarkupFact {
+            fact,
+            literal: literal.to_string(),
+        });
     }
 
     /// Facts an element's attributes state: microdata types, author markup
@@ -30,46 +40,45 @@ impl Walker<'_> {
         if let Some(types) = element.attr("itemtype") {
             for url in types.split_ascii_whitespace() {
                 if let Some(name) = schema_type_name(url) {
-                    self.add_markup(format!("schema:{name}"));
+                    self.add_markup(format!("schema:{name}"), &name);
                 }
             }
         }
-        let rel_author = element.attr("rel").is_some_and(|rel| {
-            rel.split_ascii_whitespace()
-                .any(|r| r.eq_ignore_ascii_case("author"))
-        });
-        let itemprop_author = element.attr("itemprop").is_some_and(|p| {
-            p.split_ascii_whitespace()
-                .any(|p| p.eq_ignore_ascii_case("author"))
-        });
-        if rel_author || itemprop_author || has_byline_class(attrs) {
-            self.add_markup("author".to_string());
+        let author_token = |attribute: &str| {
+            element.attr(attribute).and_then(|value| {
+                value
+                    .split_ascii_whitespace()
+                    .find(|token| token.eq_ignore_ascii_case("author"))
+            })
+        };
+        let token = author_token("rel")
+            .or_else(|| author_token("itemprop"))
+            .or_else(|| byline_class(attrs))
+            .map(str::to_string);
+        if let Some(token) = token {
+            self.add_markup("author".to_string(), &token);
         }
     }
 
     /// Facts from `<meta>`: the Open Graph type, authors, publication times
-    /// and scholarly citation metadata.
-    pub(crate) fn meta_markup(&mut self, key: &str, content: &str) {
+    /// and scholarly citation metadata. `raw_key` is the `name` or `property` as written, `key` the same
+    /// lower-cased.
+    pub(crate) fn meta_markup(&mut self, key: &str, raw_key: &str, content: &str) {
         let content = content.trim();
         match key {
-            "og:type" if !content.is_empty() => {
-                let kind: String = content
-                    .chars()
-                    .take(40)
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                self.add_markup(format!("og:type={kind}"));
+            "og:type" if !content.is_empty() && content.chars().count() <= 40 => {
+                self.add_markup(format!("og:type={}", content.to_ascii_lowercase()), content);
             }
             "author" | "article:author" | "twitter:creator" | "dc.creator" | "parsely-author"
             | "sailthru.author"
                 if !content.is_empty() =>
             {
-                self.add_markup("author".to_string());
+                self.add_markup("author".to_string(), raw_key);
             }
             "article:published_time" | "datepublished" | "parsely-pub-date" | "dc.date.issued" => {
-                self.add_markup("published_time".to_string());
+                self.add_markup("published_time".to_string(), raw_key);
             }
-            _ if key.starts_with("citation_") => self.add_markup("citation".to_string()),
+            _ if key.starts_with("citation_") => self.add_markup("citation".to_string(), raw_key),
             _ => {}
         }
     }
@@ -81,7 +90,7 @@ impl Walker<'_> {
             json_ld_types(value, 0, &mut types);
         }
         for name in types {
-            self.add_markup(format!("schema:{name}"));
+            self.add_markup(format!("schema:{name}"), &name);
         }
     }
 }
@@ -130,20 +139,16 @@ fn json_ld_types(value: &serde_json::Value, depth: usize, types: &mut Vec<String
     }
 }
 
-/// A class token that marks a byline (`byline`, `post-author`,
+/// The class token that marks a byline (`byline`, `post-author`,
 /// `article__author`), not a comment's author.
-fn has_byline_class(attrs: &Attrs) -> bool {
-    attrs.class.is_some_and(|class| {
-        class.split_ascii_whitespace().any(|token| {
-            let token = token.to_ascii_lowercase();
-            if token.contains("comment") {
-                return false;
-            }
-            token.contains("byline")
+fn byline_class<'a>(attrs: &Attrs<'a>) -> Option<&'a str> {
+    attrs.class?.split_ascii_whitespace().find(|token| {
+        let token = token.to_ascii_lowercase();
+        !token.contains("comment")
+            && (token.contains("byline")
                 || token
                     .split(['-', '_'])
-                    .any(|part| part == "author" || part == "authors")
-        })
+                    .any(|part| part == "author" || part == "authors"))
     })
 }
 

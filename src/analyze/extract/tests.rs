@@ -603,13 +603,19 @@ fn markup_facts_say_what_the_page_states_about_itself() {
         "schema:FAQPage",
     ] {
         assert!(
-            doc.markup.iter().any(|m| m == fact),
+            doc.markup.iter().any(|m| m.fact == fact),
             "{fact} missing from {:?}",
             doc.markup
         );
     }
-    // Each fact once, however often it is stated.
-    assert_eq!(doc.markup.iter().filter(|m| *m == "author").count(), 1);
+    // Each fact once, however often it is stated, quoting the page's text.
+    assert_eq!(doc.markup.iter().filter(|m| m.fact == "author").count(), 1);
+    for fact in &doc.markup {
+        assert!(
+            html.contains(&fact.literal),
+            "{fact:?} quotes text the page does not hold"
+        );
+    }
 }
 
 #[test]

@@ -98,7 +98,7 @@ pub(crate) struct Walker<'a> {
     pub(crate) locale: LocaleMarkup,
     pub(crate) json_ld: Vec<serde_json::Value>,
     /// What the markup states about the page (`markup.rs`).
-    pub(crate) markup: Vec<String>,
+    pub(crate) markup: Vec<crate::model::MarkupFact>,
     pub(crate) title: Option<String>,
     pub(crate) base_href: Option<&'a str>,
     pub(crate) meta_content_language: Option<String>,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Every signal, in catalogue order.
-pub const ALL_SIGNALS: [Signal; 25] = [
+pub const ALL_SIGNALS: [Signal; 26] = [
     Signal::Language,
     Signal::Locale,
     Signal::Domain,
@@ -30,6 +30,7 @@ pub const ALL_SIGNALS: [Signal; 25] = [
     Signal::GeoBlock,
     Signal::NonEu,
     Signal::BotWall,
+    Signal::NotContent,
     Signal::Addressee,
     Signal::OwnVoice,
     Signal::Editorial,
@@ -152,6 +153,10 @@ pub struct BuiltinParams {
     /// Host labels that are words, not brands (`bitcoin.example`, `news.example`).
     pub brand_generic: Vec<String>,
     pub brand_legal_ref: String,
+    /// A page whose readable text is at most this long and that carries
+    /// bot-wall or not-content wording is that kind of page; a longer page
+    /// that mentions CAPTCHAs or errors is content.
+    pub not_content_max_text_chars: usize,
 }
 
 /// Firm-level parameters (`[firm]`).

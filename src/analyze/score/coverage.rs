@@ -7,7 +7,7 @@
 //! Pure: pages, findings and errors in, counts and a verdict out.
 
 use crate::model::report::{Coverage, CoverageCounts, ErrorEntry};
-use crate::model::{Finding, Level, Page, Signal, SourceKind, Verdict};
+use crate::model::{Finding, Level, Page, PageKind, Signal, SourceKind, Verdict};
 
 /// Error kinds that are not a failed request: the answer was read (and cut,
 /// or not followed), or the URL was never asked for.
@@ -29,10 +29,15 @@ pub fn coverage<'a>(
         bump(coverage.by_source_kind.entry(kind).or_default());
     };
     for (page, findings) in pages {
-        let walled = findings.iter().any(|f| f.signal == Signal::BotWall);
+        // Reports written before page kinds existed marked walls only by
+        // their findings, and kept no other findings on an error answer.
+        let walled = page.not_content == Some(PageKind::BotWall)
+            || (page.status >= 400 && findings.iter().any(|f| f.signal == Signal::BotWall));
         let read = (200..300).contains(&page.status) || page.revalidated.is_some();
         if walled {
             add(page.source_kind, &|c| c.bot_walls += 1);
+        } else if page.not_content.is_some() {
+            add(page.source_kind, &|c| c.not_content += 1);
         } else if read {
             add(page.source_kind, &|c| c.pages_ok += 1);
         } else {
@@ -135,6 +140,12 @@ fn describe(counts: &CoverageCounts) -> String {
     let mut parts = Vec::new();
     if counts.bot_walls > 0 {
         parts.push(format!("{} met a bot wall", counts.bot_walls));
+    }
+    if counts.not_content > 0 {
+        parts.push(format!(
+            "{} not the firm's content (an error page, a login wall or a parked domain)",
+            counts.not_content
+        ));
     }
     if counts.pages_failed > 0 {
         parts.push(format!("{} failed", counts.pages_failed));

@@ -32,6 +32,10 @@ pub(crate) fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
         }
         out.push_str("</ul>\n");
     }
+    out.push_str(&format!(
+        "<p class=\"coverage\"><span class=\"muted\">Coverage:</span> {}</p>\n",
+        esc(&firm.coverage.total.summary())
+    ));
     if !firm.sources.is_empty() {
         out.push_str("<p class=\"sources\"><span class=\"muted\">Sources:</span> ");
         let sources: Vec<String> = firm

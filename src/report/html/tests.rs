@@ -246,3 +246,15 @@ fn diff_section_lists_new_resolved_and_changed() {
     assert!(html.contains("<strong>No changes.</strong>"));
     assert!(!render(&after, None).contains("id=\"changes\""));
 }
+
+#[test]
+fn each_firm_shows_its_coverage() {
+    let mut report = report(vec![]);
+    report.firms[0].coverage.total.pages_ok = 3;
+    report.firms[0].coverage.total.bot_walls = 2;
+    let html = render(&report, None);
+    assert!(
+        html.contains("Coverage:</span> 3 read, 2 bot wall(s)"),
+        "{html}"
+    );
+}

@@ -186,6 +186,7 @@ impl Crawler {
                     source_kind: document.source_kind,
                     language: Some(classification.language),
                     score: classification.score,
+                    not_content: classification.page_kind,
                     role: Some(classification.role),
                     published_at: document.published_at.clone(),
                     warc_file: None,

@@ -13,6 +13,7 @@ use crate::model::domain::registrable_domain;
 use crate::model::report::ErrorEntry;
 use crate::model::time::now_rfc3339;
 use crate::model::Conditions;
+use crate::model::PageKind;
 use crate::model::{BlockKind, LinkKind, Location, Page, Revalidation, SourceKind};
 use crate::sources::feed::{self, FeedMeta};
 use crate::sources::fetch::{self, FetchError, Fetched};
@@ -256,6 +257,9 @@ impl Shared {
         let mut links = Vec::new();
         let mut pages = Vec::with_capacity(documents.len() + 1);
         let single_document = documents.len() == 1 && documents[0].url == page.url;
+        if !wall_findings.is_empty() {
+            page.not_content = Some(PageKind::BotWall);
+        }
         if !single_document {
             set_record(&mut page, record.as_ref());
             pages.push(CrawledPage::new(page.clone(), wall_findings));
@@ -276,6 +280,7 @@ impl Shared {
             item_page.language = Some(classification.language);
             item_page.score = classification.score;
             item_page.role = Some(classification.role);
+            item_page.not_content = classification.page_kind;
             set_record(&mut item_page, record.as_ref());
             let mut findings = classification.findings;
             for finding in &mut findings {
@@ -464,6 +469,7 @@ pub(crate) fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> 
         source_kind: kind,
         language: None,
         score: 0.0,
+        not_content: None,
         role: None,
         published_at: None,
         warc_file: None,
