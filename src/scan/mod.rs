@@ -196,6 +196,7 @@ pub async fn run(
                 .iter()
                 .map(|crawled| (&crawled.page, crawled.findings.as_slice())),
             &crawl.errors,
+            &crawl.sources,
         );
         // A verdict only where the scanner saw the firm: nothing read is
         // `unassessed`, never `none`.

@@ -6,7 +6,8 @@
 //! was disallowed by robots.txt) is `unassessed`, with reasons saying why.
 //! Pure: pages, findings and errors in, counts and a verdict out.
 
-use crate::model::report::{Coverage, CoverageCounts, ErrorEntry};
+use crate::model::domain::registrable_domain;
+use crate::model::report::{Coverage, CoverageCounts, ErrorEntry, SourceReport};
 use crate::model::{Finding, Level, Page, PageKind, Signal, SourceKind, Verdict};
 
 /// Error kinds that are not a failed request: the answer was read (and cut,
@@ -18,10 +19,13 @@ const NOT_FAILURES: &[&str] = &["too_large", "robots_disallowed", "http_status",
 const WARN_SHARE_NOT_READ: f64 = 0.5;
 
 /// Counts what was read of a firm: each page with its findings, and the
-/// firm's errors (network failures, robots.txt refusals).
+/// firm's errors (network failures, robots.txt refusals), each error under
+/// the kind of the source it belongs to (its seed URL, else a source on the
+/// same site; the firm's website when none matches).
 pub fn coverage<'a>(
     pages: impl IntoIterator<Item = (&'a Page, &'a [Finding])>,
     errors: &[ErrorEntry],
+    sources: &[SourceReport],
 ) -> Coverage {
     let mut coverage = Coverage::default();
     let mut add = |kind: SourceKind, bump: &dyn Fn(&mut CoverageCounts)| {
@@ -45,15 +49,35 @@ pub fn coverage<'a>(
         }
     }
     for error in errors {
-        // Errors carry no source kind; the firm's own website is by far the
-        // common case, and the totals are what the verdict reads.
+        let kind = source_kind_of(&error.url, sources);
         if error.kind == "robots_disallowed" {
-            add(SourceKind::Website, &|c| c.robots_disallowed += 1);
+            add(kind, &|c| c.robots_disallowed += 1);
         } else if !NOT_FAILURES.contains(&error.kind.as_str()) {
-            add(SourceKind::Website, &|c| c.pages_failed += 1);
+            add(kind, &|c| c.pages_failed += 1);
         }
     }
     coverage
+}
+
+/// The kind of the source `url` belongs to, as the crawl attributes errors
+/// to sources: the seed itself, else a seed on the same site.
+fn source_kind_of(url: &str, sources: &[SourceReport]) -> SourceKind {
+    let site = |url: &str| {
+        url::Url::parse(url).ok().and_then(|u| {
+            let host = u.host_str()?.to_ascii_lowercase();
+            Some(registrable_domain(&host).unwrap_or(host))
+        })
+    };
+    let wanted = site(url);
+    sources
+        .iter()
+        .find(|s| s.url == url)
+        .or_else(|| {
+            sources
+                .iter()
+                .find(|s| wanted.is_some() && site(&s.url) == wanted)
+        })
+        .map_or(SourceKind::Website, |s| s.kind)
 }
 
 /// The verdict for a firm of which nothing was read, or `None` when some

@@ -374,3 +374,49 @@ fn bad_scoring_files_name_the_line() {
         .to_string();
     assert!(error.contains("unknown signal `events`"), "{error}");
 }
+
+#[test]
+fn failed_requests_count_under_the_kind_of_their_source() {
+    use crate::model::report::{ErrorEntry, SourceReport};
+    let source = |url: &str, kind: SourceKind| SourceReport {
+        url: url.to_string(),
+        kind,
+        pages_fetched: 0,
+        errors: 0,
+        name: None,
+        pages_revalidated: 0,
+    };
+    let sources = [
+        source("https://exchange.example/", SourceKind::Website),
+        source(
+            "https://reviews.example/best-exchanges",
+            SourceKind::Affiliate,
+        ),
+        source("https://exchange.example/blog/feed.xml", SourceKind::Feed),
+    ];
+    let at = "2026-01-01T00:00:00Z";
+    let errors = [
+        ErrorEntry::new("https://reviews.example/best-exchanges", "timeout", "t", at),
+        ErrorEntry::new("https://www.reviews.example/page/2", "connect", "c", at),
+        ErrorEntry::new(
+            "https://exchange.example/blog/feed.xml",
+            "http_status_5xx",
+            "503",
+            at,
+        ),
+        ErrorEntry::new("https://exchange.example/de/", "timeout", "t", at),
+        ErrorEntry::new("https://unrelated.example/", "dns", "d", at),
+    ];
+    let counts = coverage(std::iter::empty(), &errors, &sources);
+    let failed = |kind: SourceKind| {
+        counts
+            .by_source_kind
+            .get(&kind)
+            .map_or(0, |c| c.pages_failed)
+    };
+    assert_eq!(failed(SourceKind::Affiliate), 2);
+    assert_eq!(failed(SourceKind::Feed), 1);
+    // The site's other pages, and URLs of no source, are the website's.
+    assert_eq!(failed(SourceKind::Website), 2);
+    assert_eq!(counts.total.pages_failed, 5);
+}
