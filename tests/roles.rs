@@ -258,3 +258,20 @@ fn firms_own_blog_post_with_article_markup_stays_the_firms_voice() {
         verdict.reasons
     );
 }
+
+// Kind 3: strong is reached on a price page whose offer is a sentence ("on
+// Lagunex you can buy Ethereum") in an EU language on an EU locale.
+
+#[test]
+fn price_page_offering_in_a_sentence_on_an_eu_locale_is_strong() {
+    let (_, verdict) = judge(
+        "it-price-page-ability.html",
+        "https://lagunex.example/it-it/prezzo/ethereum",
+    );
+    assert_eq!(
+        verdict.level,
+        Level::Strong,
+        "reasons {:?}",
+        verdict.reasons
+    );
+}
