@@ -275,3 +275,28 @@ fn price_page_offering_in_a_sentence_on_an_eu_locale_is_strong() {
         verdict.reasons
     );
 }
+
+// Kind 1, supported-country lists: a list introduced as "supported
+// countries" that names member states treats their residents as clients.
+
+#[test]
+fn supported_country_list_naming_member_states_is_moderate() {
+    let (_, verdict) = judge(
+        "en-supported-countries.html",
+        "https://help.quillex.example/where-available",
+    );
+    assert_eq!(
+        verdict.level,
+        Level::Moderate,
+        "reasons {:?}",
+        verdict.reasons
+    );
+    assert!(
+        verdict
+            .reasons
+            .iter()
+            .any(|r| r.contains("Supported countries")),
+        "{:?}",
+        verdict.reasons
+    );
+}
