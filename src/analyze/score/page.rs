@@ -87,10 +87,32 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     let shared_total: f64 = shared.values().sum();
     let offset = non_eu.min(shared_total);
     if offset > 0.0 {
-        let fraction = offset / shared_total;
+        // A non-EU marker says which market a shared language serves, so it
+        // cancels the EU hooks written in that language first (the language
+        // itself, places, addressees), and only what is left of it the other
+        // shared-language findings (calls to action, services).
+        let hooks: f64 = shared
+            .iter()
+            .filter(|(signal, _)| params.eu_signals.contains(signal))
+            .map(|(_, v)| v)
+            .sum();
+        let on_hooks = offset.min(hooks);
+        let on_rest = offset - on_hooks;
+        let rest = shared_total - hooks;
         for (signal, value) in by_signal.iter_mut() {
-            *value -= shared.get(signal).copied().unwrap_or(0.0) * fraction;
-            *value = value.max(0.0);
+            let written_shared = shared.get(signal).copied().unwrap_or(0.0);
+            let fraction = if params.eu_signals.contains(signal) {
+                if hooks > 0.0 {
+                    on_hooks / hooks
+                } else {
+                    0.0
+                }
+            } else if rest > 0.0 {
+                on_rest / rest
+            } else {
+                0.0
+            };
+            *value = (*value - written_shared * fraction).max(0.0);
         }
     }
     let eu_evidence: f64 = params

@@ -420,3 +420,21 @@ fn failed_requests_count_under_the_kind_of_their_source() {
     assert_eq!(failed(SourceKind::Website), 2);
     assert_eq!(counts.total.pages_failed, 5);
 }
+
+#[test]
+fn non_eu_markers_cancel_the_shared_languages_eu_hooks_first() {
+    let s = scoring();
+    let argentine = [
+        finding("builtin.language.es", Signal::Language, 1.5, "español"),
+        finding("cta.es", Signal::Cta, 2.5, "Regístrate"),
+        finding("crypto.btc", Signal::Crypto, 0.5, "Bitcoin"),
+        finding("non_eu.place.latam", Signal::NonEu, 1.0, "argentinos"),
+    ];
+    let b = page_breakdown(&argentine, &s, false);
+    // The Spanish is Argentina's: the language loses the whole offset, the
+    // call to action keeps its weight, and too little EU evidence is left
+    // for even a weak level.
+    assert!((b.by_signal[&Signal::Language] - 0.5).abs() < 1e-9, "{b:?}");
+    assert!((b.by_signal[&Signal::Cta] - 2.5).abs() < 1e-9, "{b:?}");
+    assert_eq!(b.level, Level::None, "{b:?}");
+}
