@@ -52,6 +52,18 @@ fn assert_judged(file: &str, url: &str, role: PageRole, level: Level) {
     );
 }
 
+/// The verdict of a firm made of that page alone, whatever the role, with
+/// the reasons shown when the level is not the one expected.
+fn assert_level(file: &str, url: &str, level: Level) -> Verdict {
+    let (_, verdict) = judge(file, url);
+    assert_eq!(
+        verdict.level, level,
+        "{file}: level; reasons {:?}",
+        verdict.reasons
+    );
+    verdict
+}
+
 // Kind 1: the firm's own voice without a buy button is evidence.
 
 #[test]
@@ -223,11 +235,11 @@ fn explainer_speaking_of_the_readers_account_is_not_the_firms_voice() {
 
 #[test]
 fn restriction_list_of_member_states_is_none() {
-    let (_, verdict) = judge(
+    assert_level(
         "en-restricted-list-eu-states.html",
         "https://help.quillex.example/restricted-jurisdictions",
+        Level::None,
     );
-    assert_eq!(verdict.level, Level::None, "reasons {:?}", verdict.reasons);
 }
 
 // What the web already states: schema.org and Open Graph markup tell a
@@ -264,15 +276,10 @@ fn firms_own_blog_post_with_article_markup_stays_the_firms_voice() {
 
 #[test]
 fn price_page_offering_in_a_sentence_on_an_eu_locale_is_strong() {
-    let (_, verdict) = judge(
+    assert_level(
         "it-price-page-ability.html",
         "https://lagunex.example/it-it/prezzo/ethereum",
-    );
-    assert_eq!(
-        verdict.level,
         Level::Strong,
-        "reasons {:?}",
-        verdict.reasons
     );
 }
 
@@ -281,15 +288,10 @@ fn price_page_offering_in_a_sentence_on_an_eu_locale_is_strong() {
 
 #[test]
 fn supported_country_list_naming_member_states_is_moderate() {
-    let (_, verdict) = judge(
+    let verdict = assert_level(
         "en-supported-countries.html",
         "https://help.quillex.example/where-available",
-    );
-    assert_eq!(
-        verdict.level,
         Level::Moderate,
-        "reasons {:?}",
-        verdict.reasons
     );
     assert!(
         verdict
