@@ -104,7 +104,8 @@ async fn a_site_of_error_pages_served_with_200_is_unassessed() {
     assert_eq!(run.status.code(), Some(4), "stderr: {stderr}");
     // The terminal summary says what the firm earned and how much was read.
     assert!(
-        stderr.contains("Gone: unassessed (coverage: 0 read, ") && stderr.contains("not content"),
+        stderr.contains("Gone: unassessed (coverage: 0 read, ")
+            && stderr.contains("not the firm's content"),
         "stderr: {stderr}"
     );
     let report: Report =

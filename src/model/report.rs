@@ -142,23 +142,30 @@ pub struct CoverageCounts {
 }
 
 impl CoverageCounts {
-    /// One line for people: "12 read, 3 failed, 1 bot wall".
+    /// One line for people: "12 read, 1 met a bot wall, 3 failed".
     pub fn summary(&self) -> String {
-        let mut parts = vec![format!("{} read", self.pages_ok)];
-        for (count, what) in [
-            (self.pages_failed, "failed"),
-            (self.bot_walls, "bot wall(s)"),
+        std::iter::once(format!("{} read", self.pages_ok))
+            .chain(self.not_read_parts())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// What was not read, in words, one part per nonzero count: the same
+    /// wording for verdict reasons, the HTML report and the terminal.
+    pub fn not_read_parts(&self) -> Vec<String> {
+        [
+            (self.bot_walls, "met a bot wall"),
             (
                 self.not_content,
-                "not content (error, login or parked page)",
+                "not the firm's content (an error page, a login wall or a parked domain)",
             ),
+            (self.pages_failed, "failed"),
             (self.robots_disallowed, "disallowed by robots.txt"),
-        ] {
-            if count > 0 {
-                parts.push(format!("{count} {what}"));
-            }
-        }
-        parts.join(", ")
+        ]
+        .into_iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, what)| format!("{count} {what}"))
+        .collect()
     }
 
     /// Requests that did not yield content.

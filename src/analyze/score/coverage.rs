@@ -6,7 +6,7 @@
 //! was disallowed by robots.txt) is `unassessed`, with reasons saying why.
 //! Pure: pages, findings and errors in, counts and a verdict out.
 
-use crate::model::domain::registrable_domain;
+use crate::analyze::attribute::site_of;
 use crate::model::report::{Coverage, CoverageCounts, ErrorEntry, SourceReport};
 use crate::model::{Finding, Level, Page, PageKind, Signal, SourceKind, Verdict};
 
@@ -62,12 +62,7 @@ pub fn coverage<'a>(
 /// The kind of the source `url` belongs to, as the crawl attributes errors
 /// to sources: the seed itself, else a seed on the same site.
 fn source_kind_of(url: &str, sources: &[SourceReport]) -> SourceKind {
-    let site = |url: &str| {
-        url::Url::parse(url).ok().and_then(|u| {
-            let host = u.host_str()?.to_ascii_lowercase();
-            Some(registrable_domain(&host).unwrap_or(host))
-        })
-    };
+    let site = |url: &str| url::Url::parse(url).ok().as_ref().and_then(site_of);
     let wanted = site(url);
     sources
         .iter()
@@ -161,25 +156,7 @@ pub fn coverage_warning(coverage: &Coverage) -> Option<String> {
 }
 
 fn describe(counts: &CoverageCounts) -> String {
-    let mut parts = Vec::new();
-    if counts.bot_walls > 0 {
-        parts.push(format!("{} met a bot wall", counts.bot_walls));
-    }
-    if counts.not_content > 0 {
-        parts.push(format!(
-            "{} not the firm's content (an error page, a login wall or a parked domain)",
-            counts.not_content
-        ));
-    }
-    if counts.pages_failed > 0 {
-        parts.push(format!("{} failed", counts.pages_failed));
-    }
-    if counts.robots_disallowed > 0 {
-        parts.push(format!(
-            "{} disallowed by robots.txt",
-            counts.robots_disallowed
-        ));
-    }
+    let parts = counts.not_read_parts();
     if parts.is_empty() {
         "nothing was fetched".to_string()
     } else {

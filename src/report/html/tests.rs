@@ -254,7 +254,7 @@ fn each_firm_shows_its_coverage() {
     report.firms[0].coverage.total.bot_walls = 2;
     let html = render(&report, None);
     assert!(
-        html.contains("Coverage:</span> 3 read, 2 bot wall(s)"),
+        html.contains("Coverage:</span> 3 read, 2 met a bot wall"),
         "{html}"
     );
 }
