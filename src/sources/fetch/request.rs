@@ -212,20 +212,19 @@ impl Fetcher {
         let name = name.as_str();
         let port = url.port_or_known_default().unwrap_or(80);
         let is_literal = !matches!(host, url::Host::Domain(_));
-        let mapped = self.overrides.lookup(name, port);
-        if mapped.is_none() || !is_literal || scheme == "https" {
+        // Over TLS an address literal is its own name: it is never remapped.
+        let mapped = if is_literal && scheme == "https" {
+            None
+        } else {
+            self.overrides.lookup(name, port)
+        };
+        let Some(mapped) = mapped else {
+            // Only an address literal has an address to check before any
+            // connection; names are checked as they resolve.
             self.guard
                 .check_url(url)
                 .map_err(|refusal| blocked(refusal.to_string()))?;
-        }
-        let Some(mapped) = mapped.filter(|_| !(is_literal && scheme == "https")) else {
-            if is_literal {
-                return Ok(Target {
-                    request_url: url.clone(),
-                    host_header: None,
-                });
-            }
-            if self.overrides.names(name) {
+            if !is_literal && self.overrides.names(name) {
                 return Err(unsupported(format!(
                     "`resolve` maps {name} only for other ports than {port}"
                 )));
