@@ -302,3 +302,21 @@ fn supported_country_list_naming_member_states_is_moderate() {
         verdict.reasons
     );
 }
+
+// Kind 1, shared languages: a European-Portuguese support page that uses one
+// Brazilian word is still Portugal's Portuguese; the same page rewritten in
+// Brazilian wording is not EU evidence.
+
+#[test]
+fn european_portuguese_wording_outweighs_one_brazilian_word() {
+    assert_level(
+        "pt-support-portugal.html",
+        "https://farol-carteira.example/pt/apoio",
+        Level::Weak,
+    );
+    assert_level(
+        "pt-support-brazil.html",
+        "https://farol-carteira.example/pt/apoio",
+        Level::None,
+    );
+}
