@@ -292,6 +292,8 @@ mod tests {
                 path: "body>a".into(),
                 char_offset: 0,
             },
+            occurrences: 1,
+            more_locations: Vec::new(),
             fetched_at: "2026-11-27T02:00:00Z".into(),
             content_sha256: content_sha256.into(),
             legal_ref: "MiCAR Art. 61".into(),

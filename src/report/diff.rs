@@ -144,6 +144,8 @@ fn differences(before: &Finding, after: &Finding) -> Vec<String> {
     if before.content_sha256 != after.content_sha256 {
         what.push("content_sha256".to_string());
     }
+    // `occurrences` is not compared: a page that repeats a phrase more or
+    // less often says the same thing, and a changed page shows in its hash.
     what
 }
 
@@ -332,6 +334,8 @@ mod tests {
                 path: "body>main>a".into(),
                 char_offset: 0,
             },
+            occurrences: 1,
+            more_locations: Vec::new(),
             fetched_at: "2026-11-27T02:00:00Z".into(),
             content_sha256: "aa".repeat(32),
             legal_ref: "MiCAR Art. 61(1)".into(),
@@ -462,6 +466,32 @@ mod tests {
         assert!(d.render_text().contains("No changes."));
         assert_eq!(d.old_scan_id, "night-1");
         assert_eq!(d.new_scan_id, "night-2");
+    }
+
+    #[test]
+    fn a_1_2_0_report_reads_with_one_occurrence_per_finding_and_diffs_as_unchanged() {
+        let old = report(
+            "night-1",
+            vec![firm("Nordlicht", Level::Strong, base_findings())],
+        );
+        let mut json = serde_json::to_value(&old).expect("report serialises");
+        json["schema_version"] = "1.2.0".into();
+        for finding in json["firms"][0]["findings"]
+            .as_array_mut()
+            .expect("findings")
+        {
+            let fields = finding.as_object_mut().expect("a finding is an object");
+            assert!(fields.remove("occurrences").is_some());
+            fields.remove("more_locations");
+        }
+        let old: Report = serde_json::from_value(json).expect("a 1.2.0 report reads");
+        assert!(old.firms[0].findings.iter().all(|f| f.occurrences == 1));
+        let mut findings = base_findings();
+        findings[0].occurrences = 3;
+        let new = report("night-2", vec![firm("Nordlicht", Level::Strong, findings)]);
+        let d = diff(&old, &new);
+        assert!(d.is_empty(), "{}", d.render_text());
+        assert_eq!(d.firms[0].unchanged, 2);
     }
 
     #[test]

@@ -166,6 +166,8 @@ fn redirect_finding(
         matched: link.clone(),
         snippet: link.clone(),
         location: resolved.link.location.clone(),
+        occurrences: 1,
+        more_locations: Vec::new(),
         fetched_at: page.fetched_at.clone(),
         content_sha256: page.content_sha256.clone(),
         legal_ref: spec.legal_ref.clone(),

@@ -39,6 +39,8 @@ fn finding(rule_id: &str, signal: Signal, weight: f64, matched: &str) -> Finding
             path: String::new(),
             char_offset: 0,
         },
+        occurrences: 1,
+        more_locations: Vec::new(),
         fetched_at: String::new(),
         content_sha256: String::new(),
         legal_ref: String::new(),

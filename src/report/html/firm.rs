@@ -257,6 +257,12 @@ pub(crate) fn finding_html(finding: &Finding) -> String {
             esc(service)
         ));
     }
+    if finding.occurrences > 1 {
+        html.push_str(&format!(
+            " <span class=\"chip\">{} times on the page</span>",
+            finding.occurrences
+        ));
+    }
     if is_disclaimer {
         html.push_str(" <span class=\"chip chip-warn\">cures: false — recorded, not a cure</span>");
     }

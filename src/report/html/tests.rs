@@ -27,6 +27,8 @@ fn finding(category: Category, language: &str, matched: &str, snippet: &str) -> 
             path: "body>a".into(),
             char_offset: 0,
         },
+        occurrences: 1,
+        more_locations: Vec::new(),
         fetched_at: "2026-11-28T02:01:00Z".into(),
         content_sha256: "ab".repeat(32),
         legal_ref: "MiCAR Art. 61(1)".into(),
