@@ -117,7 +117,8 @@ pub fn discount_restricted_places(doc: &Document, findings: &mut Vec<Finding>) {
             finding.description = format!(
                 "{} — named in a restriction list, so excluded rather than addressed (weighed 0)",
                 finding.description
-            );
+            )
+            .into();
         }
     }
     findings.retain(|f| {

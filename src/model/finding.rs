@@ -59,9 +59,9 @@ pub struct Finding {
     /// SHA-256 (hex) of the body bytes as received.
     pub content_sha256: String,
     /// The legal reference the rule evidences.
-    pub legal_ref: String,
+    pub legal_ref: std::sync::Arc<str>,
     /// Why it matters, readable by a supervisor.
-    pub description: String,
+    pub description: std::sync::Arc<str>,
     /// For disclaimers: always `false` — a disclaimer does not cure solicitation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cures: Option<bool>,

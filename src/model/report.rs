@@ -277,7 +277,12 @@ impl Report {
     /// # Errors
     /// [`ReportError::Io`] naming the path when the directory cannot be created or written.
     pub fn write_atomic(&self, path: &Path) -> Result<(), ReportError> {
-        write_atomic(path, self.to_json()?.as_bytes())
+        // Streamed into the file: a large scan's report is never held twice
+        // in memory (once as values, once as text).
+        write_atomic_with(path, |out| {
+            serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+            out.write_all(b"\n")
+        })
     }
 
     /// Reads a report back.
@@ -301,6 +306,18 @@ impl Report {
 /// # Errors
 /// [`ReportError::Io`] naming the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    write_atomic_with(path, |out| out.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the content written by `write` through a
+/// buffer, so that large content need not exist in memory as one piece.
+///
+/// # Errors
+/// [`ReportError::Io`] naming the path, also when `write` fails.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ReportError> {
     let io_err = |source| ReportError::Io {
         path: path.to_path_buf(),
         source,
@@ -315,7 +332,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io_err)?;
-    temp.write_all(bytes).map_err(io_err)?;
+    {
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, temp.as_file_mut());
+        write(&mut buffered).map_err(io_err)?;
+        buffered.flush().map_err(io_err)?;
+    }
     // Temporary files are private (0600); a report is meant to be read by others.
     #[cfg(unix)]
     {

@@ -175,6 +175,15 @@ pub async fn run(
     let mut firms = Vec::with_capacity(config.firms.len());
     for ((firm, mut crawl), (geo, geo_errors)) in config.firms.iter().zip(crawls).zip(probes) {
         crawl.errors.extend(geo_errors);
+        // Pages finish in whatever order the network allows; the report lists
+        // them (and their findings) by URL so that two scans of the same site
+        // differ only where the site does.
+        crawl.pages.sort_by(|a, b| {
+            a.page
+                .url
+                .cmp(&b.page.url)
+                .then(a.page.depth.cmp(&b.page.depth))
+        });
         for reason in &crawl.partial_reasons {
             let reason = format!("{}: {reason}", firm.name);
             if !partial_reasons.contains(&reason) {
@@ -210,22 +219,21 @@ pub async fn run(
                 verdict
             }
         };
-        let findings: Vec<Finding> = crawl
-            .pages
-            .iter()
-            .flat_map(|crawled| crawled.findings.iter().cloned())
-            .collect();
+        // Moved, not copied: on a large crawl the findings are most of the memory.
+        let finding_count = crawl.pages.iter().map(|c| c.findings.len()).sum();
+        let mut findings: Vec<Finding> = Vec::with_capacity(finding_count);
+        let mut pages = Vec::with_capacity(crawl.pages.len());
+        for crawled in crawl.pages {
+            findings.extend(crawled.findings);
+            pages.push(crawled.page);
+        }
         firms.push(FirmReport {
             name: firm.name.clone(),
             slug: firm.slug(),
             home_country: firm.home_country.clone(),
             verdict,
             sources: crawl.sources,
-            pages: crawl
-                .pages
-                .into_iter()
-                .map(|crawled| crawled.page)
-                .collect(),
+            pages,
             findings,
             errors: crawl.errors,
             outgoing_links: crawl.outgoing_links,

@@ -132,8 +132,8 @@ pub struct Rule {
     /// Block kinds the rule applies to (for `target = "text"`).
     pub blocks: Vec<BlockKind>,
     pub target: Target,
-    pub legal_ref: String,
-    pub description: String,
+    pub legal_ref: std::sync::Arc<str>,
+    pub description: std::sync::Arc<str>,
     pub requires: Vec<Signal>,
     pub service: Option<String>,
     pub cures: Option<bool>,
