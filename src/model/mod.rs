@@ -41,6 +41,9 @@ pub enum LanguageSource {
     Markers,
     /// Detection was not confident; the page or element markup decided.
     Markup,
+    /// The block's marker words agree with the language the page's other
+    /// blocks settled, so the detector was spared.
+    Page,
 }
 
 /// A language decision with the confidence kept, so that readers can weigh it.

@@ -28,6 +28,43 @@ pub(crate) const DECISIVE_MARKERS: usize = 3;
 /// Text beyond this many bytes adds cost to detection but no certainty.
 pub(crate) const MAX_DETECT_BYTES: usize = 600;
 
+/// Confidence given to a block whose markers agree with the language its
+/// page's other blocks settled: less than the detector's confident guesses.
+pub(crate) const SETTLED_BY_PAGE_CONFIDENCE: f64 = 0.6;
+
+/// Blocks a language must have been found in, by the detector or by
+/// decisive markers, before it is a page's settled language.
+pub(crate) const SETTLED_MIN_BLOCKS: usize = 3;
+
+/// The language the blocks of a page read so far agree on: found in at
+/// least [`SETTLED_MIN_BLOCKS`] blocks with confidence, and in at least four
+/// times as many as any other language.
+#[derive(Default)]
+struct SettledLanguage {
+    confident: BTreeMap<String, usize>,
+}
+
+impl SettledLanguage {
+    /// Guesses the page settled do not count: the page's language must
+    /// rest on blocks that decided on their own.
+    fn observe(&mut self, guess: Option<&LanguageGuess>) {
+        if let Some(guess) = guess {
+            if guess.source != LanguageSource::Page && guess.confidence >= CONFIDENT_DETECTION {
+                *self.confident.entry(guess.code.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    fn language(&self) -> Option<&str> {
+        let mut ranked: Vec<(&String, usize)> =
+            self.confident.iter().map(|(c, n)| (c, *n)).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let (code, count) = *ranked.first()?;
+        let runner_up = ranked.get(1).map_or(0, |r| r.1);
+        (count >= SETTLED_MIN_BLOCKS && count >= 4 * runner_up).then_some(code.as_str())
+    }
+}
+
 /// Confidence given to a block's language taken from its own `lang` attribute.
 pub(crate) const ELEMENT_LANG_CONFIDENCE: f64 = 0.5;
 
@@ -49,6 +86,21 @@ impl LanguageModel {
     /// short or uncertain texts. `None` when the text is too short or the
     /// evidence is unclear.
     pub fn detect(&self, text: &str) -> Option<LanguageGuess> {
+        self.detect_in_page(text, None)
+    }
+
+    /// [`Self::detect`] for a block of a page whose language is already
+    /// settled by its other blocks (`page_language`): markers that favour
+    /// that language settle the block without the statistical detector.
+    /// Most blocks of a page are in its language, and the detector costs a
+    /// hundred times more than the markers; a block in another language
+    /// does not favour the page's language in its markers, so it still
+    /// goes to the detector.
+    pub(crate) fn detect_in_page(
+        &self,
+        text: &str,
+        page_language: Option<&str>,
+    ) -> Option<LanguageGuess> {
         let letters = text.chars().filter(|c| c.is_alphabetic()).count();
         if letters < MIN_DETECT_LETTERS {
             return None;
@@ -102,6 +154,15 @@ impl LanguageModel {
             (count >= 2 && share >= 0.1 && count > max_hits_other_than(index))
                 .then(|| self.languages[index].code.as_str())
         });
+        if let (Some(markers), Some(page)) = (marker_choice, page_language) {
+            if markers == page {
+                return Some(LanguageGuess {
+                    code: page.to_string(),
+                    confidence: SETTLED_BY_PAGE_CONFIDENCE,
+                    source: LanguageSource::Page,
+                });
+            }
+        }
         if letters < SHORT_TEXT_LETTERS {
             // On short texts whatlang's guess is never taken on its own: the
             // markers decide or nothing does, so spare the detector.
@@ -164,6 +225,7 @@ impl LanguageModel {
             .and_then(markup_language);
         // Menus, buttons and footers repeat the same texts on a page.
         let mut detected: HashMap<String, Option<LanguageGuess>> = HashMap::new();
+        let mut settled = SettledLanguage::default();
         for block in &mut doc.blocks {
             if matches!(block.kind, BlockKind::Url | BlockKind::JsonLd) {
                 block.language = None;
@@ -173,7 +235,8 @@ impl LanguageModel {
             let guess = match detected.get(&block.text) {
                 Some(guess) => guess.clone(),
                 None => {
-                    let guess = self.detect(&block.text);
+                    let guess = self.detect_in_page(&block.text, settled.language());
+                    settled.observe(guess.as_ref());
                     detected.insert(block.text.clone(), guess.clone());
                     guess
                 }

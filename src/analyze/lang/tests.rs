@@ -255,3 +255,44 @@ fn loader_errors_name_file_line_and_entry() {
     let err = load_error(eu_region);
     assert!(err.to_string().contains("member state"), "{err}");
 }
+
+#[test]
+fn a_page_settled_in_one_language_spares_the_detector_but_not_for_other_languages() {
+    let model = model();
+    let mut doc = Document::new("https://example.test/it/guida", SourceKind::Website);
+    let texts = [
+        "Apri un conto in pochi minuti e compra le tue criptovalute con commissioni basse.",
+        "La custodia dei tuoi fondi è sicura e puoi prelevare quando vuoi dal tuo conto.",
+        "Il servizio clienti risponde in italiano tutti i giorni della settimana.",
+        "Scopri come funziona la piattaforma e quali sono i vantaggi per i nuovi clienti.",
+        // Italian markers favour Italian, but not decisively on their own.
+        "Custodia sicura per i tuoi asset digitali con assicurazione inclusa.",
+        "Jetzt ein Konto eröffnen und mit niedrigen Gebühren Bitcoin kaufen, sicher verwahrt.",
+    ];
+    for (index, text) in texts.into_iter().enumerate() {
+        doc.blocks
+            .push(Block::new(BlockKind::Paragraph, text, index));
+    }
+    model.detect_blocks(&mut doc);
+    let languages: Vec<(&str, LanguageSource)> = doc
+        .blocks
+        .iter()
+        .map(|b| {
+            let guess = b.language.as_ref().expect("every block has a language");
+            (guess.code.as_str(), guess.source)
+        })
+        .collect();
+    assert!(
+        languages[..5].iter().all(|(code, _)| *code == "it"),
+        "{languages:?}"
+    );
+    assert!(
+        languages[..4]
+            .iter()
+            .all(|(_, source)| *source != LanguageSource::Page),
+        "the first blocks decide alone: {languages:?}"
+    );
+    assert_eq!(languages[4].1, LanguageSource::Page, "{languages:?}");
+    assert_eq!(languages[5].0, "de", "{languages:?}");
+    assert_ne!(languages[5].1, LanguageSource::Page, "{languages:?}");
+}
