@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Repeats of a finding whose locations are kept besides the first: enough
 /// to show a reader that the text recurs and where, not every menu copy.
-pub const MAX_MORE_LOCATIONS: usize = 4;
+pub const MAX_MORE_LOCATIONS: usize = 2;
 
 fn one() -> u32 {
     1
@@ -51,7 +51,7 @@ pub struct Finding {
     /// repeated slogan does not bury the rest. 1 in reports before 1.3.0.
     #[serde(default = "one")]
     pub occurrences: u32,
-    /// Where the next few repeats stood (at most four), in page order.
+    /// Where the next few repeats stood (at most two), in page order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub more_locations: Vec<Location>,
     /// RFC 3339 UTC.
@@ -86,7 +86,7 @@ pub struct Finding {
     /// Why this finding counts for the firm when the page is not the firm's
     /// own channel: a brand it names, or a redirect chain that lands on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attribution: Option<Attribution>,
+    pub attribution: Option<Box<Attribution>>,
 }
 
 /// How a page or finding from somewhere else came to count for a firm.

@@ -65,7 +65,7 @@ pub fn attribute_across_firms(
                     .findings
                     .iter()
                     .map(|finding| Finding {
-                        attribution: Some(attribution.clone()),
+                        attribution: Some(Box::new(attribution.clone())),
                         ..finding.clone()
                     })
                     .collect();
@@ -114,7 +114,7 @@ pub fn attribute_across_firms(
                     .entry((site_root(&page.url), page.source_kind))
                     .or_default() += 1;
                 let mut page = page;
-                page.attribution = finding.attribution.clone();
+                page.attribution = finding.attribution.as_deref().cloned();
                 crawl.pages.push(CrawledPage {
                     page,
                     findings: vec![finding],
@@ -178,7 +178,7 @@ fn redirect_finding(
         warc_record_id: page.warc_record_id.clone(),
         warc_offset: page.warc_offset,
         revalidated_at: None,
-        attribution: Some(Attribution {
+        attribution: Some(Box::new(Attribution {
             method: AttributionMethod::RedirectChain,
             found_via,
             brand: None,
@@ -190,7 +190,7 @@ fn redirect_finding(
                 referral_code: referral.as_ref().map(|(code, _)| code.clone()),
                 referral_rule: referral.map(|(_, rule)| rule),
             }),
-        }),
+        })),
     })
 }
 
