@@ -52,12 +52,8 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
 
 pub(crate) fn write_report(report: &Report, output: &Path) -> Result<(), Failure> {
     if output == Path::new("-") {
-        let json = report.to_json().map_err(cannot_run)?;
-        let mut stdout = std::io::stdout().lock();
-        match stdout
-            .write_all(json.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        match report.write_json(&mut stdout).and_then(|()| stdout.flush()) {
             Ok(()) => Ok(()),
             // A closed pipe (`| head`) is the reader's choice, not a failure.
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -267,9 +267,21 @@ impl Report {
     /// # Errors
     /// Only if serialisation fails, which the types rule out in practice.
     pub fn to_json(&self) -> Result<String, ReportError> {
-        let mut text = serde_json::to_string_pretty(self)?;
-        text.push('\n');
-        Ok(text)
+        let mut bytes = Vec::new();
+        self.write_json(&mut bytes).map_err(serde_json::Error::io)?;
+        // serde_json writes UTF-8 only, so nothing is ever replaced here.
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Writes the report as [`Report::to_json`] gives it, without holding the
+    /// text in memory: a large scan's report is never held twice (once as
+    /// values, once as text).
+    ///
+    /// # Errors
+    /// Whatever `out` fails with, or a serialisation error as an I/O error.
+    pub fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
     }
 
     /// Writes the report whole: temporary file in the same directory, then rename.
@@ -277,12 +289,7 @@ impl Report {
     /// # Errors
     /// [`ReportError::Io`] naming the path when the directory cannot be created or written.
     pub fn write_atomic(&self, path: &Path) -> Result<(), ReportError> {
-        // Streamed into the file: a large scan's report is never held twice
-        // in memory (once as values, once as text).
-        write_atomic_with(path, |out| {
-            serde_json::to_writer_pretty(&mut *out, self).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")
-        })
+        write_atomic_with(path, |out| self.write_json(out))
     }
 
     /// Reads a report back.
