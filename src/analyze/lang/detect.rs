@@ -55,13 +55,22 @@ impl SettledLanguage {
         }
     }
 
+    /// Asked once per block, so one pass over the few languages seen and no
+    /// allocation; ties go to the first code in order, as a sort would.
     fn language(&self) -> Option<&str> {
-        let mut ranked: Vec<(&String, usize)> =
-            self.confident.iter().map(|(c, n)| (c, *n)).collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let (code, count) = *ranked.first()?;
-        let runner_up = ranked.get(1).map_or(0, |r| r.1);
-        (count >= SETTLED_MIN_BLOCKS && count >= 4 * runner_up).then_some(code.as_str())
+        let mut best: Option<(&str, usize)> = None;
+        let mut runner_up = 0;
+        for (code, &count) in &self.confident {
+            match best {
+                Some((_, top)) if count <= top => runner_up = runner_up.max(count),
+                _ => {
+                    runner_up = runner_up.max(best.map_or(0, |(_, top)| top));
+                    best = Some((code.as_str(), count));
+                }
+            }
+        }
+        let (code, count) = best?;
+        (count >= SETTLED_MIN_BLOCKS && count >= 4 * runner_up).then_some(code)
     }
 }
 

@@ -182,7 +182,8 @@ impl Frontier {
         let Some(site) = url.host_str().and_then(registrable_domain) else {
             return Admission::OutOfScope;
         };
-        if self.seen.contains(&url_fingerprint(url.as_str())) {
+        let fingerprint = url_fingerprint(url.as_str());
+        if self.seen.contains(&fingerprint) {
             return Admission::Duplicate;
         }
         if depth > self.settings.max_depth {
@@ -197,7 +198,7 @@ impl Frontier {
             return Admission::OverBudget;
         }
 
-        self.seen.insert(url_fingerprint(url.as_str()));
+        self.seen.insert(fingerprint);
         *self.admitted_per_site.entry(site.clone()).or_insert(0) += 1;
         if url.query().is_some() {
             *self.query_variants.entry(path_key(&url)).or_insert(0) += 1;
