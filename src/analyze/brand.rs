@@ -128,14 +128,14 @@ mod tests {
         BuiltinParams {
             language_min_share: 0.15,
             language_default_weight: 1.0,
-            language_legal_ref: String::new(),
+            language_legal_ref: "".into(),
             locale_eu_weight: 1.0,
             locale_non_eu_weight: 1.0,
-            locale_legal_ref: String::new(),
+            locale_legal_ref: "".into(),
             brand_weight: 1.0,
             brand_min_chars: 4,
             brand_generic: vec!["bitcoin".into(), "news".into()],
-            brand_legal_ref: String::new(),
+            brand_legal_ref: "".into(),
             not_content_max_text_chars: 1500,
         }
     }

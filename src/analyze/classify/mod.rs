@@ -305,7 +305,7 @@ impl Classifier {
                 end: value.len(),
                 location,
                 language: None,
-                legal_ref: scoring.builtin.locale_legal_ref.as_str().into(),
+                legal_ref: Arc::clone(&scoring.builtin.locale_legal_ref),
                 description: what.into(),
                 cures: None,
                 service: None,
@@ -354,7 +354,7 @@ impl Classifier {
             end: mention.end,
             location: block_location(mention.block, mention.start),
             language: mention.block.language.as_ref().map(|l| l.code.clone()),
-            legal_ref: scoring.builtin.brand_legal_ref.as_str().into(),
+            legal_ref: Arc::clone(&scoring.builtin.brand_legal_ref),
             description: Arc::from(format!(
                 "the page's content names the site's own brand ({}): the firm speaks of itself",
                 mention.brand
@@ -407,7 +407,7 @@ impl Classifier {
                 end,
                 location: block_location(block, 0),
                 language: Some(code.clone()),
-                legal_ref: scoring.builtin.language_legal_ref.as_str().into(),
+                legal_ref: Arc::clone(&scoring.builtin.language_legal_ref),
                 description: Arc::from(format!(
                     "{:.0}% of the page's text is in {name}, an EU official language",
                     share * 100.0

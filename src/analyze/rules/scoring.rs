@@ -141,10 +141,10 @@ pub struct SignalParams {
 pub struct BuiltinParams {
     pub language_min_share: f64,
     pub language_default_weight: f64,
-    pub language_legal_ref: String,
+    pub language_legal_ref: std::sync::Arc<str>,
     pub locale_eu_weight: f64,
     pub locale_non_eu_weight: f64,
-    pub locale_legal_ref: String,
+    pub locale_legal_ref: std::sync::Arc<str>,
     /// Weight of the page naming the site's own brand in its content
     /// (`builtin.own_voice.brand`): the publisher speaking of itself.
     pub brand_weight: f64,
@@ -152,7 +152,7 @@ pub struct BuiltinParams {
     pub brand_min_chars: usize,
     /// Host labels that are words, not brands (`bitcoin.example`, `news.example`).
     pub brand_generic: Vec<String>,
-    pub brand_legal_ref: String,
+    pub brand_legal_ref: std::sync::Arc<str>,
     /// A page whose readable text is at most this long and that carries
     /// bot-wall or not-content wording is that kind of page; a longer page
     /// that mentions CAPTCHAs or errors is content.
