@@ -132,6 +132,9 @@ impl Config {
             if let Some(v) = raw_scan.max_crawl_delay {
                 scan.max_crawl_delay = v;
             }
+            if let Some(v) = raw_scan.robots_recheck_after {
+                scan.robots_recheck_after = v;
+            }
             if let Some(v) = raw_scan.allow_private_networks {
                 scan.allow_private_networks = v;
             }

@@ -75,6 +75,8 @@ pub(crate) struct RawScan {
     pub(crate) max_retry_after: Option<Duration>,
     #[serde(default, deserialize_with = "duration_opt")]
     pub(crate) max_crawl_delay: Option<Duration>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    pub(crate) robots_recheck_after: Option<Duration>,
     pub(crate) allow_private_networks: Option<bool>,
     pub(crate) allow_networks: Option<Vec<Spanned<String>>>,
     pub(crate) resolve: Option<BTreeMap<String, Spanned<String>>>,

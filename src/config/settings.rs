@@ -45,6 +45,10 @@ pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 pub const DEFAULT_MAX_CRAWL_DELAY: Duration = Duration::from_secs(30);
 
+/// How long an unavailable robots.txt (5xx, 429, network error) keeps its
+/// host fully disallowed before the crawler asks for it again.
+pub const DEFAULT_ROBOTS_RECHECK_AFTER: Duration = Duration::from_secs(300);
+
 pub const DEFAULT_MAX_URL_LENGTH: usize = 2048;
 
 pub const DEFAULT_MAX_REPEATED_SEGMENTS: usize = 3;
@@ -119,6 +123,10 @@ pub struct ScanSettings {
     pub max_retry_after: Duration,
     /// Longest robots.txt `Crawl-delay` honoured; longer values are capped.
     pub max_crawl_delay: Duration,
+    /// An unavailable robots.txt disallows its whole host (RFC 9309
+    /// §2.3.1.4); it is fetched again when a URL of that host comes up after
+    /// this long, and a readable answer lifts the block.
+    pub robots_recheck_after: Duration,
     /// Lift the address guard entirely (tests, the demo, intranet scans).
     pub allow_private_networks: bool,
     /// Networks exempt from the address guard.
@@ -182,6 +190,7 @@ impl Default for ScanSettings {
             max_retries: DEFAULT_MAX_RETRIES,
             max_retry_after: DEFAULT_MAX_RETRY_AFTER,
             max_crawl_delay: DEFAULT_MAX_CRAWL_DELAY,
+            robots_recheck_after: DEFAULT_ROBOTS_RECHECK_AFTER,
             allow_private_networks: false,
             allow_networks: Vec::new(),
             resolve: BTreeMap::new(),

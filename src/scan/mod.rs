@@ -305,12 +305,23 @@ async fn probe_firm(
         .iter()
         .map(|p| p.page.final_url.as_str())
         .collect();
-    let disallowed: Vec<&str> = crawl
+    let mut disallowed: Vec<String> = crawl
         .errors
         .iter()
         .filter(|e| e.kind == "robots_disallowed")
-        .map(|e| e.url.as_str())
+        .map(|e| e.url.clone())
         .collect();
+    // The probe's own entry pages may be pages the crawl never reached (a
+    // configured geo page, a second website): robots.txt decides for them too,
+    // so a host whose robots.txt refused everything gets no probe request.
+    for url in firm.geo_pages.iter().chain(&firm.websites) {
+        if let crate::sources::robots::RobotsDecision::Disallowed { .. } =
+            crawler.robots_decision(url).await
+        {
+            disallowed.push(url.to_string());
+        }
+    }
+    let disallowed: Vec<&str> = disallowed.iter().map(String::as_str).collect();
     let archive_errors = std::sync::Mutex::new(Vec::new());
     let archive = |fetched: &crate::sources::fetch::Fetched, accept_language: Option<&str>| {
         let mut errors = archive_errors

@@ -36,7 +36,7 @@ pub(crate) struct Shared {
     pub(crate) settings: ScanSettings,
     pub(crate) fetcher: Fetcher,
     pub(crate) classifier: Arc<Classifier>,
-    pub(crate) robots: std::sync::Mutex<HashMap<String, Arc<OnceCell<Arc<Robots>>>>>,
+    pub(crate) robots: std::sync::Mutex<HashMap<String, Arc<OnceCell<HostRobots>>>>,
     pub(crate) counters: Arc<CrawlCounters>,
     /// Where every exchange is archived (`scan --warc`); one writer for the scan.
     /// `None` inside once the archive is closed.
@@ -47,7 +47,22 @@ pub(crate) struct Shared {
     pub(crate) owners: SiteOwners,
 }
 
+/// A host's robots.txt as last read, and when, so that an unavailable one
+/// can be asked for again.
+pub(crate) struct HostRobots {
+    pub(crate) robots: Arc<Robots>,
+    pub(crate) read_at: std::time::Instant,
+}
+
 impl Crawler {
+    /// What robots.txt says about `url`, reading the host's file first when
+    /// this scan has not (or when an unavailable one is due for a re-check).
+    /// Anything that fetches for the scan outside the crawl (the geo probe)
+    /// asks here first, so one host's robots.txt governs every request to it.
+    pub async fn robots_decision(&self, url: &Url) -> crate::sources::robots::RobotsDecision {
+        self.shared.robots_for(url).await.check(url)
+    }
+
     /// # Errors
     /// When the HTTP client cannot be built (see [`Fetcher::new`]).
     pub fn new(

@@ -14,6 +14,7 @@ use crate::model::SourceKind;
 use crate::sources::frontier::{
     Admission, Frontier, FrontierSettings, QueuedUrl, ScopeRules, UrlNormalizer,
 };
+use crate::sources::robots::RobotsDecision;
 use crate::sources::sitemap;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet};
@@ -283,6 +284,13 @@ impl Crawler {
                 continue;
             }
             frontier.mark_seen(&url);
+            // A sitemap is a request like any other: a host whose robots.txt
+            // refuses it, or could not be read, is not asked for one.
+            let robots = self.shared.robots_for(&url).await;
+            if let RobotsDecision::Disallowed { rule } = robots.check(&url) {
+                out.errors.push(robots_skip(&url, &robots, rule));
+                continue;
+            }
             files_read += 1;
             let fetched = match self.shared.fetcher.fetch(&url, &|_| Ok(())).await {
                 Ok(fetched) => fetched,

@@ -2,7 +2,7 @@
 //! reading the response as a page, feed or social preview, classifying it,
 //! and archiving the exchange.
 
-use super::crawler::Shared;
+use super::crawler::{HostRobots, Shared};
 use super::output::*;
 use super::seeds::{GroupContext, Visit};
 use crate::analyze::charset;
@@ -22,6 +22,7 @@ use crate::sources::robots::{Robots, RobotsDecision};
 use crate::sources::social::{self, SocialMeta};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 use url::Url;
 
 impl Shared {
@@ -67,7 +68,10 @@ impl Shared {
         }
     }
 
-    /// robots.txt of a URL's host, fetched once per host and cached.
+    /// robots.txt of a URL's host, fetched once per host and cached. An
+    /// unavailable one (5xx, 429, network error) disallows the whole host
+    /// until it is older than `robots_recheck_after`; the next URL of that
+    /// host then asks for it again, and a readable answer replaces it.
     pub(crate) async fn robots_for(&self, url: &Url) -> Arc<Robots> {
         if !self.settings.respect_robots {
             return Arc::new(Robots::allow_all());
@@ -75,9 +79,17 @@ impl Shared {
         let key = fetch::host_key(url);
         let cell = {
             let mut cache = self.robots.lock().unwrap_or_else(|p| p.into_inner());
-            Arc::clone(cache.entry(key.clone()).or_default())
+            let entry = cache.entry(key.clone()).or_default();
+            let due_for_recheck = entry.get().is_some_and(|cached| {
+                cached.robots.is_unavailable()
+                    && cached.read_at.elapsed() >= self.settings.robots_recheck_after
+            });
+            if due_for_recheck {
+                *entry = Arc::default();
+            }
+            Arc::clone(entry)
         };
-        let robots = cell
+        let cached = cell
             .get_or_init(|| async {
                 let robots = match url.join("/robots.txt") {
                     Ok(robots_url) => match self.fetcher.fetch(&robots_url, &|_| Ok(())).await {
@@ -97,10 +109,13 @@ impl Shared {
                     let delay = delay.min(self.settings.max_crawl_delay);
                     self.fetcher.set_crawl_delay(&key, delay);
                 }
-                Arc::new(robots)
+                HostRobots {
+                    robots: Arc::new(robots),
+                    read_at: Instant::now(),
+                }
             })
             .await;
-        Arc::clone(robots)
+        Arc::clone(&cached.robots)
     }
 
     pub(crate) async fn visit(
@@ -110,15 +125,7 @@ impl Shared {
         context: &GroupContext,
     ) -> Visit {
         if let RobotsDecision::Disallowed { rule } = robots.check(&item.url) {
-            return Visit::Skipped(ErrorEntry {
-                rule: Some(rule),
-                ..ErrorEntry::new(
-                    item.url.to_string(),
-                    "robots_disallowed",
-                    "not fetched: disallowed by robots.txt",
-                    now_rfc3339(),
-                )
-            });
+            return Visit::Skipped(robots_skip(&item.url, &robots, rule));
         }
         let redirect_filter = |target: &Url| -> Result<(), String> {
             if context.scope.is_owned(target) {
@@ -536,5 +543,19 @@ fn doc_meta(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> DocMeta {
         fetched_at: fetched.fetched_at.clone(),
         content_sha256: fetched.sha256.clone(),
         content_language: fetched.content_language.clone(),
+    }
+}
+
+/// The error entry for a URL robots.txt kept us from: the deciding line, and
+/// whether the file said no or could not be read at all.
+pub(crate) fn robots_skip(url: &Url, robots: &Robots, rule: String) -> ErrorEntry {
+    let message = if robots.is_unavailable() {
+        "not fetched: robots.txt unavailable, the whole host is disallowed"
+    } else {
+        "not fetched: disallowed by robots.txt"
+    };
+    ErrorEntry {
+        rule: Some(rule),
+        ..ErrorEntry::new(url.to_string(), "robots_disallowed", message, now_rfc3339())
     }
 }

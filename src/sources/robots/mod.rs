@@ -24,7 +24,7 @@ pub const MAX_ROBOTS_BYTES: usize = 500 * 1024;
 pub enum RobotsDecision {
     Allowed,
     /// `rule` names the deciding line (`Disallow: /private/`) or the reason
-    /// everything is refused (`robots.txt unreachable (HTTP 503): disallow all`).
+    /// everything is refused (`robots.txt unavailable (5xx): HTTP 503, disallow all`).
     Disallowed {
         rule: String,
     },
@@ -34,6 +34,9 @@ pub enum RobotsDecision {
 #[derive(Debug)]
 pub struct Robots {
     policy: Policy,
+    /// robots.txt could not be read (5xx, 429, network error): everything is
+    /// refused for now, and a later re-check may lift it.
+    unavailable: bool,
     crawl_delay: Option<Duration>,
     sitemaps: Vec<String>,
 }
@@ -72,34 +75,49 @@ impl Robots {
     pub fn from_response(user_agent: &str, status: u16, body: &[u8]) -> Robots {
         match status {
             200..=299 => Robots::parse(user_agent, body),
-            429 => Robots::disallow_all(format!(
-                "robots.txt rate-limited (HTTP {status}): disallow all"
+            429 => Robots::unavailable(format!(
+                "robots.txt unavailable (rate-limited): HTTP {status}, disallow all"
             )),
             300..=499 => Robots::allow_all(),
-            500..=599 => Robots::disallow_all(format!(
-                "robots.txt unreachable (HTTP {status}): disallow all"
+            500..=599 => Robots::unavailable(format!(
+                "robots.txt unavailable (5xx): HTTP {status}, disallow all"
             )),
-            _ => Robots::disallow_all(format!("robots.txt answered HTTP {status}: disallow all")),
+            _ => Robots::unavailable(format!(
+                "robots.txt unavailable (HTTP {status}): disallow all"
+            )),
         }
     }
 
     /// A network error while fetching robots.txt: disallow all (RFC 9309 §2.3.1.4).
     pub fn unreachable() -> Robots {
-        Robots::disallow_all("robots.txt unreachable (network error): disallow all".to_string())
+        Robots::unavailable("robots.txt unavailable (network error): disallow all".to_string())
+    }
+
+    /// True when robots.txt could not be read and everything is refused until
+    /// a re-check reads it; false for a readable file, even one that says
+    /// `Disallow: /`.
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
     }
 
     /// No restrictions (robots.txt absent, or robots not respected by configuration).
     pub fn allow_all() -> Robots {
         Robots {
             policy: Policy::AllowAll,
+            unavailable: false,
             crawl_delay: None,
             sitemaps: Vec::new(),
         }
     }
 
-    fn disallow_all(reason: String) -> Robots {
+    fn unavailable(reason: String) -> Robots {
+        Robots::refuse_all(reason, true)
+    }
+
+    fn refuse_all(reason: String, unavailable: bool) -> Robots {
         Robots {
             policy: Policy::DisallowAll { reason },
+            unavailable,
             crawl_delay: None,
             sitemaps: Vec::new(),
         }
@@ -120,9 +138,10 @@ impl Robots {
             Err(error) => {
                 // The crate quotes the offending rule, which can be huge.
                 let detail: String = error.to_string().chars().take(120).collect();
-                return Robots::disallow_all(format!(
-                    "robots.txt could not be parsed ({detail}): disallow all"
-                ));
+                return Robots::refuse_all(
+                    format!("robots.txt could not be parsed ({detail}): disallow all"),
+                    false,
+                );
             }
         };
         let crawl_delay = robot
@@ -135,6 +154,7 @@ impl Robots {
                 robot: Box::new(robot),
                 group,
             },
+            unavailable: false,
             crawl_delay,
             sitemaps,
         }

@@ -182,15 +182,15 @@ fn status_codes_follow_rfc_9309() {
     );
     assert_eq!(
         check(&Robots::from_response(USER_AGENT, 503, b""), "/x"),
-        disallowed("robots.txt unreachable (HTTP 503): disallow all")
+        disallowed("robots.txt unavailable (5xx): HTTP 503, disallow all")
     );
     assert_eq!(
         check(&Robots::from_response(USER_AGENT, 429, b""), "/x"),
-        disallowed("robots.txt rate-limited (HTTP 429): disallow all")
+        disallowed("robots.txt unavailable (rate-limited): HTTP 429, disallow all")
     );
     assert_eq!(
         check(&Robots::unreachable(), "/x"),
-        disallowed("robots.txt unreachable (network error): disallow all")
+        disallowed("robots.txt unavailable (network error): disallow all")
     );
     assert_eq!(check(&Robots::allow_all(), "/x"), RobotsDecision::Allowed);
     assert_eq!(
@@ -359,4 +359,20 @@ fn a_file_the_parser_rejects_disallows_everything() {
         }
         RobotsDecision::Allowed => panic!("an unparsable robots.txt must not allow"),
     }
+}
+
+#[test]
+fn only_an_unreadable_file_is_unavailable_and_may_be_rechecked() {
+    let refuse_everything = b"User-agent: *\nDisallow: /\n";
+    for status in [500, 502, 503, 504, 429] {
+        assert!(
+            Robots::from_response(USER_AGENT, status, b"").is_unavailable(),
+            "HTTP {status}"
+        );
+    }
+    assert!(Robots::unreachable().is_unavailable());
+    // A file that was read says what it says: no re-check will change it.
+    assert!(!Robots::from_response(USER_AGENT, 200, refuse_everything).is_unavailable());
+    assert!(!Robots::from_response(USER_AGENT, 404, b"").is_unavailable());
+    assert!(!Robots::allow_all().is_unavailable());
 }
