@@ -47,6 +47,11 @@ impl SiteServer {
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+    /// A file of the demo's ledger example (`requests.csv`, `offers.csv`,
+    /// `assets-extra.toml`), written out beside the evidence files.
+    pub fn ledger_file(&self, name: &str) -> std::path::PathBuf {
+        self.files.path().join(name)
+    }
     /// The host names it serves.
     pub fn hosts(&self) -> &[String] {
         &self.hosts
@@ -68,10 +73,14 @@ pub async fn start_server() -> std::io::Result<SiteServer> {
     let files = tempfile::Builder::new()
         .prefix("micar-scan-demo-")
         .tempdir()?;
-    if let Some(dir) = DEMO.get_dir("files") {
-        for file in dir.files() {
-            if let Some(name) = file.path().file_name() {
-                std::fs::write(files.path().join(name), file.contents())?;
+    // `ledger/` holds the ledger example's records, read from disk like
+    // the offline evidence files.
+    for folder in ["files", "ledger"] {
+        if let Some(dir) = DEMO.get_dir(folder) {
+            for file in dir.files() {
+                if let Some(name) = file.path().file_name() {
+                    std::fs::write(files.path().join(name), file.contents())?;
+                }
             }
         }
     }

@@ -6,8 +6,9 @@
 //! vocabulary), `config`, `analyze` (extract, languages, rules, classify,
 //! score: pure, tested without a network), `evidence` (WARC, manifest,
 //! verify), `sources` (fetching and the channels: all concurrency lives
-//! there), `report` (JSON Schema, HTML, diff) and `scan`, which wires one
-//! scan together. A stage imports only from stages below it;
+//! there), `report` (JSON Schema, HTML, diff), `ledger` (the client-initiative
+//! ledger: request and offer records judged against MiCAR Art. 61, beside a
+//! scan report) and `scan`, which wires one scan together. A stage imports only from stages below it;
 //! `tests/architecture.rs` keeps it so, and `docs/ARCHITECTURE.md` draws the
 //! house. The binary is a thin CLI over this library.
 
@@ -15,6 +16,7 @@ pub mod analyze;
 pub mod config;
 pub mod demo;
 pub mod evidence;
+pub mod ledger;
 pub mod model;
 pub mod report;
 pub mod scan;

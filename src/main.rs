@@ -1,13 +1,15 @@
 //! The `micar-scan` command line: parses arguments, calls the library, maps
 //! outcomes to the documented exit codes (0 done, 1 a verdict reached
-//! `--fail-on`, 2 usage or configuration error, 3 the scan could not run,
-//! 4 a firm could not be assessed; 1 takes precedence over 4).
+//! `--fail-on` or `ledger --fail-on-violation` found a violation, 2 usage,
+//! configuration or input error, 3 the scan could not run, 4 a firm could
+//! not be assessed; 1 takes precedence over 4).
 
 mod commands;
 
 use clap::{Parser, Subcommand};
 use commands::demo::{demo_command, DemoArgs};
 use commands::diff::{diff_command, DiffFormat};
+use commands::ledger::{ledger_command, LedgerArgs};
 use commands::merge::merge_command;
 use commands::report::html_command;
 use commands::rules::{rules_list, rules_test, RulesCommand};
@@ -60,8 +62,14 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
-    /// Print the JSON Schema of the report format.
-    Schema,
+    /// Judge a firm's offers against its clients' own-initiative requests
+    /// (MiCAR Art. 61: same service, same type of crypto-asset, one month).
+    Ledger(LedgerArgs),
+    /// Print the JSON Schema of the report format (of the ledger report with --ledger).
+    Schema {
+        #[arg(long)]
+        ledger: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -109,8 +117,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             baseline,
         } => html_command(&report, &html, baseline.as_deref()),
         Command::Merge { reports, output } => merge_command(&reports, &output),
-        Command::Schema => {
-            print!("{}", report::schema_json());
+        Command::Ledger(args) => ledger_command(args),
+        Command::Schema { ledger } => {
+            if ledger {
+                print!("{}", micar_scan::ledger::ledger_schema_json());
+            } else {
+                print!("{}", report::schema_json());
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

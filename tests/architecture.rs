@@ -4,7 +4,7 @@
 //! - the import graph between files has no circle (a parent module that
 //!   re-exports a child, and a child that imports its parent back, is one);
 //! - the stages import only downward: `model` ← `config` ← `analyze` ←
-//!   `evidence` ← `sources` ← `report` ← `scan` ← `demo` ← the crate root ←
+//!   `evidence` ← `sources` ← `report` ← `ledger` ← `scan` ← `demo` ← the crate root ←
 //!   the binary (`main.rs`, `commands/`);
 //! - the HTTP layer (`fetch`, `frontier`, `guard`, `robots`, `sitemap`)
 //!   imports nothing but `model` and `config`;
@@ -25,7 +25,8 @@ const MAX_LINES: usize = 800;
 /// Stage floors, lowest first. A file may import from its own floor or
 /// below, never from above.
 const FLOORS: &[&str] = &[
-    "model", "config", "analyze", "evidence", "sources", "report", "scan", "demo", "(lib)", "(bin)",
+    "model", "config", "analyze", "evidence", "sources", "report", "ledger", "scan", "demo",
+    "(lib)", "(bin)",
 ];
 
 /// The HTTP layer and the only stages it may import.

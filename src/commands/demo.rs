@@ -5,10 +5,11 @@ use super::{cannot_run, write_report, Failure};
 use anyhow::{Context, Result};
 use clap::Args;
 use micar_scan::analyze::rules::RuleSet;
-use micar_scan::model::report::write_atomic;
+use micar_scan::ledger::{self, AssetCatalogue, LedgerData, LedgerInputs};
+use micar_scan::model::report::{write_atomic, write_atomic_with};
 use micar_scan::report::html;
 use micar_scan::{demo, evidence};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -42,5 +43,46 @@ pub(crate) async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
     print!("{}", demo::summary_table(&report));
     print!("{}", demo::geo_table(&report));
     println!("\nreport: {}", args.output.display());
+    run_ledger_example(&server, &args.output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The ledger example: the demo exchange's client requests and later offers,
+/// with one asset added by `--assets`, written beside the demo report.
+fn run_ledger_example(server: &demo::SiteServer, report: &Path) -> Result<(), Failure> {
+    let requests = server.ledger_file("requests.csv");
+    let offers = server.ledger_file("offers.csv");
+    let mut assets = AssetCatalogue::bundled().map_err(cannot_run)?;
+    let extra = server.ledger_file("assets-extra.toml");
+    let text = std::fs::read_to_string(&extra).map_err(cannot_run)?;
+    assets
+        .add_toml(&text, "assets-extra.toml")
+        .map_err(cannot_run)?;
+    let inputs = LedgerInputs {
+        requests: &requests,
+        offers: &offers,
+        assets,
+        data: LedgerData::bundled().map_err(cannot_run)?,
+        report: None,
+        generated_at: micar_scan::model::time::now_rfc3339(),
+    };
+    let output = report.with_file_name("demo-ledger.json");
+    let mut totals = None;
+    write_atomic_with(&output, |out| {
+        let result = ledger::run(&inputs, out).map_err(std::io::Error::other)?;
+        totals = Some(result);
+        Ok(())
+    })
+    .map_err(cannot_run)?;
+    if let Some(totals) = totals {
+        println!(
+            "\nledger example (Aurora Exchange, MiCAR Art. 61): {} offers, {} covered, {} violations, {} unassessed",
+            totals.offers, totals.covered, totals.violations, totals.unassessed
+        );
+        for (reason, count) in &totals.by_reason {
+            println!("  {reason:<18} {count}");
+        }
+    }
+    println!("ledger: {}", output.display());
+    Ok(())
 }

@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod diff;
+pub mod ledger;
 pub mod merge;
 pub mod report;
 pub mod rules;

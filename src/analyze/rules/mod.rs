@@ -34,8 +34,8 @@ mod set;
 
 pub use parse::SERVICES;
 pub use rule::{
-    ExampleFailure, Examples, Rule, RuleHit, RulesError, Target, BUILTIN_PREFIX, LANGUAGES_FILE,
-    REDIRECTORS_FILE, SCORING_FILE,
+    ExampleFailure, Examples, Rule, RuleHit, RulesError, Target, ASSETS_FILE, BUILTIN_PREFIX,
+    LANGUAGES_FILE, LEDGER_FILE, REDIRECTORS_FILE, SCORING_FILE,
 };
 pub use set::RuleSet;
 

@@ -11,6 +11,11 @@ pub const LANGUAGES_FILE: &str = "languages.toml";
 pub const SCORING_FILE: &str = "scoring.toml";
 /// The file naming link shorteners and redirectors (its own shape, see `redirect`).
 pub const REDIRECTORS_FILE: &str = "redirectors.toml";
+/// The crypto-asset catalogue of the ledger's "same type" test (its own
+/// shape, see `ledger`); no rules.
+pub const ASSETS_FILE: &str = "assets.toml";
+/// The ledger's service names and country tables (its own shape); no rules.
+pub const LEDGER_FILE: &str = "ledger.toml";
 /// Rule ids starting with this belong to findings the classifier makes
 /// itself (page language, locale markup); pattern files may not use it.
 pub const BUILTIN_PREFIX: &str = "builtin.";

@@ -112,6 +112,8 @@ impl RuleSet {
                 LANGUAGES_FILE => languages_text = Some(text),
                 geo_data::GEO_FILE => geo_text = Some(text),
                 REDIRECTORS_FILE => redirectors_text = Some(text),
+                // Read by the ledger, which owns their shape.
+                ASSETS_FILE | LEDGER_FILE => {}
                 _ => parse_rule_file(name, text, &mut rules, &mut errors),
             }
         }
