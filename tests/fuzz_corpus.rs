@@ -1,4 +1,4 @@
-//! Replays every input the fuzzers kept (`fuzz/corpus/<target>/`) and every
+//! Replays every input the fuzzers kept (`fuzz/kept/<target>/`) and every
 //! input that once crashed a parser (`fuzz/regressions/<target>/`, each file
 //! named after what it broke) through the same entry points the fuzz
 //! targets call, so `cargo test` guards what fuzzing found without a
@@ -26,7 +26,7 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
 fn replay(target: &str, run: fn(&[u8])) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut count = 0;
-    for kind in ["corpus", "regressions"] {
+    for kind in ["kept", "regressions"] {
         for path in inputs(&root.join(kind).join(target)) {
             let data = std::fs::read(&path).expect("a kept input is readable");
             let outcome = std::panic::catch_unwind(|| run(&data));

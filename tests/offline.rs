@@ -621,3 +621,27 @@ fn a_cut_off_warc_is_an_error_naming_the_file_and_the_record() {
         Err(OfflineError::Read { .. })
     ));
 }
+
+/// Found by fuzzing: a forwarded message whose MIME tree trips a
+/// `debug_assert!` in mail-parser 0.11 ("Invalid part ID, could not find
+/// multipart"), which panics in any build with debug assertions (`cargo
+/// test`'s default profile). Reading it must never crash: with the assertion
+/// it is an unreadable message naming the file, without it the parser goes
+/// on and the readable parts are kept.
+#[test]
+fn a_mime_tree_that_trips_the_mail_parser_never_crashes_the_reader() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions/email/mail-parser-invalid-part-id-panic.eml");
+    let outcome = std::panic::catch_unwind(|| read_email(&path));
+    match outcome {
+        Ok(Ok(documents)) => assert_eq!(documents.len(), 1),
+        Ok(Err(OfflineError::NotAMessage { file, .. })) => {
+            assert!(
+                file.ends_with("mail-parser-invalid-part-id-panic.eml"),
+                "{file}"
+            )
+        }
+        Ok(Err(other)) => panic!("unexpected error: {other}"),
+        Err(_) => panic!("reading the message panicked"),
+    }
+}

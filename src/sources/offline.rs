@@ -258,7 +258,12 @@ pub fn read_email(path: &Path) -> Result<Vec<Document>, OfflineError> {
 
 /// One parsed message → its document; `None` when the bytes are not a message.
 fn message_document(bytes: &[u8], file: &str, number: usize, fetched_at: &str) -> Option<Document> {
-    let message = MessageParser::default().parse(bytes)?;
+    // mail-parser 0.11 panics on some malformed MIME trees ("Invalid part ID,
+    // could not find multipart"; found by fuzzing): a hostile file must be
+    // an unreadable message, never a crashed scan.
+    let message = std::panic::catch_unwind(|| MessageParser::default().parse(bytes))
+        .ok()
+        .flatten()?;
     if message.headers().is_empty() {
         return None;
     }
