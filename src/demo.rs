@@ -75,7 +75,7 @@ pub async fn start_server() -> std::io::Result<SiteServer> {
         .tempdir()?;
     // `ledger/` holds the ledger example's records, read from disk like
     // the offline evidence files.
-    for folder in ["files", "ledger"] {
+    for folder in ["files", "ledger", "register"] {
         if let Some(dir) = DEMO.get_dir(folder) {
             for file in dir.files() {
                 if let Some(name) = file.path().file_name() {
@@ -289,7 +289,16 @@ pub fn config(server: &SiteServer) -> Result<Config, ConfigError> {
     }
     config.scan.allow_networks = vec![IpNet::from(server.addr().ip())];
     // `files = ["files/x.eml"]` in demo.toml names an embedded file; read
-    // the copy written when the server started.
+    // the copy written when the server started. So do the register files.
+    let written = |path: &mut std::path::PathBuf| {
+        if let Some(name) = path.file_name() {
+            *path = server.files.path().join(name);
+        }
+    };
+    let register = &mut config.register;
+    register.esma_casps.iter_mut().for_each(written);
+    register.esma_non_compliant.iter_mut().for_each(written);
+    register.warning_lists.iter_mut().for_each(written);
     for firm in &mut config.firms {
         for file in &mut firm.files {
             if let Some(name) = file.file_name() {

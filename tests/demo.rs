@@ -8,6 +8,12 @@ use micar_scan::model::report::{FirmReport, Report, ScanStatus};
 use micar_scan::model::{Category, Level, Signal, SourceKind};
 
 fn run_demo() -> (Report, serde_json::Value, String) {
+    let (report, json, stdout, _) = run_demo_with_ledger();
+    (report, json, stdout)
+}
+
+/// The demo's report, as JSON too, its standard output and the ledger example's report.
+fn run_demo_with_ledger() -> (Report, serde_json::Value, String, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("demo.json");
     let assert = Command::cargo_bin("micar-scan")
@@ -21,7 +27,10 @@ fn run_demo() -> (Report, serde_json::Value, String) {
     let text = std::fs::read_to_string(&output).expect("demo writes its report");
     let json: serde_json::Value = serde_json::from_str(&text).expect("report is JSON");
     let report: Report = serde_json::from_str(&text).expect("report parses back into its types");
-    (report, json, stdout)
+    let ledger = std::fs::read_to_string(dir.path().join("demo-ledger.json"))
+        .expect("the demo writes the ledger example beside its report");
+    let ledger = serde_json::from_str(&ledger).expect("the ledger report is JSON");
+    (report, json, stdout, ledger)
 }
 
 /// The name serde gives an enum value (`apple`).
@@ -42,7 +51,55 @@ fn firm<'a>(report: &'a Report, name: &str) -> &'a FirmReport {
 
 #[test]
 fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
-    let (report, json, stdout) = run_demo();
+    let (report, json, stdout, ledger) = run_demo_with_ledger();
+
+    // Register status of every firm, from the demo's ESMA-format files.
+    use micar_scan::model::register::{MatchedOn, RegisterStatus};
+    for (name, status, on) in [
+        (
+            "Aurora Exchange",
+            RegisterStatus::NonCompliant,
+            Some(MatchedOn::Name),
+        ),
+        (
+            "Polaris Markets",
+            RegisterStatus::Authorised,
+            Some(MatchedOn::Lei),
+        ),
+        ("Brisa Trade", RegisterStatus::Warned, Some(MatchedOn::Name)),
+        ("Ipê Cripto", RegisterStatus::NotListed, None),
+        (
+            "Van der Meer Lindqvist Advocaten",
+            RegisterStatus::NotListed,
+            None,
+        ),
+    ] {
+        let entry = firm(&report, name)
+            .register
+            .as_ref()
+            .expect("a register entry");
+        assert_eq!(entry.status, status, "{name}: {entry:?}");
+        assert_eq!(entry.matches.first().map(|m| m.matched_on), on, "{name}");
+        assert_eq!(entry.as_of, "2026-11-04");
+        assert!(
+            firm(&report, name)
+                .verdict
+                .reasons
+                .iter()
+                .any(|r| r.starts_with("register (as of")),
+            "{name}: the verdict's reasons name the register status"
+        );
+    }
+    let polaris = &firm(&report, "Polaris Markets")
+        .register
+        .as_ref()
+        .unwrap()
+        .matches[0];
+    assert_eq!(polaris.services, ["custody", "exchange_fiat", "execution"]);
+    assert_eq!(polaris.home_state.as_deref(), Some("IE"));
+    assert!(stdout.contains("ledger example"), "{stdout}");
+    assert_eq!(ledger["totals"]["offers"], 14);
+    assert!(ledger["totals"]["violations"].as_u64().unwrap_or(0) > 0);
 
     let schema: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string("reports/schema.json").unwrap()).unwrap();

@@ -218,6 +218,7 @@ mod tests {
 
     fn firm(name: &str, brands: &[&str], website: &str) -> FirmConfig {
         FirmConfig {
+            lei: None,
             name: name.into(),
             home_country: None,
             websites: vec![Url::parse(website).unwrap()],

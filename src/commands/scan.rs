@@ -181,7 +181,12 @@ pub(crate) async fn run_scan(
         task.abort();
         bar.finish_and_clear();
     }
-    result.map_err(cannot_run)
+    match result {
+        // A register file that is missing or malformed is the user's input,
+        // like the configuration that names it: exit 2.
+        Err(error @ scan::ScanError::Register(_)) => Err(super::usage(error)),
+        other => other.map_err(cannot_run),
+    }
 }
 
 pub(crate) fn spawn_signal_handler(cancel: CancellationToken) {

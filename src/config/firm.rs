@@ -34,6 +34,8 @@ pub struct FirmConfig {
     /// Pages the geo probe must visit first (a sign-up page, a price page);
     /// the rest are chosen from the crawl.
     pub geo_pages: Vec<Url>,
+    /// Legal Entity Identifier (ISO 17442), for the register lookup.
+    pub lei: Option<String>,
 }
 
 /// A feed and what its items are, for the ESMA category of their findings.

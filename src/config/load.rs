@@ -301,6 +301,21 @@ impl Config {
                     max_age,
                 });
             }
+            let lei = match firm.lei {
+                Some(lei) => {
+                    let text = lei.get_ref().trim().to_ascii_uppercase();
+                    // ISO 17442: 18 alphanumerics and two check digits.
+                    if text.len() != 20 || !text.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        return Err(err(
+                            lei.span().start,
+                            key("lei"),
+                            format!("`{text}` is not an LEI (20 letters and digits)"),
+                        ));
+                    }
+                    Some(text)
+                }
+                None => None,
+            };
             let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
             let files: Vec<PathBuf> = firm.files.iter().map(|f| base_dir.join(f)).collect();
             let mut affiliate_names = BTreeMap::new();
@@ -371,6 +386,7 @@ impl Config {
                 apps,
                 files,
                 geo_pages,
+                lei,
             });
         }
         let vantages = parse_vantages(raw.vantage, path, text)?;
@@ -399,6 +415,20 @@ impl Config {
             }
         }
 
+        let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
+        let register = match raw.register {
+            Some(raw_register) => RegisterSettings {
+                esma_casps: raw_register.esma_casps.map(|p| base_dir.join(p)),
+                esma_non_compliant: raw_register.esma_non_compliant.map(|p| base_dir.join(p)),
+                warning_lists: raw_register
+                    .warning_lists
+                    .iter()
+                    .map(|p| base_dir.join(p))
+                    .collect(),
+            },
+            None => RegisterSettings::default(),
+        };
+
         Ok(Config {
             scan,
             firms,
@@ -406,6 +436,7 @@ impl Config {
             geo,
             evidence,
             watch,
+            register,
             source: path.to_path_buf(),
             sha256: hex::encode(Sha256::digest(text.as_bytes())),
         })

@@ -23,6 +23,17 @@ pub(crate) struct RawConfig {
     #[serde(default)]
     pub(crate) geo: Option<RawGeo>,
     pub(crate) watch: Option<RawWatch>,
+    pub(crate) register: Option<RawRegister>,
+}
+
+/// `[register]`: local copies of ESMA's interim MiCA register and NCA warning lists.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRegister {
+    pub(crate) esma_casps: Option<PathBuf>,
+    pub(crate) esma_non_compliant: Option<PathBuf>,
+    #[serde(default)]
+    pub(crate) warning_lists: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +132,7 @@ pub(crate) struct RawFirm {
     pub(crate) files: Vec<PathBuf>,
     #[serde(default)]
     pub(crate) geo_pages: Vec<Spanned<String>>,
+    pub(crate) lei: Option<Spanned<String>>,
 }
 
 /// A feed is a URL, or a table with its kind and age limit.

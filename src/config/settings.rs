@@ -85,10 +85,33 @@ pub struct Config {
     pub evidence: EvidenceSettings,
     /// Sites that belong to no firm, attributed by the brands they name.
     pub watch: WatchConfig,
+    /// Register files the firms are looked up in (`[register]`).
+    pub register: RegisterSettings,
     /// The file it was read from, for messages.
     pub source: PathBuf,
     /// SHA-256 of the file's bytes, recorded in every report.
     pub sha256: String,
+}
+
+/// Local copies of the register files (`[register]`), resolved against the
+/// configuration file's directory. Nothing is downloaded: the user fetches
+/// ESMA's interim MiCA register (CASPS.csv, NCASP.csv) and NCA warning lists.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RegisterSettings {
+    /// ESMA's authorised crypto-asset service providers (CASPS.csv).
+    pub esma_casps: Option<PathBuf>,
+    /// ESMA's non-compliant entities reported by NCAs (NCASP.csv).
+    pub esma_non_compliant: Option<PathBuf>,
+    /// NCA warning lists: CSV with `name`, `website`, `authority`, `date`.
+    pub warning_lists: Vec<PathBuf>,
+}
+
+impl RegisterSettings {
+    pub fn is_empty(&self) -> bool {
+        self.esma_casps.is_none()
+            && self.esma_non_compliant.is_none()
+            && self.warning_lists.is_empty()
+    }
 }
 
 /// How the evidence bundle of a scan is sealed.

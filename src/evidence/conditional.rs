@@ -335,6 +335,7 @@ mod tests {
                 app_store: vec![],
                 geo: vec![],
                 coverage: Default::default(),
+                register: None,
             }],
             errors: vec![],
             notice: NOTICE.into(),

@@ -290,6 +290,18 @@ fn the_bundled_catalogue_and_service_names_hold_together() {
 }
 
 #[test]
+fn the_service_points_agree_with_the_register_codes() {
+    let data = LedgerData::bundled().unwrap();
+    for (letter, id) in crate::model::register::SERVICE_POINTS {
+        assert_eq!(
+            data.services.get(id).map(String::as_str),
+            Some(letter.to_string().as_str()),
+            "{id}"
+        );
+    }
+}
+
+#[test]
 fn an_override_file_adds_and_replaces_assets() {
     let mut assets = AssetCatalogue::bundled().unwrap();
     assets

@@ -13,6 +13,7 @@ mod finding;
 pub mod geo;
 mod kinds;
 mod page_kind;
+pub mod register;
 pub mod report;
 mod role;
 pub mod text;

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Version of the report format. Minor: keys added; major: keys changed or removed.
-pub const SCHEMA_VERSION: &str = "1.3.0";
+pub const SCHEMA_VERSION: &str = "1.4.0";
 
 /// A scan report: what was fetched, what was found, and the verdict per firm.
 /// The verdict is evidence for a supervisor's assessment, never a legal conclusion.
@@ -111,6 +111,10 @@ pub struct FirmReport {
     /// where content was read (`unassessed` where none was).
     #[serde(default)]
     pub coverage: Coverage,
+    /// The firm in the register files given (`[register]`); absent when
+    /// none were given (schema 1.4.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register: Option<crate::model::register::RegisterEntry>,
 }
 
 /// How much of a firm's presence was read, overall and per source kind.

@@ -372,6 +372,7 @@ mod tests {
             app_store: vec![],
             geo: vec![],
             coverage: Default::default(),
+            register: None,
         }
     }
 

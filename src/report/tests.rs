@@ -44,6 +44,7 @@ fn firm(name: &str, slug: &str) -> FirmReport {
         app_store: vec![],
         geo: vec![],
         coverage: Default::default(),
+        register: None,
     }
 }
 

@@ -36,6 +36,8 @@ pub enum ScanError {
     Rules(#[from] RulesError),
     #[error("cannot open the WARC archive: {0}")]
     Warc(#[from] crate::evidence::warc::WarcError),
+    #[error("cannot read the register: {0}")]
+    Register(#[from] crate::sources::register::RegisterError),
 }
 
 /// Knobs a caller holds while the scan runs.
@@ -78,6 +80,10 @@ pub async fn run(
     let started_at = crate::model::time::rfc3339(started);
     let classifier = Arc::new(Classifier::new(Arc::clone(&rules)));
     let scan_id = scan_id(&started, &config.sha256);
+    // Read before anything is fetched: a missing register file is a
+    // configuration mistake, not something to find out after a night's crawl.
+    let register = crate::sources::register::Register::load(&config.register)?;
+    let today = started_at.get(..10).unwrap_or_default().to_string();
     let warc = match &config.scan.warc {
         Some(dir) => Some(WarcWriter::create(
             dir,
@@ -209,7 +215,7 @@ pub async fn run(
         );
         // A verdict only where the scanner saw the firm: nothing read is
         // `unassessed`, never `none`.
-        let verdict = match score::unassessed(&coverage, &crawl.errors) {
+        let mut verdict = match score::unassessed(&coverage, &crawl.errors) {
             Some(unassessed) => unassessed,
             None => {
                 let mut verdict = score::firm_verdict_with_geo(&evidence, &geo, rules.scoring());
@@ -227,7 +233,13 @@ pub async fn run(
             findings.extend(crawled.findings);
             pages.push(crawled.page);
         }
+        let register = (!config.register.is_empty()).then(|| {
+            let entry = register.lookup(firm, &today);
+            verdict.reasons.push(entry.reason());
+            entry
+        });
         firms.push(FirmReport {
+            register,
             name: firm.name.clone(),
             slug: firm.slug(),
             home_country: firm.home_country.clone(),

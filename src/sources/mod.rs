@@ -17,6 +17,7 @@ pub mod geo;
 pub mod guard;
 pub mod offline;
 pub mod redirect;
+pub mod register;
 pub mod robots;
 pub mod sitemap;
 pub mod social;

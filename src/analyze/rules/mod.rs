@@ -35,7 +35,7 @@ mod set;
 pub use parse::SERVICES;
 pub use rule::{
     ExampleFailure, Examples, Rule, RuleHit, RulesError, Target, ASSETS_FILE, BUILTIN_PREFIX,
-    LANGUAGES_FILE, LEDGER_FILE, REDIRECTORS_FILE, SCORING_FILE,
+    LANGUAGES_FILE, LEDGER_FILE, REDIRECTORS_FILE, REGISTER_FILE, SCORING_FILE,
 };
 pub use set::RuleSet;
 

@@ -16,6 +16,8 @@ pub const REDIRECTORS_FILE: &str = "redirectors.toml";
 pub const ASSETS_FILE: &str = "assets.toml";
 /// The ledger's service names and country tables (its own shape); no rules.
 pub const LEDGER_FILE: &str = "ledger.toml";
+/// Legal forms for the register lookup (its own shape, see `sources::register`); no rules.
+pub const REGISTER_FILE: &str = "register.toml";
 /// Rule ids starting with this belong to findings the classifier makes
 /// itself (page language, locale markup); pattern files may not use it.
 pub const BUILTIN_PREFIX: &str = "builtin.";

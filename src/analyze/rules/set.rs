@@ -113,7 +113,7 @@ impl RuleSet {
                 geo_data::GEO_FILE => geo_text = Some(text),
                 REDIRECTORS_FILE => redirectors_text = Some(text),
                 // Read by the ledger, which owns their shape.
-                ASSETS_FILE | LEDGER_FILE => {}
+                ASSETS_FILE | LEDGER_FILE | REGISTER_FILE => {}
                 _ => parse_rule_file(name, text, &mut rules, &mut errors),
             }
         }

@@ -36,6 +36,9 @@ pub(crate) fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
         "<p class=\"coverage\"><span class=\"muted\">Coverage:</span> {}</p>\n",
         esc(&firm.coverage.total.summary())
     ));
+    if let Some(register) = &firm.register {
+        render_register(out, register);
+    }
     if !firm.sources.is_empty() {
         out.push_str("<p class=\"sources\"><span class=\"muted\">Sources:</span> ");
         let sources: Vec<String> = firm
@@ -323,3 +326,34 @@ pub(crate) const CHART_WIDTH: usize = 440;
 pub(crate) const CHART_LABEL_WIDTH: usize = 170;
 
 pub(crate) const CHART_ROW_HEIGHT: usize = 22;
+
+/// The firm's register status and the rows that decided it.
+pub(crate) fn render_register(out: &mut String, register: &crate::model::register::RegisterEntry) {
+    out.push_str(&format!(
+        "<p class=\"register\"><span class=\"muted\">Register (as of {}):</span> <strong>{}</strong></p>\n",
+        esc(&register.as_of),
+        esc(&register.status.as_str().replace('_', " "))
+    ));
+    if register.matches.is_empty() {
+        return;
+    }
+    out.push_str("<table>\n<tr><th>listing</th><th>entity</th><th>authority</th><th>date</th><th>matched on</th><th>row</th></tr>\n");
+    for row in &register.matches {
+        let mut listing = row.listing.replace('_', " ");
+        if !row.services.is_empty() {
+            listing.push_str(&format!(" ({})", row.services.join(", ")));
+        }
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} <code>{}</code></td><td>{} line {}</td></tr>\n",
+            esc(&listing),
+            esc(&row.entity),
+            esc(row.authority.as_deref().unwrap_or("")),
+            esc(row.date.as_deref().unwrap_or("")),
+            esc(&serde_label(&row.matched_on)),
+            esc(&row.matched),
+            esc(&row.file),
+            row.row
+        ));
+    }
+    out.push_str("</table>\n");
+}

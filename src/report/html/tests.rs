@@ -74,6 +74,7 @@ fn report(findings: Vec<Finding>) -> Report {
             app_store: vec![],
             geo: vec![],
             coverage: Default::default(),
+            register: None,
         }],
         errors: vec![],
         watched: Vec::new(),
