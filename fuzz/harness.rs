@@ -40,6 +40,7 @@ pub const TARGETS: &[Target] = &[
     ("patterns", patterns),
     ("config", config),
     ("partners", partners),
+    ("ledger", ledger),
 ];
 
 const PAGE_URL: &str = "https://exchange.example/de/kaufen";
@@ -155,8 +156,20 @@ fn scratch(name: &str, data: &[u8]) -> PathBuf {
     path
 }
 
+/// libFuzzer's Rust glue installs a panic hook that aborts at once, so even a
+/// panic the product contains on purpose (the e-mail reader's guard around
+/// mail-parser) would count as a crash. This hook only prints; a panic that
+/// escapes a target still aborts, because the glue catches it and aborts.
+fn report_contained_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| eprintln!("panic (contained?): {info}")));
+    });
+}
+
 /// One message (`.eml`) and a mailbox (`.mbox`) of the same bytes.
 pub fn email(data: &[u8]) {
+    report_contained_panics();
     for name in ["input.eml", "input.mbox"] {
         let path = scratch(name, data);
         let _ = offline::read_email(&path);
@@ -220,4 +233,40 @@ pub fn config(data: &[u8]) {
 /// A partner list (CSV).
 pub fn partners(data: &[u8]) {
     let _ = partners::parse_partners(data, Path::new("partners.csv"));
+}
+
+/// The ledger's two CSV files: the input is REQUESTS.csv, a form feed
+/// (0x0C), then OFFERS.csv. Any answer is fine; a report that is written
+/// must be one JSON document.
+pub fn ledger(data: &[u8]) {
+    let (requests, offers) = match data.iter().position(|&b| b == 0x0c) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (
+            data,
+            &b"offer_id,client_id,sent_at,channel,service,asset\n"[..],
+        ),
+    };
+    let requests_path = scratch("requests.csv", requests);
+    let offers_path = scratch("offers.csv", offers);
+    let (Ok(assets), Ok(data)) = (
+        micar_scan::ledger::AssetCatalogue::bundled(),
+        micar_scan::ledger::LedgerData::bundled(),
+    ) else {
+        panic!("the bundled ledger data loads");
+    };
+    let inputs = micar_scan::ledger::LedgerInputs {
+        requests: &requests_path,
+        offers: &offers_path,
+        assets,
+        data,
+        report: None,
+        generated_at: FETCHED_AT.to_string(),
+    };
+    let mut out = Vec::new();
+    if micar_scan::ledger::run(&inputs, &mut out).is_ok() {
+        let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&out);
+        assert!(parsed.is_ok(), "the ledger report is JSON");
+    }
+    let _ = std::fs::remove_file(&requests_path);
+    let _ = std::fs::remove_file(&offers_path);
 }

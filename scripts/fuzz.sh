@@ -92,7 +92,9 @@ run_target() {
     if [ "${FUZZ_KEEP:-0}" = 1 ] && [ "$status" -eq 0 ] && [ "$after" -eq "$before" ]; then
         local fresh="$root/target/fuzz-kept-$target"
         rm -rf "$fresh" && mkdir -p "$fresh"
-        if "$bin_dir/$target" -merge=1 -set_cover_merge=1 -rss_limit_mb="$rss_mb" \
+        # Edges, not hit-count buckets: a few hundred inputs per target cover
+        # every edge the thousands of the working corpus reach.
+        if "$bin_dir/$target" -merge=1 -set_cover_merge=1 -use_counters=0 -rss_limit_mb="$rss_mb" \
             -timeout="$timeout_s" "$fresh" "kept/$target" "corpus/$target" \
             >>"$logs/$target.log" 2>&1; then
             rm -rf "kept/$target" && mv "$fresh" "kept/$target"

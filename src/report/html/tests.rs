@@ -261,3 +261,33 @@ fn each_firm_shows_its_coverage() {
         "{html}"
     );
 }
+
+#[test]
+fn the_register_status_and_its_rows_are_shown_escaped() {
+    use crate::model::register::{MatchedOn, RegisterEntry, RegisterMatch, RegisterStatus};
+    let mut report = report(vec![]);
+    report.firms[0].register = Some(RegisterEntry {
+        status: RegisterStatus::NonCompliant,
+        as_of: "2026-11-04".into(),
+        matches: vec![RegisterMatch {
+            file: "NCASP.csv".into(),
+            row: 7,
+            listing: "non_compliant".into(),
+            matched_on: MatchedOn::Domain,
+            matched: "nordlicht.example".into(),
+            entity: "Nordlicht <Holdings> Ltd".into(),
+            authority: Some("Autorité des marchés financiers (AMF)".into()),
+            home_state: Some("FR".into()),
+            services: vec![],
+            host_states: vec![],
+            date: Some("2026-10-28".into()),
+            reason: None,
+        }],
+    });
+    let html = render(&report, None);
+    assert!(html.contains("Register (as of 2026-11-04):</span> <strong>non compliant</strong>"));
+    assert!(html.contains("Nordlicht &lt;Holdings&gt; Ltd"));
+    assert!(html.contains("NCASP.csv line 7"));
+    assert!(html.contains("domain <code>nordlicht.example</code>"));
+    assert!(!html.contains("<Holdings>"));
+}
