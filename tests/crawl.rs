@@ -10,10 +10,8 @@ use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
-use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::Config;
 use micar_scan::model::report::{FirmReport, Report, ScanStatus};
-use micar_scan::scan::{self, ScanOptions};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -55,11 +53,7 @@ websites = ["http://{SITE}/"]
 }
 
 async fn scan(config: &Config) -> Report {
-    let rules = Arc::new(RuleSet::bundled().expect("bundled rules load"));
-    scan::run(config, rules, ScanOptions::default())
-        .await
-        .expect("scan runs")
-        .report
+    common::scan_report(config).await
 }
 
 fn firm(report: &Report) -> &FirmReport {

@@ -10,10 +10,8 @@ use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use axum::Router;
 use common::TestServer;
-use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::Config;
 use micar_scan::model::report::Report;
-use micar_scan::scan::{self, ScanOptions};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -83,11 +81,7 @@ geo_pages = ["http://{SITE}/de/"]
 }
 
 async fn scan(config: &Config) -> Report {
-    let rules = Arc::new(RuleSet::bundled().expect("bundled rules load"));
-    scan::run(config, rules, ScanOptions::default())
-        .await
-        .expect("scan runs")
-        .report
+    common::scan_report(config).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

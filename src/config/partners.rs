@@ -127,7 +127,7 @@ pub fn parse_partners(bytes: &[u8], path: &Path) -> Result<Vec<Partner>, Partner
         if raw.is_empty() {
             return Err(invalid(line, "the URL column is empty".into()));
         }
-        let url = partner_url(raw).map_err(|m| invalid(line, m))?;
+        let url = site_url(raw).map_err(|m| invalid(line, m))?;
         let name = name_column
             .and_then(|i| record.get(i))
             .filter(|n| !n.is_empty())
@@ -192,8 +192,12 @@ fn line_of(position: Option<&csv::Position>, bytes: &[u8]) -> u64 {
     before.iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
-/// An http(s) URL; a bare domain (`partner.example/path`) means https.
-fn partner_url(raw: &str) -> Result<Url, String> {
+/// A site's address as lists write it: an http(s) URL, or a bare domain
+/// (`partner.example/path`, meaning https). Also read by the register lookup.
+///
+/// # Errors
+/// A message naming `raw` for another scheme, credentials, or no host name.
+pub fn site_url(raw: &str) -> Result<Url, String> {
     // A value with a scheme of its own (`mailto:`, `ftp://`) is refused below,
     // not turned into a host; `host.example:8080/x` parses with the host as
     // its "scheme", which a scheme never contains a dot for.

@@ -376,13 +376,7 @@ fn split_list(cell: &str) -> Vec<String> {
 }
 
 fn domain_of(website: &str) -> Option<String> {
-    let website = website.trim();
-    let with_scheme = if website.contains("://") {
-        website.to_string()
-    } else {
-        format!("http://{website}")
-    };
-    let url = url::Url::parse(&with_scheme).ok()?;
+    let url = crate::config::partners::site_url(website.trim()).ok()?;
     registrable_domain(url.host_str()?)
 }
 

@@ -224,3 +224,13 @@ pub async fn scan_ok(
     );
     out
 }
+
+/// Runs a scan of `config` in-process with the bundled rules and returns its report.
+pub async fn scan_report(config: &micar_scan::config::Config) -> micar_scan::model::report::Report {
+    let rules =
+        Arc::new(micar_scan::analyze::rules::RuleSet::bundled().expect("bundled rules load"));
+    micar_scan::scan::run(config, rules, micar_scan::scan::ScanOptions::default())
+        .await
+        .expect("scan runs")
+        .report
+}
