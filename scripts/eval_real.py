@@ -111,6 +111,7 @@ def main() -> int:
     parser.add_argument("--json", help="write per-page results here (they quote page text: keep it out of the repository)")
     parser.add_argument("--only", help="comma-separated page ids")
     parser.add_argument("--keep-report", help="copy the scan's report here (it quotes page text: keep it out of the repository)")
+    parser.add_argument("--patterns", help="score with this pattern directory instead of the bundled rules (try a rule change without rebuilding)")
     args = parser.parse_args()
 
     with open(args.labels, "rb") as f:
@@ -171,8 +172,10 @@ def main() -> int:
         with open(config_path, "w", encoding="utf-8") as f:
             f.write("\n".join(config) + "\n")
         report_path = os.path.join(tmp, "report.json")
-        run = subprocess.run([args.binary, "scan", config_path, "--output", report_path],
-                             capture_output=True, text=True)
+        command = [args.binary, "scan", config_path, "--output", report_path]
+        if args.patterns:
+            command += ["--patterns", os.path.abspath(args.patterns)]
+        run = subprocess.run(command, capture_output=True, text=True)
         server.shutdown()
         # 1: a verdict reached --fail-on (not used here); 4: some firm unassessed.
         if run.returncode not in (0, 1, 4) or not os.path.exists(report_path):

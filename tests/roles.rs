@@ -226,7 +226,8 @@ fn explainer_speaking_of_the_readers_account_is_not_the_firms_voice() {
         "nl-explainer-your-account.html",
         "https://uitlegsite.example/wat-is-een-exchange",
     );
-    assert_eq!(role, PageRole::Other, "reasons {:?}", verdict.reasons);
+    // It speaks of exchanges as a class ("een exchange is ..."): an explainer.
+    assert_eq!(role, PageRole::Education, "reasons {:?}", verdict.reasons);
     assert_eq!(verdict.level, Level::None, "reasons {:?}", verdict.reasons);
 }
 

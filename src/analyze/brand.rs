@@ -44,19 +44,41 @@ pub fn site_brand(url: &str, params: &BuiltinParams) -> Option<String> {
 /// The first place the page's own content names the site's brand.
 pub fn brand_mention<'a>(doc: &'a Document, params: &BuiltinParams) -> Option<BrandMention<'a>> {
     let brand = site_brand(&doc.final_url, params)?;
+    find_brand(doc, &brand).or_else(|| {
+        let stem = brand_stem(&brand, params)?;
+        find_brand(doc, &stem)
+    })
+}
+
+fn find_brand<'a>(doc: &'a Document, brand: &str) -> Option<BrandMention<'a>> {
     // "examplex-markets" is written "Examplex Markets" or "ExamplexMarkets".
     let parts: Vec<&str> = brand.split('-').filter(|p| !p.is_empty()).collect();
-    for block in doc.blocks.iter().filter(|b| counts(b)) {
-        if let Some((start, end)) = find_name(&block.text, &parts) {
-            return Some(BrandMention {
-                block,
-                start,
-                end,
-                brand,
-            });
-        }
+    doc.blocks.iter().filter(|b| counts(b)).find_map(|block| {
+        find_name(&block.text, &parts).map(|(start, end)| BrandMention {
+            block,
+            start,
+            end,
+            brand: brand.to_string(),
+        })
+    })
+}
+
+/// The brand without a product word the site's name glues to it
+/// ("bitsacard" → "bitsa"), if what is left is still a name. A hyphenated
+/// name ("examplex-app") is written as its two words and found as such.
+fn brand_stem(brand: &str, params: &BuiltinParams) -> Option<String> {
+    if brand.contains('-') {
+        return None;
     }
-    None
+    params.brand_suffixes.iter().find_map(|suffix| {
+        let stem = brand.strip_suffix(suffix.to_ascii_lowercase().as_str())?;
+        let letters = stem.chars().filter(|c| c.is_ascii_alphanumeric()).count();
+        let generic = params
+            .brand_generic
+            .iter()
+            .any(|word| word.eq_ignore_ascii_case(stem));
+        (letters >= params.brand_min_chars.max(1) && !generic).then(|| stem.to_string())
+    })
 }
 
 fn counts(block: &Block) -> bool {
@@ -135,6 +157,7 @@ mod tests {
             brand_weight: 1.0,
             brand_min_chars: 4,
             brand_generic: vec!["bitcoin".into(), "news".into()],
+            brand_suffixes: vec!["card".into(), "pay".into()],
             brand_legal_ref: "".into(),
             not_content_max_text_chars: 1500,
         }
@@ -197,6 +220,26 @@ mod tests {
             ],
         );
         assert!(brand_mention(&chrome_only, &p).is_none());
+    }
+
+    #[test]
+    fn a_product_word_in_the_site_name_is_set_aside_but_not_down_to_a_word() {
+        let p = params();
+        let page = doc(
+            "https://examplexcard.io/blog/euro",
+            &[(
+                BlockKind::Paragraph,
+                "body>main>p",
+                "Prepaid cards such as Examplex let you spend bitcoin.",
+            )],
+        );
+        let mention = brand_mention(&page, &p).unwrap();
+        assert_eq!(mention.brand, "examplex");
+        // "newspay" without "pay" is a plain word, and "abcpay" too short.
+        assert_eq!(brand_stem("newspay", &p), None);
+        assert_eq!(brand_stem("abcpay", &p), None);
+        assert_eq!(brand_stem("examplexpay", &p).as_deref(), Some("examplex"));
+        assert_eq!(brand_stem("examplex-pay", &p), None);
     }
 
     #[test]

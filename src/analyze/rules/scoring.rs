@@ -122,6 +122,11 @@ pub struct PageParams {
     /// ... or an EU language with at least this much evidence on an EU
     /// locale or domain.
     pub clear_aim_min_language: f64,
+    /// Locale rules that name a language, not a market ("de", "/fr/"): on
+    /// a page where non-EU markers cancelled shared-language evidence they
+    /// do not count as the EU locale above.
+    #[serde(default)]
+    pub clear_aim_locale_skip: Vec<String>,
     /// Language evidence this heavy (a language spoken almost only in the
     /// EU) is a clear aim on its own, without locale or domain.
     pub clear_aim_language_alone: f64,
@@ -152,6 +157,10 @@ pub struct BuiltinParams {
     pub brand_min_chars: usize,
     /// Host labels that are words, not brands (`bitcoin.example`, `news.example`).
     pub brand_generic: Vec<String>,
+    /// Product words a site's name may add to the brand ("bitsacard" is
+    /// Bitsa's card site): the brand is also found without them.
+    #[serde(default)]
+    pub brand_suffixes: Vec<String>,
     pub brand_legal_ref: std::sync::Arc<str>,
     /// A page whose readable text is at most this long and that carries
     /// bot-wall or not-content wording is that kind of page; a longer page

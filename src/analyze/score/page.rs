@@ -151,20 +151,6 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         .strong_requires_any
         .iter()
         .any(|s| by_signal.get(s).is_some_and(|v| *v > 0.0));
-    let evidence_level = if params.level_needs_crypto && !crypto_context {
-        Level::None
-    } else if score >= params.strong && can_rise && invitation {
-        Level::Strong
-    } else if score >= params.moderate && can_rise {
-        Level::Moderate
-    } else if score >= params.weak
-        && eu_evidence > 0.0
-        && eu_evidence >= params.weak_min_eu_evidence
-    {
-        Level::Weak
-    } else {
-        Level::None
-    };
     let cues = RoleCues::of(findings);
     let role = cues.role();
     let signal = |s: Signal| by_signal.get(&s).copied().unwrap_or(0.0);
@@ -184,9 +170,33 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         || signal(Signal::Addressee) > 0.0
         || names_member_state
         || signal(Signal::Regulator) >= params.clear_aim_min_regulator;
+    // A bare shared-language tag ("de", a /fr/ path) is an EU locale only
+    // where no non-EU marker (USD, CHF, a Swiss town) says which market
+    // the language serves there.
+    let eu_locale = signal(Signal::Locale) > 0.0
+        && findings.iter().any(|f| {
+            f.signal == Signal::Locale
+                && (offset == 0.0 || !params.clear_aim_locale_skip.contains(&f.rule_id))
+        });
     let clear_eu_aim = aim_beyond_language
         || (signal(Signal::Language) >= params.clear_aim_min_language
-            && (signal(Signal::Locale) > 0.0 || signal(Signal::Domain) > 0.0));
+            && (eu_locale || signal(Signal::Domain) > 0.0));
+    let evidence_level = if params.level_needs_crypto && !crypto_context {
+        Level::None
+    } else if score >= params.strong && can_rise && invitation && clear_eu_aim {
+        // However loud, an invitation is `strong` only with a clear EU aim
+        // (DESIGN §1); without one it is promotion whose aim is thin.
+        Level::Strong
+    } else if score >= params.moderate && can_rise {
+        Level::Moderate
+    } else if score >= params.weak
+        && eu_evidence > 0.0
+        && eu_evidence >= params.weak_min_eu_evidence
+    {
+        Level::Weak
+    } else {
+        Level::None
+    };
     // The firm's own help, account or legal page in a language spoken
     // almost only in the EU addresses EU residents, even where it names no
     // country; an invitation needs the clearer aim above to be `strong`.
@@ -234,8 +244,7 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
             PageRole::Editorial | PageRole::PublicBody => Level::None,
             // An explainer is the provider's voice only in its own academy.
             PageRole::Education => {
-                let providers_own =
-                    cues.own_voice > 0.0 || cues.offer > 0.0 || (cues.academy && !cues.reference);
+                let providers_own = cues.provider_speaks() || (cues.academy && !cues.reference);
                 if providers_own && eu_evidence >= params.weak_min_eu_evidence {
                     Level::Weak
                 } else {

@@ -21,6 +21,9 @@ pub struct RoleCues {
     pub legal: f64,
     /// Own-voice findings of help, support and account pages.
     pub account: f64,
+    /// Own-voice findings that only speak to the reader about their own
+    /// account or wallet ("your account"): explainers and reviews do too.
+    pub reader: f64,
     pub editorial: f64,
     pub education: f64,
     pub public_body: f64,
@@ -84,6 +87,9 @@ impl RoleCues {
                     } else if rule_id.contains(".account") || rule_id.contains(".help") {
                         cues.account += weight;
                     }
+                    if rule_id.contains("_reader") {
+                        cues.reader += weight;
+                    }
                 }
                 Signal::Editorial => cues.editorial += weight,
                 Signal::Education => {
@@ -107,10 +113,12 @@ impl RoleCues {
         cues
     }
 
-    /// The page's role. A public body outranks everything; reviews and
-    /// referral links make a page affiliate evidence unless the firm speaks
-    /// for itself; news and explainers are a third party's unless the
-    /// provider's own voice is louder.
+    /// The provider speaks for itself: its own voice beyond "your account",
+    /// which any how-to says, or an invitation as loud as a sign-up button.
+    pub fn provider_speaks(&self) -> bool {
+        self.own_voice - self.reader > 0.0 || self.offer >= OFFER_DECIDES
+    }
+
     /// The firm's voice rests on its naming itself alone: no help, account
     /// or legal wording. Such a page speaks of the firm but addresses no one
     /// in particular, so the language it is written in is not aim enough.
@@ -118,6 +126,10 @@ impl RoleCues {
         self.brand > 0.0 && self.account == 0.0 && self.legal == 0.0
     }
 
+    /// The page's role. A public body outranks everything; reviews and
+    /// referral links make a page affiliate evidence unless the firm speaks
+    /// for itself; news and explainers are a third party's unless the
+    /// provider's own voice is louder.
     pub fn role(&self) -> PageRole {
         if self.public_body >= DECIDES && self.public_body > self.own_voice {
             return PageRole::PublicBody;
