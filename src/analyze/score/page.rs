@@ -179,6 +179,7 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
                 && (offset == 0.0 || !params.clear_aim_locale_skip.contains(&f.rule_id))
         });
     let clear_eu_aim = aim_beyond_language
+        || signal(Signal::Language) >= params.clear_aim_language_alone
         || (signal(Signal::Language) >= params.clear_aim_min_language
             && (eu_locale || signal(Signal::Domain) > 0.0));
     let evidence_level = if params.level_needs_crypto && !crypto_context {
@@ -212,8 +213,15 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     let promotes = in_content(&params.own_voice_strong_requires_any);
     // The firm speaking to its clients: help, account and legal pages, and
     // pages that only name the firm.
+    // On a restriction page the EU, member states and euro thresholds are
+    // named as legal base, sanctions authority or excluded places: only EU
+    // residents addressed as eligible, or EU rails, address them as clients.
+    let restriction_page =
+        cues.restriction && signal(Signal::Addressee) == 0.0 && signal(Signal::Payment) == 0.0;
     let own_voice_level = || {
-        if promotes && clear_eu_aim {
+        if restriction_page && !promotes {
+            evidence_level.min(Level::Weak)
+        } else if promotes && clear_eu_aim {
             // Bonus or referral terms for EU clients: an invitation.
             Level::Strong
         } else if eu_evidence >= params.own_voice_min_eu_evidence
@@ -251,13 +259,28 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
                     Level::None
                 }
             }
+            // A reviewer explaining how it rates providers promotes none of
+            // them there: a faint signal, unless the page also invites.
+            PageRole::Affiliate if cues.methodology && cues.offer == 0.0 => {
+                if eu_evidence >= params.weak_min_eu_evidence {
+                    Level::Weak
+                } else {
+                    Level::None
+                }
+            }
             PageRole::Affiliate => {
                 if eu_evidence >= params.affiliate_min_eu_evidence {
-                    if cues.offer > 0.0 || cues.affiliate > 0.0 {
+                    // Recommending a firm to an EU audience (DESIGN §1):
+                    // an invitation or referral link and a clear EU aim.
+                    if (cues.offer > 0.0 || cues.affiliate > 0.0) && clear_eu_aim {
                         Level::Strong
                     } else {
                         Level::Moderate
                     }
+                } else if (cues.offer > 0.0 || cues.affiliate > 0.0) && eu_evidence > 0.0 {
+                    // A referral or sign-up push readable in the EU with no
+                    // EU aim (English, say) is a faint signal (DESIGN §1).
+                    Level::Weak
                 } else {
                     evidence_level.min(Level::Weak)
                 }

@@ -37,10 +37,19 @@ pub struct RoleCues {
     pub academy: bool,
     /// The page is an encyclopaedia's, a university's or a thesis.
     pub reference: bool,
+    /// The provider states whom it does not serve (a restriction page).
+    pub restriction: bool,
+    /// The page is a reviewer's account of how it rates providers.
+    pub methodology: bool,
+    /// The page's content names a crypto platform that is not the site's
+    /// own (`crypto.platform_brand` on another host's name).
+    pub other_platform: bool,
 }
 
 /// The classifier's finding for a page naming its site's brand.
 const BRAND_RULE: &str = "builtin.own_voice.brand";
+/// The rule naming known crypto platforms (patterns/crypto.toml).
+const PLATFORM_RULE: &str = "crypto.platform_brand";
 /// A cue this strong decides a role.
 const DECIDES: f64 = 1.0;
 /// Calls to action and promotions this strong (a sign-up button, or
@@ -63,6 +72,24 @@ pub fn in_site_chrome_at(kind: BlockKind, path: &str) -> bool {
         })
 }
 
+/// Whether a platform's name is the host's own ("Examplex" on
+/// help.examplex.com, "Crypto.com" on crypto.com): spaces, dots and hyphens
+/// aside, the host contains the name.
+fn names_own_host(url: &str, name: &str) -> bool {
+    let squeeze = |text: &str| -> String {
+        text.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(squeeze))
+        .unwrap_or_default();
+    let name = squeeze(name);
+    !name.is_empty() && host.contains(&name)
+}
+
 impl RoleCues {
     pub fn of(findings: &[Finding]) -> RoleCues {
         let mut heaviest: BTreeMap<&str, (Signal, f64)> = BTreeMap::new();
@@ -75,7 +102,12 @@ impl RoleCues {
                 .or_insert((finding.signal, 0.0));
             entry.1 = entry.1.max(finding.weight.max(0.0));
         }
-        let mut cues = RoleCues::default();
+        let mut cues = RoleCues {
+            other_platform: findings
+                .iter()
+                .any(|f| f.rule_id == PLATFORM_RULE && !names_own_host(&f.url, &f.matched)),
+            ..RoleCues::default()
+        };
         for (rule_id, (signal, weight)) in heaviest {
             match signal {
                 Signal::OwnVoice => {
@@ -90,6 +122,7 @@ impl RoleCues {
                     if rule_id.contains("_reader") {
                         cues.reader += weight;
                     }
+                    cues.restriction |= rule_id.contains(".restriction");
                 }
                 Signal::Editorial => cues.editorial += weight,
                 Signal::Education => {
@@ -98,7 +131,10 @@ impl RoleCues {
                     cues.reference |= rule_id.starts_with("education.reference");
                 }
                 Signal::PublicBody => cues.public_body += weight,
-                Signal::Review => cues.review += weight,
+                Signal::Review => {
+                    cues.review += weight;
+                    cues.methodology |= rule_id.starts_with("review.methodology");
+                }
                 Signal::Affiliate => cues.affiliate += weight,
                 // A firm announcing its own launch, sponsorship or event
                 // speaks for itself, however much it reads like news.
@@ -142,7 +178,12 @@ impl RoleCues {
         }
         let promotes_others =
             self.review >= DECIDES || (self.affiliate >= DECIDES && self.own_voice < DECIDES);
-        if promotes_others {
+        // A how-to that walks the reader into signing up or buying at a
+        // named platform other than the site's own promotes that platform
+        // (DESIGN §1: affiliates count for the firm they promote).
+        let walks_to_platform =
+            self.other_platform && self.offer >= DECIDES && self.own_voice - self.reader < DECIDES;
+        if promotes_others || walks_to_platform {
             return PageRole::Affiliate;
         }
         if editorial {
