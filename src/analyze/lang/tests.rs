@@ -296,3 +296,14 @@ fn a_page_settled_in_one_language_spares_the_detector_but_not_for_other_language
     assert_eq!(languages[5].0, "de", "{languages:?}");
     assert_ne!(languages[5].1, LanguageSource::Page, "{languages:?}");
 }
+
+#[test]
+fn finnish_rich_in_a_umlaut_is_not_read_as_slovak() {
+    // Few Finnish function words, many "ä": a letter Slovak shares with
+    // Finnish, Estonian, Swedish and German must not decide for Slovak.
+    let model = model();
+    let guess = model
+        .detect("Käyttäjätilin avaamisen jälkeen säilytämme käyttäjän tiedot näiden ehtojen mukaisesti.")
+        .expect("long enough to decide");
+    assert_eq!(guess.code, "fi", "{guess:?}");
+}

@@ -5,6 +5,10 @@ use crate::analyze::rules::scoring::Scoring;
 use crate::model::{Finding, Level, PageRole, Signal};
 use std::collections::BTreeMap;
 
+/// Repeats of one match beyond this many add nothing a reader would see
+/// (at a decay of 0.5 the ninth adds under 0.4 % of the first).
+const MAX_COUNTED_REPEATS: u32 = 8;
+
 /// How a page's score came about.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PageBreakdown {
@@ -51,11 +55,17 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
             uncounted += 1;
             continue;
         }
+        // A finding stands for every repeat of its match on the page; each
+        // repeat fades like a repeat of the rule (scoring.toml, step 2).
+        let repeats = finding.occurrences.clamp(1, MAX_COUNTED_REPEATS);
         per_rule
             .entry(&finding.rule_id)
             .or_insert_with(|| (finding.signal, Vec::new()))
             .1
-            .push(finding.weight.max(0.0));
+            .extend(std::iter::repeat_n(
+                finding.weight.max(0.0),
+                repeats as usize,
+            ));
     }
     let mut raw: BTreeMap<Signal, f64> = BTreeMap::new();
     let mut raw_shared: BTreeMap<Signal, f64> = BTreeMap::new();
@@ -198,10 +208,16 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     } else {
         Level::None
     };
-    // The firm's own help, account or legal page in a language spoken
-    // almost only in the EU addresses EU residents, even where it names no
-    // country; an invitation needs the clearer aim above to be `strong`.
-    let addresses_eu = clear_eu_aim || signal(Signal::Language) >= params.clear_aim_language_alone;
+    // The firm's own help, account or legal page addresses EU residents
+    // with a clear aim, and also where it is served under an EU market's
+    // locale (an EU-only language's or an EU region's tag or path, not a
+    // bare shared-language tag) whatever language its body is in: terms on
+    // a /ro/ path are the Romanian site's terms.
+    let eu_market_locale = findings
+        .iter()
+        .any(|f| f.signal == Signal::Locale && !params.clear_aim_locale_skip.contains(&f.rule_id))
+        && signal(Signal::Locale) > 0.0;
+    let addresses_eu = clear_eu_aim || eu_market_locale;
     // Invitations in the page's own content, not in the header, navigation
     // or footer every page of the site carries.
     let in_content = |wanted: &[Signal]| {
