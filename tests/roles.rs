@@ -305,19 +305,117 @@ fn supported_country_list_naming_member_states_is_moderate() {
 }
 
 // Kind 1, shared languages: a European-Portuguese support page that uses one
-// Brazilian word is still Portugal's Portuguese; the same page rewritten in
-// Brazilian wording is not EU evidence.
+// Brazilian word is still Portugal's Portuguese, and the firm's help for
+// clients there is moderate (DESIGN §1: help-centre articles for clients in
+// an EU country); the same page rewritten in Brazilian wording is not EU
+// evidence.
 
 #[test]
 fn european_portuguese_wording_outweighs_one_brazilian_word() {
     assert_level(
         "pt-support-portugal.html",
         "https://farol-carteira.example/pt/apoio",
-        Level::Weak,
+        Level::Moderate,
     );
     assert_level(
         "pt-support-brazil.html",
         "https://farol-carteira.example/pt/apoio",
         Level::None,
+    );
+}
+
+// Kind 2, explainers: a guide that speaks of exchanges as a class ("most
+// platforms accept SEPA", "before choosing a platform") is education by a
+// third party, however many euro words and rails it names.
+
+#[test]
+fn explainer_about_platforms_as_a_class_is_not_solicitation() {
+    assert_judged(
+        "es-explainer-most-platforms.html",
+        "https://guia-cripto.example/pagos",
+        PageRole::Education,
+        Level::None,
+    );
+}
+
+// Kind 2, reviewers: a review site's rating methodology promotes no firm on
+// that page; its EU words are a faint signal only.
+
+#[test]
+fn review_methodology_is_weak() {
+    assert_judged(
+        "pl-review-methodology.html",
+        "https://ranking-gield.example/metodologia",
+        PageRole::Affiliate,
+        Level::Weak,
+    );
+}
+
+// Kind 2, restrictions: a restriction page naming the EU as its sanctions
+// authority, its home state and a euro threshold addresses no EU resident as
+// a client.
+
+#[test]
+fn restriction_page_naming_the_eu_as_legal_base_is_weak() {
+    assert_level(
+        "en-restriction-eu-as-legal-base.html",
+        "https://tollmark.example/restricted",
+        Level::Weak,
+    );
+}
+
+// Kind 3, affiliates: a third party's how-to that walks readers into signing
+// up and depositing at a named platform, in Swedish with kronor and Swish, is
+// strong evidence for that platform.
+
+#[test]
+fn signup_walkthrough_for_another_platform_is_affiliate_evidence() {
+    assert_judged(
+        "sv-guide-signup-other-platform.html",
+        "https://kryptoguiden.example/kraken",
+        PageRole::Affiliate,
+        Level::Strong,
+    );
+}
+
+// Kind 1, help centre: a help article explaining how to buy with a card is
+// the firm answering its clients (moderate), not a landing page (strong).
+
+#[test]
+fn help_article_on_buying_is_moderate_not_strong() {
+    assert_judged(
+        "nl-help-buy-with-card.html",
+        "https://www.kaartex.example/nl/help/kopen-met-kaart",
+        PageRole::Account,
+        Level::Moderate,
+    );
+}
+
+// Kind 1, crypto context: a fiat deposit how-to names no coin, but "fiat"
+// and the SEPA/IBAN rails are the firm's own client help, not a bank's.
+
+#[test]
+fn fiat_deposit_help_without_coin_words_is_judged() {
+    assert_level(
+        "en-fiat-deposit-help.html",
+        "https://support.paybridge-example.example/articles/eur-deposit",
+        Level::Moderate,
+    );
+}
+
+// Kind 1, own voice in smaller languages: an ATM operator's Czech page with
+// "our ATMs" and "contact us" is the firm speaking, not an anonymous page.
+
+#[test]
+fn own_voice_in_czech_is_heard() {
+    let verdict = assert_level(
+        "cs-atm-locations-contact.html",
+        "https://bitomat.example/cs/brno",
+        Level::Moderate,
+    );
+    assert!(
+        verdict.reasons.iter().any(|r| r.contains("Czech")),
+        "{:?}",
+        verdict.reasons
     );
 }

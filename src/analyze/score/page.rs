@@ -266,9 +266,11 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         match role {
             // A newspaper, a regulator or a law firm solicits no one.
             PageRole::Editorial | PageRole::PublicBody => Level::None,
-            // An explainer is the provider's voice only in its own academy.
+            // An explainer is the provider's voice only in its own academy;
+            // one about referral rewards is a referral page, faint as it is.
             PageRole::Education => {
-                let providers_own = cues.provider_speaks() || (cues.academy && !cues.reference);
+                let providers_own =
+                    cues.provider_speaks() || cues.referral || (cues.academy && !cues.reference);
                 if providers_own && eu_evidence >= params.weak_min_eu_evidence {
                     Level::Weak
                 } else {

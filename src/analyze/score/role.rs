@@ -37,6 +37,14 @@ pub struct RoleCues {
     pub academy: bool,
     /// The page is an encyclopaedia's, a university's or a thesis.
     pub reference: bool,
+    /// The page speaks of exchanges as a class ("most platforms", "choosing
+    /// an exchange"): its buy and sign-up words describe, not invite.
+    pub generic: bool,
+    /// Referral rewards or affiliate wording stand on the page.
+    pub referral: bool,
+    /// The page sits in the provider's help centre (`.help` cues: a help,
+    /// support or FAQ address).
+    pub help_centre: bool,
     /// The provider states whom it does not serve (a restriction page).
     pub restriction: bool,
     /// The page is a reviewer's account of how it rates providers.
@@ -108,15 +116,22 @@ impl RoleCues {
                 .any(|f| f.rule_id == PLATFORM_RULE && !names_own_host(&f.url, &f.matched)),
             ..RoleCues::default()
         };
+        let mut help: f64 = 0.0;
         for (rule_id, (signal, weight)) in heaviest {
             match signal {
+                // A help address and an FAQ title say one thing: the help
+                // centre. Counted once, at the heavier of the two.
+                Signal::OwnVoice if rule_id.contains(".help") => {
+                    help = help.max(weight);
+                    cues.help_centre = true;
+                }
                 Signal::OwnVoice => {
                     cues.own_voice += weight;
                     if rule_id == BRAND_RULE {
                         cues.brand += weight;
                     } else if rule_id.contains(".legal") {
                         cues.legal += weight;
-                    } else if rule_id.contains(".account") || rule_id.contains(".help") {
+                    } else if rule_id.contains(".account") {
                         cues.account += weight;
                     }
                     if rule_id.contains("_reader") {
@@ -129,30 +144,40 @@ impl RoleCues {
                     cues.education += weight;
                     cues.academy |= rule_id.starts_with("education.academy");
                     cues.reference |= rule_id.starts_with("education.reference");
+                    cues.generic |= rule_id.starts_with("education.generic_provider");
                 }
                 Signal::PublicBody => cues.public_body += weight,
                 Signal::Review => {
                     cues.review += weight;
                     cues.methodology |= rule_id.starts_with("review.methodology");
                 }
-                Signal::Affiliate => cues.affiliate += weight,
+                Signal::Affiliate => {
+                    cues.affiliate += weight;
+                    cues.referral = true;
+                }
                 // A firm announcing its own launch, sponsorship or event
                 // speaks for itself, however much it reads like news.
                 Signal::Cta
                 | Signal::Promotion
                 | Signal::Press
                 | Signal::Sponsorship
-                | Signal::Event => cues.offer += weight,
+                | Signal::Event => {
+                    cues.offer += weight;
+                    cues.referral |= rule_id.contains(".referral");
+                }
                 _ => {}
             }
         }
+        cues.own_voice += help;
+        cues.account += help;
         cues
     }
 
     /// The provider speaks for itself: its own voice beyond "your account",
-    /// which any how-to says, or an invitation as loud as a sign-up button.
+    /// which any how-to says, or an invitation as loud as a sign-up button
+    /// on a page that does not speak of exchanges as a class.
     pub fn provider_speaks(&self) -> bool {
-        self.own_voice - self.reader > 0.0 || self.offer >= OFFER_DECIDES
+        self.own_voice - self.reader > 0.0 || (self.offer >= OFFER_DECIDES && !self.generic)
     }
 
     /// The firm's voice rests on its naming itself alone: no help, account
@@ -196,8 +221,9 @@ impl RoleCues {
         }
         if self.own_voice >= DECIDES || self.offer > 0.0 {
             // A page that invites more loudly than it explains is the offer,
-            // whatever "your account" it also mentions.
-            if self.offer >= OFFER_DECIDES && self.offer >= self.own_voice {
+            // whatever "your account" it also mentions — except in the help
+            // centre, where "buy crypto" is the step an article explains.
+            if self.offer >= OFFER_DECIDES && self.offer >= self.own_voice && !self.help_centre {
                 return PageRole::Offer;
             }
             if self.legal > 0.0 && self.legal >= self.account {
