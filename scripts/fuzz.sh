@@ -94,8 +94,11 @@ run_target() {
         rm -rf "$fresh" && mkdir -p "$fresh"
         # Edges, not hit-count buckets: a few hundred inputs per target cover
         # every edge the thousands of the working corpus reach.
+        # A merge step that stalls (a loaded machine) retries by itself; any
+        # input it gives up on lands with the run's other artifacts.
         if "$bin_dir/$target" -merge=1 -set_cover_merge=1 -use_counters=0 -rss_limit_mb="$rss_mb" \
-            -timeout="$timeout_s" "$fresh" "kept/$target" "corpus/$target" \
+            -timeout="$timeout_s" -artifact_prefix="artifacts/$target/" \
+            "$fresh" "kept/$target" "corpus/$target" \
             >>"$logs/$target.log" 2>&1; then
             rm -rf "kept/$target" && mv "$fresh" "kept/$target"
         else
