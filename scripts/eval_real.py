@@ -17,7 +17,8 @@ class, the checks the verdict must pass, and every miss with the reasons
 the scanner gave. Real page text stays in DIR (git-ignored) and in the
 temporary directory; nothing here writes it anywhere else.
 
-Usage: eval_real.py --binary PATH [--labels FILE] [--json OUT] [--only ID,...] DIR
+Usage: eval_real.py --binary PATH [--labels FILE] [--json OUT] [--only ID,...]
+                    [--keep-report OUT] [--patterns DIR] DIR
 """
 import argparse
 import html
