@@ -31,6 +31,12 @@ struct HostSlot {
 struct HostTiming {
     period: Duration,
     last_start: Option<Instant>,
+    /// When the host last answered (or a request to it failed). The host
+    /// received that request no later than this, so a next request sent a
+    /// period after it reaches the host at least a period later however
+    /// long either spent connecting: spacing the starts alone lets a request
+    /// that opened a connection and one that reused it arrive closer.
+    last_answer: Option<Instant>,
     not_before: Option<Instant>,
 }
 
@@ -69,6 +75,7 @@ impl Politeness {
                     timing: Mutex::new(HostTiming {
                         period: self.base_period,
                         last_start: None,
+                        last_answer: None,
                         not_before: None,
                     }),
                 })
@@ -105,7 +112,8 @@ impl Politeness {
             let earliest = {
                 let mut timing = lock(&slot.timing);
                 let after_last = timing.last_start.map(|last| last + timing.period);
-                match after_last.max(timing.not_before) {
+                let after_answer = timing.last_answer.map(|at| at + timing.period);
+                match after_last.max(after_answer).max(timing.not_before) {
                     Some(at) if at > now => at,
                     _ => {
                         timing.last_start = Some(now);
@@ -121,6 +129,16 @@ impl Politeness {
     async fn acquire(&self, host_key: &str) {
         self.wait_turn(host_key).await;
         self.start(host_key).await;
+    }
+
+    /// Records that the host answered a request (or that it failed): the
+    /// next request to it waits a period from now as well as from the last
+    /// start, so the gap holds where the host receives the requests.
+    pub(crate) fn answered(&self, host_key: &str) {
+        let slot = self.slot(host_key);
+        let mut timing = lock(&slot.timing);
+        let now = Instant::now();
+        timing.last_answer = Some(timing.last_answer.map_or(now, |at| at.max(now)));
     }
 
     /// Lowers a host's rate to one request per `delay`; never raises it.
@@ -156,6 +174,18 @@ mod tests {
         for pair in starts.windows(2) {
             assert!(pair[1] - pair[0] >= Duration::from_millis(49), "{pair:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_gap_also_runs_from_the_last_answer() {
+        let politeness = Politeness::new(20.0);
+        politeness.acquire("a.example:80").await;
+        // A slow answer: the host may have received the request late.
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        politeness.answered("a.example:80");
+        let answered = Instant::now();
+        politeness.acquire("a.example:80").await;
+        assert!(answered.elapsed() >= Duration::from_millis(49));
     }
 
     #[tokio::test]

@@ -304,6 +304,7 @@ impl Fetcher {
                 request = request.header(name, value.clone());
             }
             let sent = request.send().await;
+            self.politeness.answered(&key);
             let retries_left = retry < self.limits.max_retries;
             let response = match sent {
                 Ok(response) => response,
