@@ -6,25 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pages=${1:-10000}
-work=$(mktemp -d)
-trap 'kill "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
-
-missing=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
-[ -x /usr/bin/time ] || missing+=(time)
-if ((${#missing[@]})); then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=benches/nginx-bench.sh
+. benches/nginx-bench.sh
 
 echo "generating $pages pages…" >&2
 python3 benches/gen_site.py "$work/site" "$pages"
 # nginx workers run as an unprivileged user: let them read the site.
 chmod -R a+rX "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/logs"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
@@ -41,7 +29,6 @@ http {
     server { listen 127.0.0.1:$port; root $work/site; }
 }
 CONF
-mkdir -p "$work/tmp"
 "$nginx_bin" -p "$work" -c "$work/nginx.conf"
 
 cat > "$work/bench.toml" <<CONF

@@ -11,25 +11,14 @@ cd "$(dirname "$0")/.."
 hosts=${1:-200}
 pages=${2:-50}
 rate=${3:-2}
-work=$(mktemp -d)
-trap 'kill "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
-missing=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
-[ -x /usr/bin/time ] || missing+=(time)
-if ((${#missing[@]})); then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+# shellcheck source=benches/nginx-bench.sh
+. benches/nginx-bench.sh
 python3 benches/gen_site.py "$work/site" "$pages" >/dev/null
 # Every host serves the same pages; links are relative, so each crawl stays
 # on its own host. No sitemap: it names the single-site benchmark's host.
 printf 'User-agent: *\nAllow: /\n' > "$work/site/robots.txt"
 rm -f "$work/site/sitemap.xml"
 chmod -R a+rX "$work"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/logs" "$work/tmp"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 1;
 pid $work/nginx.pid;
