@@ -92,6 +92,19 @@ http {{
 
 impl Drop for Nginx {
     fn drop(&mut self) {
+        // SIGKILL would stop the master alone and leave its worker serving
+        // without it after the test; SIGTERM makes the master stop its
+        // workers first. SIGKILL only if that does not end it.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        for _ in 0..250 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
