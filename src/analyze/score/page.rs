@@ -180,14 +180,16 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
         || signal(Signal::Addressee) > 0.0
         || names_member_state
         || signal(Signal::Regulator) >= params.clear_aim_min_regulator;
-    // A bare shared-language tag ("de", a /fr/ path) is an EU locale only
-    // where no non-EU marker (USD, CHF, a Swiss town) says which market
-    // the language serves there.
-    let eu_locale = signal(Signal::Locale) > 0.0
+    // An EU market's locale: an EU-only language's or an EU region's tag
+    // or path, not a bare shared-language tag.
+    let eu_market_locale = signal(Signal::Locale) > 0.0
         && findings.iter().any(|f| {
-            f.signal == Signal::Locale
-                && (offset == 0.0 || !params.clear_aim_locale_skip.contains(&f.rule_id))
+            f.signal == Signal::Locale && !params.clear_aim_locale_skip.contains(&f.rule_id)
         });
+    // A bare shared-language tag ("de", a /fr/ path) is an EU locale too,
+    // except where a non-EU marker (USD, CHF, a Swiss town) says which
+    // market the language serves there.
+    let eu_locale = eu_market_locale || (offset == 0.0 && signal(Signal::Locale) > 0.0);
     let clear_eu_aim = aim_beyond_language
         || signal(Signal::Language) >= params.clear_aim_language_alone
         || (signal(Signal::Language) >= params.clear_aim_min_language
@@ -210,13 +212,8 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     };
     // The firm's own help, account or legal page addresses EU residents
     // with a clear aim, and also where it is served under an EU market's
-    // locale (an EU-only language's or an EU region's tag or path, not a
-    // bare shared-language tag) whatever language its body is in: terms on
-    // a /ro/ path are the Romanian site's terms.
-    let eu_market_locale = findings
-        .iter()
-        .any(|f| f.signal == Signal::Locale && !params.clear_aim_locale_skip.contains(&f.rule_id))
-        && signal(Signal::Locale) > 0.0;
+    // locale whatever language its body is in: terms on a /ro/ path are
+    // the Romanian site's terms.
     let addresses_eu = clear_eu_aim || eu_market_locale;
     // Invitations in the page's own content, not in the header, navigation
     // or footer every page of the site carries.
@@ -227,13 +224,13 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     };
     let invites = in_content(&params.strong_requires_any);
     let promotes = in_content(&params.own_voice_strong_requires_any);
-    // The firm speaking to its clients: help, account and legal pages, and
-    // pages that only name the firm.
     // On a restriction page the EU, member states and euro thresholds are
     // named as legal base, sanctions authority or excluded places: only EU
     // residents addressed as eligible, or EU rails, address them as clients.
     let restriction_page =
         cues.restriction && signal(Signal::Addressee) == 0.0 && signal(Signal::Payment) == 0.0;
+    // The firm speaking to its clients: help, account and legal pages, and
+    // pages that only name the firm.
     let own_voice_level = || {
         if restriction_page && !promotes {
             evidence_level.min(Level::Weak)
