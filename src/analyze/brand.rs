@@ -31,14 +31,20 @@ pub fn site_brand(url: &str, params: &BuiltinParams) -> Option<String> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_ascii_lowercase();
     let registrable = registrable_domain(&host)?;
     let label = registrable.split('.').next()?.to_string();
-    let letters = label.chars().filter(|c| c.is_ascii_alphanumeric()).count();
-    let generic = params.brand_generic.iter().any(|word| {
-        word.eq_ignore_ascii_case(&label) || word.eq_ignore_ascii_case(&label.replace('-', ""))
-    });
-    if letters < params.brand_min_chars.max(1) || generic || label.parse::<u64>().is_ok() {
+    if !is_name(&label, params) || label.parse::<u64>().is_ok() {
         return None;
     }
     Some(label)
+}
+
+/// Whether a host label (or what is left of it) can name a brand: long
+/// enough, and not one of the plain words sites are named after.
+fn is_name(label: &str, params: &BuiltinParams) -> bool {
+    let letters = label.chars().filter(|c| c.is_ascii_alphanumeric()).count();
+    let generic = params.brand_generic.iter().any(|word| {
+        word.eq_ignore_ascii_case(label) || word.eq_ignore_ascii_case(&label.replace('-', ""))
+    });
+    letters >= params.brand_min_chars.max(1) && !generic
 }
 
 /// The first place the page's own content names the site's brand.
@@ -72,12 +78,7 @@ fn brand_stem(brand: &str, params: &BuiltinParams) -> Option<String> {
     }
     params.brand_suffixes.iter().find_map(|suffix| {
         let stem = brand.strip_suffix(suffix.to_ascii_lowercase().as_str())?;
-        let letters = stem.chars().filter(|c| c.is_ascii_alphanumeric()).count();
-        let generic = params
-            .brand_generic
-            .iter()
-            .any(|word| word.eq_ignore_ascii_case(stem));
-        (letters >= params.brand_min_chars.max(1) && !generic).then(|| stem.to_string())
+        is_name(stem, params).then(|| stem.to_string())
     })
 }
 
