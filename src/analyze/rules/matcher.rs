@@ -383,22 +383,30 @@ pub(crate) fn compile_channels(rules: &[Rule], errors: &mut Vec<RulesError>) -> 
     channels
 }
 
-/// `pattern` with its Unicode word-boundary assertions removed, if it has
-/// any. The regex engine cannot run Unicode `\b` on a DFA once the text
-/// holds a non-ASCII byte (€, Greek, Cyrillic) and falls back to a much
-/// slower engine; the relaxed pattern has no such limit.
+/// A looser form of `pattern` for the prefilter, if one differs: its
+/// Unicode word-boundary assertions removed, and each large Unicode class
+/// (`\w`, `\d`, `[^\w]`, …) widened to its ASCII part plus every non-ASCII
+/// character. It matches wherever the pattern does (and more). The regex
+/// engine cannot run Unicode `\b` on a DFA once the text holds a non-ASCII
+/// byte (€, Greek, Cyrillic) and falls back to a much slower engine; and a
+/// class of hundreds of Unicode ranges compiles to automata of megabytes
+/// (the residual set alone took some 80 MB). The loose form has neither
+/// cost, and the exact pattern still decides every match.
 pub(crate) fn relaxed_pattern(pattern: &str) -> Option<String> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-    if !hir.properties().look_set().contains_word_unicode() {
-        return None;
-    }
-    Some(relax(&hir).to_string())
+    let relaxed = relax(&hir);
+    (relaxed != hir).then(|| relaxed.to_string())
 }
 
+/// Non-ASCII ranges a class may keep exactly; beyond them it is widened.
+/// Accented letters of one language fit; `\w` (hundreds of ranges) does not.
+const MAX_EXACT_NON_ASCII_RANGES: usize = 8;
+
 pub(crate) fn relax(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
-    use regex_syntax::hir::{Capture, Hir, HirKind, LookSet, Repetition};
+    use regex_syntax::hir::{Capture, Class, Hir, HirKind, LookSet, Repetition};
     match hir.kind() {
         HirKind::Look(look) if LookSet::singleton(*look).contains_word_unicode() => Hir::empty(),
+        HirKind::Class(Class::Unicode(class)) => Hir::class(Class::Unicode(widen(class))),
         HirKind::Repetition(rep) => Hir::repetition(Repetition {
             min: rep.min,
             max: rep.max,
@@ -414,6 +422,24 @@ pub(crate) fn relax(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
         HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(relax).collect()),
         _ => hir.clone(),
     }
+}
+
+/// `class` itself when it has few non-ASCII ranges, else its ASCII ranges
+/// plus one range of every non-ASCII character: a superset either way.
+fn widen(class: &regex_syntax::hir::ClassUnicode) -> regex_syntax::hir::ClassUnicode {
+    use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
+    let non_ascii = class.ranges().iter().filter(|r| r.end() > '\x7f').count();
+    if non_ascii <= MAX_EXACT_NON_ASCII_RANGES {
+        return class.clone();
+    }
+    let mut ranges: Vec<ClassUnicodeRange> = class
+        .ranges()
+        .iter()
+        .filter(|r| r.start() <= '\x7f')
+        .map(|r| ClassUnicodeRange::new(r.start(), r.end().min('\x7f')))
+        .collect();
+    ranges.push(ClassUnicodeRange::new('\u{80}', char::MAX));
+    ClassUnicode::new(ranges)
 }
 
 /// Shortest literal (in bytes) worth a place in the prefilter: shorter ones

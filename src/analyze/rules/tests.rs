@@ -151,3 +151,29 @@ fn whitespace_check() {
     assert!(needs_whitespace_normalising(" a"));
     assert!(needs_whitespace_normalising("a "));
 }
+
+#[test]
+fn prefilter_form_widens_large_classes_and_matches_wherever_the_pattern_does() {
+    use crate::analyze::rules::matcher::relaxed_pattern;
+    let pattern = r"\bkonto\s+\w+\s+\d{2,}\b";
+    let loose = relaxed_pattern(pattern).expect("\\w, \\s and \\d are widened");
+    // Widened: the Unicode word class no longer spells out its ranges.
+    assert!(loose.len() < 200, "{} bytes", loose.len());
+    let exact = regex::Regex::new(pattern).unwrap();
+    let loose = regex::Regex::new(&loose).unwrap();
+    for text in [
+        "konto eröffnen 2024",
+        "Konto straße 99",
+        "konto ελληνικά ٣٤٥",
+        "konto\u{a0}žluťoučký 12",
+    ] {
+        if exact.is_match(text) {
+            assert!(loose.is_match(text), "{text}");
+        }
+    }
+    assert!(exact.is_match("konto ελληνικά ٣٤٥"));
+    // A class of a few accented letters stays exact, and a pattern with
+    // nothing to loosen has no second form.
+    assert_eq!(relaxed_pattern("caf[eé]"), None);
+    assert_eq!(relaxed_pattern("bitcoin"), None);
+}
