@@ -112,11 +112,11 @@ websites = ["http://firm-b.example/"]
     let chained: Vec<_> = bravo
         .findings
         .iter()
-        .filter(|f| f.rule_id == REDIRECT_RULE)
+        .filter(|f| &*f.rule_id == REDIRECT_RULE)
         .collect();
     assert_eq!(chained.len(), 1, "{:#?}", bravo.findings);
     let finding = chained[0];
-    assert_eq!(finding.url, "http://review.example/");
+    assert_eq!(&*finding.url, "http://review.example/");
     assert_eq!(finding.matched, "http://sho.example/go/b1");
     assert_eq!(finding.source_kind, SourceKind::Affiliate);
     let attribution = finding.attribution.as_ref().unwrap();
@@ -157,7 +157,7 @@ websites = ["http://firm-b.example/"]
         .any(|s| s.url == "http://review.example/" && s.kind == SourceKind::Affiliate));
 
     // Alpha's affiliate carried the link, but the chain does not land on Alpha.
-    assert!(alpha.findings.iter().all(|f| f.rule_id != REDIRECT_RULE));
+    assert!(alpha.findings.iter().all(|f| &*f.rule_id != REDIRECT_RULE));
     let redirector = alpha
         .sources
         .iter()
@@ -283,7 +283,7 @@ brands = ["Charlie Coin"]
     let findings: Vec<_> = bravo
         .findings
         .iter()
-        .filter(|f| f.url == attributed.url)
+        .filter(|f| *f.url == *attributed.url)
         .collect();
     assert!(
         findings.len() >= 3,
@@ -394,7 +394,7 @@ websites = ["http://firm-b.example/"]
     let chain = bravo
         .findings
         .iter()
-        .filter(|f| f.rule_id == REDIRECT_RULE)
+        .filter(|f| &*f.rule_id == REDIRECT_RULE)
         .find_map(|f| f.attribution.as_ref()?.redirect.clone())
         .unwrap_or_else(|| panic!("no chain for Bravo: {:#?}", bravo.findings));
     assert_eq!(chain.hops.len(), 1, "{chain:#?}");

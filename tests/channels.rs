@@ -68,7 +68,7 @@ fn texts(doc: &Document, kind: BlockKind) -> Vec<&str> {
 fn assert_capture_facts(parsed: &ParsedFeed, sha: &str, kind: SourceKind) {
     for doc in &parsed.documents {
         assert_eq!(doc.final_url, doc.url);
-        assert_eq!(doc.content_sha256, sha);
+        assert_eq!(&*doc.content_sha256, sha);
         assert_eq!(doc.source_kind, kind);
         assert!(!doc.fetched_at.is_empty());
         for (position, block) in doc.blocks.iter().enumerate() {
@@ -755,7 +755,7 @@ fn assert_telegram_posts(posts: &[Document], sha: &str) {
     for post in posts {
         assert_eq!(post.source_kind, SourceKind::Social);
         assert_eq!(post.category_override, Some(Category::SocialMedia));
-        assert_eq!(post.content_sha256, sha);
+        assert_eq!(&*post.content_sha256, sha);
         assert_eq!(post.final_url, post.url);
         assert_eq!(post.title.as_deref(), Some("Aurora Exchange"));
     }
@@ -918,8 +918,8 @@ async fn feeds_and_the_preview_page_over_http_on_loopback() {
         assert_eq!(parsed.documents.len(), 2, "{path}");
         assert_eq!(parsed.skipped_old, 1, "{path}");
         for doc in &parsed.documents {
-            assert_eq!(doc.content_sha256, sha256_hex(&fixture(fixture_path)));
-            assert_eq!(doc.fetched_at, fetched.fetched_at);
+            assert_eq!(&*doc.content_sha256, sha256_hex(&fixture(fixture_path)));
+            assert_eq!(&*doc.fetched_at, fetched.fetched_at);
             assert!(doc.published_at.is_some());
         }
     }

@@ -158,13 +158,13 @@ apps = {{ apple = "6400000001", google = "example.nordlicht.krypto" }}
     assert!(firm
         .findings
         .iter()
-        .filter(|f| f.content_sha256 == atom_sha)
+        .filter(|f| *f.content_sha256 == *atom_sha)
         .all(|f| f.category == Category::Press));
     let json_sha = micar_scan::model::sha256_hex(&fixture("feeds/feed.json"));
     assert!(firm
         .findings
         .iter()
-        .filter(|f| f.content_sha256 == json_sha)
+        .filter(|f| *f.content_sha256 == *json_sha)
         .all(|f| f.category == Category::SocialMedia));
 
     // Mastodon: the profile is read through its public RSS, posts are social pages.

@@ -303,8 +303,8 @@ async fn unchanged_pages_are_revalidated_and_carried_over_and_the_diff_names_onl
         let (was, is) = (old_pages[path], new_pages[path]);
         let revalidated = is.revalidated.as_ref().unwrap_or_else(|| panic!("{path}"));
         assert_eq!(is.status, 200);
-        assert_eq!(is.fetched_at, was.fetched_at, "{path}");
-        assert_eq!(is.content_sha256, was.content_sha256, "{path}");
+        assert_eq!(&*is.fetched_at, was.fetched_at, "{path}");
+        assert_eq!(&*is.content_sha256, was.content_sha256, "{path}");
         assert_eq!(is.warc_file, was.warc_file, "{path}");
         assert_eq!(is.warc_record_id, was.warc_record_id, "{path}");
         assert!(revalidated.warc_record_id.is_some(), "{path}: 304 archived");

@@ -488,7 +488,10 @@ async fn a_redirect_to_a_restriction_page_is_reported_as_redirected() {
         home.final_url.as_deref().unwrap().ends_with("/restricted"),
         "{home:#?}"
     );
-    assert_eq!(home.block_wording[0].rule_id, "geo_block.not_available.en");
+    assert_eq!(
+        &*home.block_wording[0].rule_id,
+        "geo_block.not_available.en"
+    );
     assert!(reasons(redirecting).contains("level lowered one step"));
 }
 
@@ -528,7 +531,10 @@ async fn a_leaky_fence_is_reported_per_country() {
     let de = leaky.geo.iter().find(|g| g.vantage == "DE").unwrap();
     let home = &de.pages[0];
     assert_eq!(home.language.as_deref(), Some("de"));
-    assert_eq!(home.block_wording[0].rule_id, "geo_block.not_available.de");
+    assert_eq!(
+        &*home.block_wording[0].rule_id,
+        "geo_block.not_available.de"
+    );
     assert!(home.similarity_to_control.unwrap() < 0.2, "{home:#?}");
     let fr = leaky.geo.iter().find(|g| g.vantage == "FR").unwrap();
     assert_eq!(fr.pages[0].language.as_deref(), Some("fr"));

@@ -45,11 +45,11 @@ fn previous_night(tonight: &Report) -> Report {
     let nordlicht = &mut before.firms[0];
     nordlicht
         .findings
-        .retain(|f| f.rule_id != "social.region_greeting");
+        .retain(|f| &*f.rule_id != "social.region_greeting");
     let invite = nordlicht
         .findings
         .iter_mut()
-        .find(|f| f.rule_id == "affiliate.invite_code")
+        .find(|f| &*f.rule_id == "affiliate.invite_code")
         .unwrap();
     invite.snippet = invite.snippet.replace("NORD25", "NORD10");
     let harbourline = &mut before.firms[1];
@@ -66,7 +66,7 @@ fn previous_night(tonight: &Report) -> Report {
 fn known_urls(report: &Report) -> BTreeSet<String> {
     let mut urls = BTreeSet::new();
     for firm in &report.firms {
-        urls.extend(firm.findings.iter().map(|f| f.url.clone()));
+        urls.extend(firm.findings.iter().map(|f| f.url.to_string()));
         urls.extend(firm.sources.iter().map(|s| s.url.clone()));
         for page in &firm.pages {
             urls.insert(page.url.clone());

@@ -60,7 +60,10 @@ fn dutch_campaign_is_one_email_document_with_its_message_id_and_date() {
         campaign.fetched_at
     );
     let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(campaign.content_sha256, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(
+        &*campaign.content_sha256,
+        hex::encode(Sha256::digest(&bytes))
+    );
 }
 
 #[test]
@@ -255,7 +258,7 @@ fn saved_page_takes_its_canonical_url_and_declared_charset() {
     assert_eq!(page.published_at, None);
     assert!(is_rfc3339_utc(&page.fetched_at));
     let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(page.content_sha256, hex::encode(Sha256::digest(&bytes)));
+    assert_eq!(&*page.content_sha256, hex::encode(Sha256::digest(&bytes)));
     assert_eq!(page.title.as_deref(), Some("Welkomstbonus | Kanaal Crypto"));
     assert_eq!(
         texts_of(page, BlockKind::Heading),
@@ -530,7 +533,7 @@ fn warc_responses_with_pages_or_text_become_documents_with_their_capture_facts()
         assert_eq!(document.category_override, None);
         assert_eq!(document.published_at, None);
         // The capture time, to the second, not the time the file was read.
-        assert_eq!(document.fetched_at, "2026-11-28T16:05:09Z");
+        assert_eq!(&*document.fetched_at, "2026-11-28T16:05:09Z");
         assert_eq!(
             document.content_sha256,
             hex::encode(Sha256::digest(payload))

@@ -95,7 +95,7 @@ impl Baseline {
                 let key = (finding.source_kind, normalise_url(&finding.url));
                 if let Some(reusable) = pages.get_mut(&key) {
                     // A finding of the same URL from another capture is not this page's.
-                    if finding.content_sha256 == reusable.page.content_sha256 {
+                    if *finding.content_sha256 == *reusable.page.content_sha256 {
                         reusable.findings.push(finding.clone());
                     }
                 }
@@ -433,13 +433,13 @@ mod tests {
             warc_offset: None,
         };
         let (carried, findings) = reusable.carry_over(0, vec![], revalidation.clone());
-        assert_eq!(carried.fetched_at, "2026-11-27T02:00:00Z");
-        assert_eq!(carried.content_sha256, format!("sha-of-{url}"));
+        assert_eq!(&*carried.fetched_at, "2026-11-27T02:00:00Z");
+        assert_eq!(&*carried.content_sha256, format!("sha-of-{url}"));
         assert_eq!(carried.depth, 0);
         assert_eq!(carried.revalidated, Some(revalidation));
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].id, base.firms[0].findings[0].id);
-        assert_eq!(findings[0].fetched_at, "2026-11-27T02:00:00Z");
+        assert_eq!(&*findings[0].fetched_at, "2026-11-27T02:00:00Z");
         assert_eq!(
             findings[0].revalidated_at.as_deref(),
             Some("2026-11-28T02:00:00Z")

@@ -6,6 +6,7 @@
 use super::kinds::{BlockKind, Category, Signal, SourceKind};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Repeats of a finding whose locations are kept besides the first: enough
 /// to show a reader that the text recurs and where, not every menu copy.
@@ -32,10 +33,13 @@ pub struct Location {
 pub struct Finding {
     /// Stable fingerprint ([`fingerprint`]): rule id, URL and normalised matched text.
     pub id: String,
-    pub rule_id: String,
+    // Shared (`Arc<str>`) with the rule and every finding of it, as `url`,
+    // `fetched_at` and `content_sha256` are with the page's other findings:
+    // a large scan holds hundreds of thousands of findings, and these repeat.
+    pub rule_id: Arc<str>,
     pub category: Category,
     pub signal: Signal,
-    pub url: String,
+    pub url: Arc<str>,
     pub source_kind: SourceKind,
     /// ISO 639-1 language of the block that matched, if known.
     pub language: Option<String>,
@@ -55,13 +59,13 @@ pub struct Finding {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub more_locations: Vec<Location>,
     /// RFC 3339 UTC.
-    pub fetched_at: String,
+    pub fetched_at: Arc<str>,
     /// SHA-256 (hex) of the body bytes as received.
-    pub content_sha256: String,
+    pub content_sha256: Arc<str>,
     /// The legal reference the rule evidences.
-    pub legal_ref: std::sync::Arc<str>,
+    pub legal_ref: Arc<str>,
     /// Why it matters, readable by a supervisor.
-    pub description: std::sync::Arc<str>,
+    pub description: Arc<str>,
     /// For disclaimers: always `false` — a disclaimer does not cure solicitation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cures: Option<bool>,

@@ -337,7 +337,7 @@ mod tests {
             occurrences: 1,
             more_locations: Vec::new(),
             fetched_at: "2026-11-27T02:00:00Z".into(),
-            content_sha256: "aa".repeat(32),
+            content_sha256: "aa".repeat(32).into(),
             legal_ref: "MiCAR Art. 61(1)".into(),
             description: "Call to action in an EU language".into(),
             cures: None,
@@ -501,7 +501,7 @@ mod tests {
         let mut findings = base_findings();
         findings[0].matched = "Konto eröffnen".into();
         findings[0].snippet = "Bitcoin kaufen: Konto eröffnen und loslegen".into();
-        findings[0].content_sha256 = "bb".repeat(32);
+        findings[0].content_sha256 = "bb".repeat(32).into();
         let new = report("b", vec![firm("Nordlicht", Level::Strong, findings)]);
         let d = diff(&old, &new);
         let f = &d.firms[0];
@@ -570,13 +570,18 @@ mod tests {
         findings[0].snippet = "Ethereum kaufen: Jetzt registrieren".into();
         findings[0].weight = 3.5;
         findings[1].category = Category::Seo;
-        findings[1].content_sha256 = "cc".repeat(32);
+        findings[1].content_sha256 = "cc".repeat(32).into();
         let new = report("b", vec![firm("N", Level::Strong, findings)]);
         let d = diff(&old, &new);
         let f = &d.firms[0];
         assert!(f.new.is_empty() && f.resolved.is_empty());
         assert_eq!(f.changed.len(), 2);
-        let by_rule = |rule: &str| f.changed.iter().find(|c| c.after.rule_id == rule).unwrap();
+        let by_rule = |rule: &str| {
+            f.changed
+                .iter()
+                .find(|c| &*c.after.rule_id == rule)
+                .unwrap()
+        };
         assert_eq!(by_rule("cta.de.register").what, vec!["snippet", "weight"]);
         assert_eq!(
             by_rule("payment.sepa").what,

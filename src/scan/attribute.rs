@@ -156,10 +156,10 @@ fn redirect_finding(
     let referral = referral_code(rules, landing);
     Some(Finding {
         id: crate::model::fingerprint(&spec.rule_id, &page.url, &link),
-        rule_id: spec.rule_id.clone(),
+        rule_id: spec.rule_id.as_str().into(),
         category: spec.category,
         signal: spec.signal,
-        url: page.url.clone(),
+        url: page.url.as_str().into(),
         source_kind: page.source_kind,
         language: resolved.link.language.clone(),
         weight: spec.weight,
@@ -168,8 +168,8 @@ fn redirect_finding(
         location: resolved.link.location.clone(),
         occurrences: 1,
         more_locations: Vec::new(),
-        fetched_at: page.fetched_at.clone(),
-        content_sha256: page.content_sha256.clone(),
+        fetched_at: page.fetched_at.as_str().into(),
+        content_sha256: page.content_sha256.as_str().into(),
         legal_ref: spec.legal_ref.as_str().into(),
         description: spec.description.as_str().into(),
         cures: None,

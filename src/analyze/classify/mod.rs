@@ -86,19 +86,26 @@ impl Classifier {
     /// detected), every rule, page-language and locale findings, context
     /// filtering, score and level.
     pub fn classify(&self, doc: &Document) -> Classification {
-        let needs_detection = doc
-            .blocks
-            .iter()
-            .any(|b| b.language.is_none() && !matches!(b.kind, BlockKind::Url | BlockKind::JsonLd));
-        let detected;
-        let doc = if needs_detection {
+        if needs_detection(doc) {
             let mut copy = doc.clone();
             self.rules.languages().detect_blocks(&mut copy);
-            detected = copy;
-            &detected
+            self.classify_detected(&copy)
         } else {
-            doc
-        };
+            self.classify_detected(doc)
+        }
+    }
+
+    /// [`Classifier::classify`] for a caller that owns the document: the
+    /// block languages are detected in place instead of on a copy of the
+    /// whole document, and stay on it.
+    pub fn classify_in_place(&self, doc: &mut Document) -> Classification {
+        if needs_detection(doc) {
+            self.rules.languages().detect_blocks(doc);
+        }
+        self.classify_detected(doc)
+    }
+
+    fn classify_detected(&self, doc: &Document) -> Classification {
         let language = self.rules.languages().page_language(doc);
 
         let mut evidence = Vec::new();
@@ -117,6 +124,7 @@ impl Classifier {
         let mut index_of: HashMap<(String, String), usize> = HashMap::new();
         let mut per_rule: HashMap<String, usize> = HashMap::new();
         let mut findings: Vec<Finding> = Vec::new();
+        let page_texts = PageTexts::of(doc);
         for item in evidence {
             // Crypto context may come from another page of the firm, so a
             // finding that needs it is kept here and weighed by the scorer.
@@ -143,7 +151,8 @@ impl Classifier {
             }
             *count += 1;
             index_of.insert(key, findings.len());
-            findings.push(make_finding(doc, item));
+            let rule_id = self.rules.shared_id(&item.rule_id);
+            findings.push(make_finding(doc, &page_texts, rule_id, item));
         }
         discount_restricted_places(doc, &mut findings);
         let page_kind = page_kind(
@@ -154,6 +163,12 @@ impl Classifier {
         if page_kind.is_some() {
             // Not the firm's content: nothing on it is evidence either way.
             findings.retain(|f| matches!(f.signal, Signal::BotWall | Signal::NotContent));
+        }
+        // A large scan holds every finding until the report is written:
+        // no spare capacity rides along with them.
+        findings.shrink_to_fit();
+        for finding in &mut findings {
+            finding.more_locations.shrink_to_fit();
         }
         let breakdown = page_breakdown(&findings, self.rules.scoring(), false);
         Classification {
@@ -503,7 +518,36 @@ pub fn finding_id(rule_id: &str, url: &str, matched: &str) -> String {
     crate::model::fingerprint(rule_id, url, matched)
 }
 
-fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
+/// Whether a block that could carry a language has none yet.
+fn needs_detection(doc: &Document) -> bool {
+    doc.blocks
+        .iter()
+        .any(|b| b.language.is_none() && !matches!(b.kind, BlockKind::Url | BlockKind::JsonLd))
+}
+
+/// What every finding of one page shares, allocated once per page.
+struct PageTexts {
+    url: Arc<str>,
+    fetched_at: Arc<str>,
+    content_sha256: Arc<str>,
+}
+
+impl PageTexts {
+    fn of(doc: &Document) -> PageTexts {
+        PageTexts {
+            url: Arc::from(doc.url.as_str()),
+            fetched_at: Arc::from(doc.fetched_at.as_str()),
+            content_sha256: Arc::from(doc.content_sha256.as_str()),
+        }
+    }
+}
+
+fn make_finding(
+    doc: &Document,
+    page: &PageTexts,
+    rule_id: Arc<str>,
+    item: Evidence<'_>,
+) -> Finding {
     let matched = item
         .haystack
         .get(item.start..item.end)
@@ -512,10 +556,10 @@ fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
     let snippet = snippet(&item.haystack, item.start, item.end, SNIPPET_CONTEXT_CHARS);
     Finding {
         id: finding_id(&item.rule_id, &doc.url, &matched),
-        rule_id: item.rule_id.into_owned(),
+        rule_id,
         category: doc.category_override.unwrap_or(item.category),
         signal: item.signal,
-        url: doc.url.clone(),
+        url: Arc::clone(&page.url),
         source_kind: doc.source_kind,
         language: item.language,
         weight: item.weight,
@@ -524,8 +568,8 @@ fn make_finding(doc: &Document, item: Evidence<'_>) -> Finding {
         location: item.location,
         occurrences: 1,
         more_locations: Vec::new(),
-        fetched_at: doc.fetched_at.clone(),
-        content_sha256: doc.content_sha256.clone(),
+        fetched_at: Arc::clone(&page.fetched_at),
+        content_sha256: Arc::clone(&page.content_sha256),
         legal_ref: item.legal_ref,
         description: item.description,
         cures: item.cures,

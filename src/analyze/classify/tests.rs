@@ -154,7 +154,7 @@ fn page() -> Document {
 }
 
 fn ids(findings: &[Finding]) -> Vec<&str> {
-    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let mut ids: Vec<&str> = findings.iter().map(|f| &*f.rule_id).collect();
     ids.dedup();
     ids
 }
@@ -180,7 +180,7 @@ fn every_target_yields_findings_with_full_evidence() {
     let cta: Vec<&Finding> = result
         .findings
         .iter()
-        .filter(|f| f.rule_id == "cta.signup.de")
+        .filter(|f| &*f.rule_id == "cta.signup.de")
         .collect();
     assert_eq!(cta.len(), 1, "the prose mention is not a button");
     let cta = cta[0];
@@ -189,12 +189,12 @@ fn every_target_yields_findings_with_full_evidence() {
     assert_eq!(cta.location.block_index, 2);
     assert_eq!(cta.location.path, "body>main>button");
     assert_eq!(cta.id.len(), 16);
-    assert_eq!(cta.content_sha256, "ab".repeat(32));
-    assert_eq!(cta.fetched_at, "2025-01-01T00:00:00Z");
+    assert_eq!(&*cta.content_sha256, "ab".repeat(32));
+    assert_eq!(&*cta.fetched_at, "2025-01-01T00:00:00Z");
     let euro = result
         .findings
         .iter()
-        .find(|f| f.rule_id == "currency.eur")
+        .find(|f| &*f.rule_id == "currency.eur")
         .unwrap();
     assert_eq!(euro.matched, "10 €");
     assert_eq!(euro.location.char_offset, 9);
@@ -206,7 +206,7 @@ fn every_target_yields_findings_with_full_evidence() {
     let rel = result
         .findings
         .iter()
-        .find(|f| f.rule_id == "affiliate.sponsored")
+        .find(|f| &*f.rule_id == "affiliate.sponsored")
         .unwrap();
     assert_eq!(rel.matched, "sponsored");
     assert_eq!(rel.category, Category::Affiliate);
@@ -248,7 +248,7 @@ fn page_language_becomes_a_finding() {
         .iter()
         .find(|f| f.signal == Signal::Language)
         .expect("a language finding");
-    assert_eq!(language.rule_id, "builtin.language.de");
+    assert_eq!(&*language.rule_id, "builtin.language.de");
     assert_eq!(language.language.as_deref(), Some("de"));
     assert!(result.language.eu_languages.contains(&"de".to_string()));
 }
@@ -274,7 +274,7 @@ fn repeats_of_one_match_are_one_finding_with_their_count_and_places() {
     let signup: Vec<&Finding> = result
         .findings
         .iter()
-        .filter(|f| f.rule_id == "cta.signup.de")
+        .filter(|f| &*f.rule_id == "cta.signup.de")
         .collect();
     assert_eq!(signup.len(), 1, "{signup:?}");
     let signup = signup[0];
@@ -296,7 +296,7 @@ fn page_finding_id(result: &Classification, rule_id: &str) -> String {
     result
         .findings
         .iter()
-        .find(|f| f.rule_id == rule_id)
+        .find(|f| &*f.rule_id == rule_id)
         .map(|f| f.id.clone())
         .unwrap_or_default()
 }

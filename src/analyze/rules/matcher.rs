@@ -40,10 +40,13 @@ pub(crate) struct Channel {
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     pub(crate) pattern: String,
-    /// The pattern without Unicode word-boundary assertions, when it has
-    /// any: it matches wherever the pattern does (and more), and unlike the
-    /// pattern it runs on a DFA over non-ASCII text. It is tried first so
-    /// that the slow exact pattern only runs where it may match.
+    /// The pattern's loose form ([`relaxed_pattern`]), when it has one: it
+    /// matches wherever the pattern does (and more), runs on a DFA over
+    /// non-ASCII text (the pattern's Unicode `\b` cannot) and keeps its
+    /// automaton small. It is tried first, so that the slow or large exact
+    /// pattern only runs where it may match. (Skipping it on ASCII text
+    /// measured 17 MB more at 10,000 pages: the exact patterns' automata
+    /// grow with every text they run on.)
     pub(crate) relaxed_pattern: Option<String>,
     /// The rule's block kinds: a regex is not run on other blocks.
     pub(crate) block_mask: u32,

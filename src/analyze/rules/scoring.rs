@@ -355,6 +355,6 @@ impl Scoring {
 
     pub(crate) fn needs_crypto(&self, finding: &Finding) -> bool {
         self.page.needs_crypto.contains(&finding.signal)
-            || self.rule_needs_crypto.contains(&finding.rule_id)
+            || self.rule_needs_crypto.contains(&*finding.rule_id)
     }
 }

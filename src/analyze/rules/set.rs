@@ -14,6 +14,7 @@ use crate::model::BlockKind;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 pub(crate) static BUNDLE: include_dir::Dir<'static> =
     include_dir::include_dir!("$CARGO_MANIFEST_DIR/patterns");
@@ -29,6 +30,8 @@ pub struct RuleSet {
     redirectors: Redirectors,
     /// Indexed by `Target::index() * 2 + case_sensitive`.
     channels: Vec<Channel>,
+    /// Every rule id once, shared by the findings of the rule.
+    shared_ids: HashMap<String, Arc<str>>,
 }
 
 impl RuleSet {
@@ -179,7 +182,12 @@ impl RuleSet {
         match (errors.len(), scoring, languages, geo, redirectors) {
             (0, Some(mut scoring), Some(languages), Some(geo), Some(redirectors)) => {
                 scoring.derive_from(&rules, &languages);
+                let shared_ids = rules
+                    .iter()
+                    .map(|rule| (rule.id.clone(), Arc::from(rule.id.as_str())))
+                    .collect();
                 Ok(RuleSet {
+                    shared_ids,
                     rules,
                     sha256,
                     languages,
@@ -197,6 +205,14 @@ impl RuleSet {
     /// SHA-256 over the sorted file names and bytes of the bundle; reports record it.
     pub fn sha256(&self) -> &str {
         &self.sha256
+    }
+
+    /// `id` as one text shared by every finding that names it: a bundle
+    /// rule's id is allocated once per scan, not once per finding.
+    pub fn shared_id(&self, id: &str) -> Arc<str> {
+        self.shared_ids
+            .get(id)
+            .map_or_else(|| Arc::from(id), Arc::clone)
     }
 
     pub fn rules(&self) -> &[Rule] {

@@ -184,7 +184,11 @@ pub fn page_breakdown(findings: &[Finding], scoring: &Scoring, firm_crypto: bool
     // or path, not a bare shared-language tag.
     let eu_market_locale = signal(Signal::Locale) > 0.0
         && findings.iter().any(|f| {
-            f.signal == Signal::Locale && !params.clear_aim_locale_skip.contains(&f.rule_id)
+            f.signal == Signal::Locale
+                && !params
+                    .clear_aim_locale_skip
+                    .iter()
+                    .any(|id| **id == *f.rule_id)
         });
     // A bare shared-language tag ("de", a /fr/ path) is an EU locale too,
     // except where a non-EU marker (USD, CHF, a Swiss town) says which

@@ -106,14 +106,14 @@ impl RoleCues {
                 && matches!(f.signal, Signal::Cta | Signal::Promotion | Signal::OwnVoice))
         }) {
             let entry = heaviest
-                .entry(finding.rule_id.as_str())
+                .entry(&*finding.rule_id)
                 .or_insert((finding.signal, 0.0));
             entry.1 = entry.1.max(finding.weight.max(0.0));
         }
         let mut cues = RoleCues {
             other_platform: findings
                 .iter()
-                .any(|f| f.rule_id == PLATFORM_RULE && !names_own_host(&f.url, &f.matched)),
+                .any(|f| &*f.rule_id == PLATFORM_RULE && !names_own_host(&f.url, &f.matched)),
             ..RoleCues::default()
         };
         let mut help: f64 = 0.0;

@@ -30,7 +30,7 @@ fn finding(category: Category, language: &str, matched: &str, snippet: &str) -> 
         occurrences: 1,
         more_locations: Vec::new(),
         fetched_at: "2026-11-28T02:01:00Z".into(),
-        content_sha256: "ab".repeat(32),
+        content_sha256: "ab".repeat(32).into(),
         legal_ref: "MiCAR Art. 61(1)".into(),
         description: "Call to action".into(),
         cures: None,

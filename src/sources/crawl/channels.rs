@@ -169,8 +169,8 @@ impl Crawler {
                 pages_revalidated: 0,
                 name: None,
             });
-            for document in documents {
-                let classification = self.shared.classifier.classify(&document);
+            for mut document in documents {
+                let classification = self.shared.classifier.classify_in_place(&mut document);
                 let page = Page {
                     url: document.url.clone(),
                     final_url: document.final_url.clone(),

@@ -172,6 +172,20 @@ impl Shared {
                 errors,
             };
         }
+        self.read_response(&item, &fetched, conditions.as_ref(), errors, context)
+    }
+
+    /// Everything done with a fetched response: archived, decoded, parsed
+    /// into documents and classified into pages with findings. No I/O but
+    /// the archive's.
+    fn read_response(
+        &self,
+        item: &QueuedUrl,
+        fetched: &Fetched,
+        conditions: Option<&Conditions>,
+        mut errors: Vec<ErrorEntry>,
+        context: &GroupContext,
+    ) -> Visit {
         if fetched.status >= 400 {
             errors.push(ErrorEntry::new(
                 item.url.to_string(),
@@ -191,19 +205,19 @@ impl Shared {
                 fetched.fetched_at.clone(),
             ));
         }
-        let record = self.archive(&fetched, &[], conditions.as_ref(), &mut errors);
+        let record = self.archive(fetched, &[], conditions, &mut errors);
         let reading = context
             .readings
             .get(item.url.as_str())
             .copied()
             .unwrap_or_default();
         let category = reading.category.or(context.category);
-        let mut page = page_of(&item, &fetched, context.kind);
+        let mut page = page_of(item, fetched, context.kind);
         let mut documents = Vec::new();
         if (200..300).contains(&fetched.status) {
             let decoded = charset::decode(&fetched.body, fetched.content_type.as_deref());
             page.charset = Some(decoded.encoding.to_string());
-            let media = media_kind(&fetched);
+            let media = media_kind(fetched);
             // A preview page served elsewhere than t.me (a mirror, the demo)
             // is recognised by its markup.
             let telegram_shaped = context.kind == SourceKind::Social
@@ -242,7 +256,7 @@ impl Shared {
                     )),
                 }
             } else if media != Media::Other {
-                let meta = doc_meta(&item, &fetched, context.kind);
+                let meta = doc_meta(item, fetched, context.kind);
                 let document = match media {
                     Media::Html => extract::extract_html(&decoded.text, meta),
                     _ => extract::extract_text(&decoded.text, meta),
@@ -255,7 +269,7 @@ impl Shared {
         // wall or challenge page, which makes the firm "not seen" rather
         // than "failed". Nothing else on it counts as evidence.
         let wall_findings = if fetched.status >= 400 && !fetched.body.is_empty() {
-            bot_wall_findings(&self.classifier, &item, &fetched, context.kind)
+            bot_wall_findings(&self.classifier, item, fetched, context.kind)
         } else {
             Vec::new()
         };
@@ -275,7 +289,7 @@ impl Shared {
             if document.category_override.is_none() {
                 document.category_override = category;
             }
-            let classification = self.classifier.classify(&document);
+            let classification = self.classifier.classify_in_place(&mut document);
             let mut item_page = page.clone();
             if !single_document {
                 item_page.url = document.url.clone();
@@ -308,8 +322,8 @@ impl Shared {
         // of a complete, error-free response can be revalidated next time.
         if let [only] = pages.as_mut_slice() {
             if errors.is_empty() && (200..300).contains(&fetched.status) {
-                only.page.etag = header_text(&fetched, reqwest::header::ETAG);
-                only.page.last_modified = header_text(&fetched, reqwest::header::LAST_MODIFIED);
+                only.page.etag = header_text(fetched, reqwest::header::ETAG);
+                only.page.last_modified = header_text(fetched, reqwest::header::LAST_MODIFIED);
                 if only.page.etag.is_some() || only.page.last_modified.is_some() {
                     only.page.links = conditional::page_links(&links);
                 }

@@ -126,7 +126,7 @@ impl Seen {
     fn matches(&self, signal: Signal) -> Vec<GeoMatch> {
         self.signal(signal)
             .map(|f| GeoMatch {
-                rule_id: f.rule_id.clone(),
+                rule_id: f.rule_id.to_string(),
                 matched: f.matched.clone(),
                 snippet: f.snippet.clone(),
             })
@@ -420,9 +420,9 @@ impl GeoProber {
             content_language: fetched.content_language.clone(),
         };
         let html = scraper::Html::parse_document(&decoded.text);
-        let doc = extract::extract_parsed(&html, meta);
+        let mut doc = extract::extract_parsed(&html, meta);
         let (signup_form, selector) = read_forms(&html, self.classifier.rules().geo());
-        let classification = self.classifier.classify(&doc);
+        let classification = self.classifier.classify_in_place(&mut doc);
         Seen {
             status: fetched.status,
             final_url: fetched.final_url.clone(),
