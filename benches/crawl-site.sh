@@ -9,44 +9,7 @@ pages=${1:-10000}
 # shellcheck source=benches/nginx-bench.sh
 . benches/nginx-bench.sh
 
-echo "generating $pages pages…" >&2
-python3 benches/gen_site.py "$work/site" "$pages"
-# nginx workers run as an unprivileged user: let them read the site.
-chmod -R a+rX "$work"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    types { text/html html; application/xml xml; text/plain txt; }
-    default_type application/octet-stream;
-    gzip on; gzip_types application/xml text/plain;
-    keepalive_requests 100000;
-    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-    server { listen 127.0.0.1:$port; root $work/site; }
-}
-CONF
-"$nginx_bin" -p "$work" -c "$work/nginx.conf"
-
-cat > "$work/bench.toml" <<CONF
-[scan]
-max_pages_per_site = $((pages + 10))
-max_depth = 100
-concurrency = 64
-per_host_rate = 100000.0
-timeout = "30s"
-max_sitemap_urls = $((pages + 10))
-allow_networks = ["127.0.0.1/32"]
-[scan.resolve]
-"bench-site.example" = "127.0.0.1:$port"
-
-[[firm]]
-name = "Bench Exchange"
-websites = ["http://bench-site.example/"]
-CONF
+serve_generated_site "$pages"
 
 cargo build --release --quiet
 start=$(date +%s.%N)
