@@ -232,24 +232,30 @@ impl LanguageModel {
             .content_language
             .as_deref()
             .and_then(markup_language);
-        // Menus, buttons and footers repeat the same texts on a page.
-        let mut detected: HashMap<String, Option<LanguageGuess>> = HashMap::new();
+        // Menus, buttons and footers repeat the same texts on a page: each
+        // text is detected once (keyed by the text in place, not a copy).
+        let mut first_with_text: HashMap<&str, usize> = HashMap::new();
+        let mut guesses: Vec<Option<LanguageGuess>> = Vec::with_capacity(doc.blocks.len());
         let mut settled = SettledLanguage::default();
-        for block in &mut doc.blocks {
+        for (index, block) in doc.blocks.iter().enumerate() {
+            let guess = if matches!(block.kind, BlockKind::Url | BlockKind::JsonLd) {
+                None
+            } else if let Some(&first) = first_with_text.get(block.text.as_str()) {
+                guesses[first].clone()
+            } else {
+                let guess = self.detect_in_page(&block.text, settled.language());
+                settled.observe(guess.as_ref());
+                first_with_text.insert(&block.text, index);
+                guess
+            };
+            guesses.push(guess);
+        }
+        for (block, guess) in doc.blocks.iter_mut().zip(guesses) {
             if matches!(block.kind, BlockKind::Url | BlockKind::JsonLd) {
                 block.language = None;
                 continue;
             }
             let element_lang = block.lang_attr.as_deref().and_then(markup_language);
-            let guess = match detected.get(&block.text) {
-                Some(guess) => guess.clone(),
-                None => {
-                    let guess = self.detect_in_page(&block.text, settled.language());
-                    settled.observe(guess.as_ref());
-                    detected.insert(block.text.clone(), guess.clone());
-                    guess
-                }
-            };
             block.language = guess.or_else(|| {
                 let (code, confidence) = match (&element_lang, &html_lang, &content_language) {
                     // An element's own `lang` differing from the page's is a deliberate statement.

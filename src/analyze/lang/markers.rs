@@ -346,7 +346,10 @@ impl LanguageModel {
             }
         }
         if !self.letter_markers.is_empty() {
-            for ch in lower.chars() {
+            // Marker letters are hardly ever ASCII ("ő", "ą", "ħ"): most text
+            // is, and a hash lookup per character was a hot spot of the crawl.
+            let ascii_markers = self.letter_markers.keys().any(char::is_ascii);
+            for ch in lower.chars().filter(|c| ascii_markers || !c.is_ascii()) {
                 if let Some(langs) = self.letter_markers.get(&ch) {
                     for lang in langs {
                         hits[*lang] += 1;
