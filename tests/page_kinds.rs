@@ -39,6 +39,7 @@ fn each_kind_is_recognised_and_keeps_only_what_says_so() {
         ("login-wall.html", PageKind::LoginWall),
         ("parked.html", PageKind::Parked),
         ("challenge-200.html", PageKind::BotWall),
+        ("script-shell.html", PageKind::ScriptShell),
     ];
     for (file, kind) in cases {
         let result = classify(file, "https://nordlicht-coins.example/some/page");
@@ -76,7 +77,19 @@ fn an_article_that_mentions_captchas_and_errors_is_content() {
 /// was not seen: unassessed, with the pages counted as not content.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_site_of_error_pages_served_with_200_is_unassessed() {
-    let error_page = fixture("error-200.html");
+    site_of_one_page_is_unassessed("error-200.html", PageKind::ErrorPage).await;
+}
+
+/// A firm whose site is a script-rendered shell (an empty application root
+/// and a notice asking for JavaScript) was not seen either: until the page
+/// is rendered, `unassessed`, never `none`.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_site_that_is_a_script_shell_is_unassessed_not_none() {
+    site_of_one_page_is_unassessed("script-shell.html", PageKind::ScriptShell).await;
+}
+
+async fn site_of_one_page_is_unassessed(page: &str, kind: PageKind) {
+    let error_page = fixture(page);
     let server = TestServer::start(Router::new().fallback(get(move || {
         let page = error_page.clone();
         async move { Html(page) }
@@ -120,9 +133,7 @@ async fn a_site_of_error_pages_served_with_200_is_unassessed() {
     assert!(firm.coverage.total.not_content >= 1, "{:?}", firm.coverage);
     assert_eq!(firm.coverage.total.pages_ok, 0);
     assert!(
-        firm.pages
-            .iter()
-            .all(|p| p.not_content == Some(PageKind::ErrorPage)),
+        firm.pages.iter().all(|p| p.not_content == Some(kind)),
         "{:?}",
         firm.pages
     );
@@ -134,4 +145,16 @@ async fn a_site_of_error_pages_served_with_200_is_unassessed() {
         "{:?}",
         firm.verdict.reasons
     );
+}
+
+/// A server-rendered application fills the same mount point: it is
+/// content, read like any page, even with a `<noscript>` notice beside it.
+#[test]
+fn a_server_rendered_app_is_content() {
+    let result = classify(
+        "server-rendered-app.html",
+        "https://nordlicht-coins.example/",
+    );
+    assert_eq!(result.page_kind, None, "{:?}", result.findings);
+    assert!(result.level > Level::None, "{:?}", result.findings);
 }

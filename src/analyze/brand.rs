@@ -161,6 +161,7 @@ mod tests {
             brand_suffixes: vec!["card".into(), "pay".into()],
             brand_legal_ref: "".into(),
             not_content_max_text_chars: 1500,
+            script_shell_max_text_chars: 100,
         }
     }
 

@@ -1,5 +1,6 @@
 //! What a page that answered is when it is not the firm's content: a bot
-//! wall, an error page, a login wall, a parked domain. The classifier sets
+//! wall, an error page, a login wall, a parked domain, a script-rendered
+//! shell. The classifier sets
 //! it; coverage counts such pages as not read.
 
 use schemars::JsonSchema;
@@ -20,6 +21,11 @@ pub enum PageKind {
     LoginWall,
     /// A parked or for-sale domain.
     Parked,
+    /// A script-rendered page whose fetched HTML is an empty shell (an
+    /// empty application root, a `<noscript>` notice asking for
+    /// JavaScript): its content is written by scripts the crawler does not
+    /// run, so nothing of the firm was read there (schema 1.5.0).
+    ScriptShell,
 }
 
 impl PageKind {
@@ -30,6 +36,7 @@ impl PageKind {
             PageKind::ErrorPage => "error_page",
             PageKind::LoginWall => "login_wall",
             PageKind::Parked => "parked",
+            PageKind::ScriptShell => "script_shell",
         }
     }
 }

@@ -12,6 +12,7 @@
 use crate::analyze::brand::brand_mention;
 use crate::analyze::lang::{classify_locale, LocaleClass};
 use crate::analyze::lists::discount_restricted_places;
+use crate::analyze::rules::scoring::BuiltinParams;
 use crate::analyze::rules::{RuleHit, RuleSet, Target, BUILTIN_PREFIX};
 use crate::analyze::score::in_site_chrome_at;
 use crate::analyze::score::page_breakdown;
@@ -155,11 +156,7 @@ impl Classifier {
             findings.push(make_finding(doc, &page_texts, rule_id, item));
         }
         discount_restricted_places(doc, &mut findings);
-        let page_kind = page_kind(
-            doc,
-            &findings,
-            self.rules.scoring().builtin.not_content_max_text_chars,
-        );
+        let page_kind = page_kind(doc, &findings, &self.rules.scoring().builtin);
         if page_kind.is_some() {
             // Not the firm's content: nothing on it is evidence either way.
             findings.retain(|f| matches!(f.signal, Signal::BotWall | Signal::NotContent));
@@ -438,11 +435,12 @@ impl Classifier {
 /// The kind of a page that is not the firm's content, from its bot-wall and
 /// not-content findings, when its readable text is short enough to be that
 /// page and not an article about it.
-fn page_kind(doc: &Document, findings: &[Finding], max_text_chars: usize) -> Option<PageKind> {
+fn page_kind(doc: &Document, findings: &[Finding], params: &BuiltinParams) -> Option<PageKind> {
     let kind = findings.iter().find_map(|f| match f.signal {
         Signal::BotWall => Some(PageKind::BotWall),
         Signal::NotContent if f.rule_id.contains(".login") => Some(PageKind::LoginWall),
         Signal::NotContent if f.rule_id.contains(".parked") => Some(PageKind::Parked),
+        Signal::NotContent if f.rule_id.contains(".script_shell") => Some(PageKind::ScriptShell),
         Signal::NotContent => Some(PageKind::ErrorPage),
         _ => None,
     })?;
@@ -462,6 +460,11 @@ fn page_kind(doc: &Document, findings: &[Finding], max_text_chars: usize) -> Opt
         })
         .map(|b| b.text.chars().count())
         .sum();
+    let max_text_chars = if kind == PageKind::ScriptShell {
+        params.script_shell_max_text_chars
+    } else {
+        params.not_content_max_text_chars
+    };
     (readable <= max_text_chars).then_some(kind)
 }
 

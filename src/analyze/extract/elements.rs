@@ -169,6 +169,7 @@ impl<'a> Walker<'a> {
             text
         };
         match element.name() {
+            "noscript" => self.noscript_markup(&inner_text()),
             "title" if self.title.is_none() => {
                 let title = normalize_whitespace(&inner_text());
                 if !title.is_empty() {

@@ -2,7 +2,9 @@
 //! role rules read (`target = "markup"` in `patterns/role.toml`):
 //! `og:type=article`, `schema:NewsArticle` (JSON-LD `@type` or microdata
 //! `itemtype`), `author` (a byline, `rel=author`, `meta name=author`),
-//! `published_time`, `citation` (scholarly metadata).
+//! `published_time`, `citation` (scholarly metadata); and the marks of a
+//! script-rendered shell, `app_root:empty` and `noscript:<text>`, that the
+//! not-content rules (`patterns/not_content.toml`) read.
 //!
 //! Publishers say who they are in this markup far more reliably than in
 //! prose. These facts never carry EU evidence themselves: they only help
@@ -12,13 +14,83 @@
 use super::attributes::Attrs;
 use super::meta::MAX_JSON_LD_DEPTH;
 use super::walker::Walker;
+use crate::model::text::normalize_whitespace;
 use crate::model::MarkupFact;
+use ego_tree::NodeRef;
 use scraper::node::Element;
+use scraper::Node;
 
 /// Facts kept per page; more would be a page built to flood the classifier.
 pub const MAX_MARKUP_FACTS: usize = 64;
 
-impl Walker<'_> {
+/// Element ids single-page application frameworks mount into (React,
+/// Vue, Next.js, Gatsby, Nuxt, Svelte, Quasar), and Angular's root element.
+const APP_ROOT_IDS: [&str; 7] = [
+    "root",
+    "app",
+    "__next",
+    "___gatsby",
+    "__nuxt",
+    "svelte",
+    "q-app",
+];
+const APP_ROOT_ELEMENTS: [&str; 1] = ["app-root"];
+
+/// Characters of a `<noscript>` notice kept as a fact: enough for the
+/// sentence that asks for JavaScript.
+const MAX_NOSCRIPT_CHARS: usize = 200;
+
+impl<'a> Walker<'a> {
+    /// `app_root:empty` when `element` is an application's mount point with
+    /// nothing in it: the page's content is written by scripts. A server-
+    /// rendered page fills the same element, and states nothing here.
+    pub(crate) fn app_root_markup(&mut self, node: NodeRef<'a, Node>, element: &Element) {
+        let id = element.attr("id").map(str::trim).unwrap_or("");
+        let named = APP_ROOT_IDS.contains(&id) || APP_ROOT_ELEMENTS.contains(&element.name());
+        if !named {
+            return;
+        }
+        let empty = node.children().all(|child| match child.value() {
+            Node::Text(text) => text.trim().is_empty(),
+            Node::Comment(_) => true,
+            _ => false,
+        });
+        if empty {
+            let literal = if id.is_empty() {
+                element.name().to_string()
+            } else {
+                format!("#{id}")
+            };
+            self.add_markup("app_root:empty".to_string(), &literal);
+        }
+    }
+
+    /// `noscript:<text>`: what a `<noscript>` element tells a visitor
+    /// without JavaScript, tags removed (parsed with scripting on, its
+    /// content is raw markup).
+    pub(crate) fn noscript_markup(&mut self, raw: &str) {
+        let mut text = String::with_capacity(raw.len().min(4 * MAX_NOSCRIPT_CHARS));
+        let mut in_tag = false;
+        for c in raw.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' if in_tag => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                _ if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        let text: String = normalize_whitespace(&text)
+            .chars()
+            .take(MAX_NOSCRIPT_CHARS)
+            .collect();
+        if !text.is_empty() {
+            self.add_markup(format!("noscript:{text}"), &text);
+        }
+    }
+
     /// Records `fact`, read from `literal` as it stands in the page.
     pub(crate) fn add_markup(&mut self, fact: String, literal: &str) {
         let literal = literal.trim();

@@ -630,3 +630,42 @@ fn markup_facts_are_bounded() {
     let doc = extract(&html, "https://flood.example/");
     assert_eq!(doc.markup.len(), super::markup::MAX_MARKUP_FACTS);
 }
+
+#[test]
+fn a_script_shell_states_its_empty_root_and_noscript_notice() {
+    let shell = extract(
+        r#"<html><body><noscript><p>You need to <b>enable JavaScript</b> to run this app.</p></noscript>
+        <div id="root">  <!-- mounted by the bundle --> </div><app-root></app-root>
+        <script src="/main.js"></script></body></html>"#,
+        "https://example.test/",
+    );
+    let facts: Vec<(&str, &str)> = shell
+        .markup
+        .iter()
+        .map(|m| (m.fact.as_str(), m.literal.as_str()))
+        .collect();
+    assert!(
+        facts.contains(&(
+            "noscript:You need to enable JavaScript to run this app.",
+            "You need to enable JavaScript to run this app."
+        )),
+        "{facts:?}"
+    );
+    // Two empty roots, one fact (the first names it).
+    assert!(facts.contains(&("app_root:empty", "#root")), "{facts:?}");
+    assert_eq!(facts.iter().filter(|f| f.0 == "app_root:empty").count(), 1);
+
+    let rendered = extract(
+        r#"<html><body><div id="__next"><main><h1>Buy bitcoin</h1></main></div>
+        <div id="app">Loading…</div></body></html>"#,
+        "https://example.test/",
+    );
+    assert!(
+        rendered
+            .markup
+            .iter()
+            .all(|m| !m.fact.starts_with("app_root")),
+        "{:?}",
+        rendered.markup
+    );
+}

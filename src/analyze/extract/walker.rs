@@ -123,6 +123,7 @@ impl<'a> Walker<'a> {
                                 self.skipped_element(node, element);
                                 self.skipping = Some(node.id());
                             } else {
+                                self.app_root_markup(node, element);
                                 self.open(element);
                             }
                         }

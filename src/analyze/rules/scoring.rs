@@ -166,6 +166,16 @@ pub struct BuiltinParams {
     /// bot-wall or not-content wording is that kind of page; a longer page
     /// that mentions CAPTCHAs or errors is content.
     pub not_content_max_text_chars: usize,
+    /// A page with the marks of a script-rendered shell (an empty
+    /// application root, a `<noscript>` notice asking for JavaScript) is
+    /// one only when its readable text is at most this long: a server-
+    /// rendered page with a notice beside its content is content.
+    #[serde(default = "default_script_shell_max_text_chars")]
+    pub script_shell_max_text_chars: usize,
+}
+
+fn default_script_shell_max_text_chars() -> usize {
+    100
 }
 
 /// Firm-level parameters (`[firm]`).
