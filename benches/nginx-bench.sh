@@ -4,7 +4,7 @@
 # Sets `work` (a scratch directory removed on exit unless KEEP_WORK is set,
 # with the nginx it started stopped), `nginx_bin` and `port` (a free
 # loopback port), installing nginx and GNU time when missing, and offers
-# serve_generated_site.
+# start_nginx and serve_generated_site.
 
 work=$(mktemp -d)
 trap 'kill "$(cat "$work/nginx.pid" 2>/dev/null)" 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
@@ -21,6 +21,28 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/logs" "$work/tmp"
 
+# start_nginx HTTP_LINES: serves $work/site on 127.0.0.1:$port, every host
+# name alike, with the settings the benchmarks share and HTTP_LINES added
+# inside the http block (logging, compression).
+start_nginx() {
+    cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+$1
+    types { text/html html; application/xml xml; text/plain txt; }
+    default_type application/octet-stream;
+    keepalive_requests 100000;
+    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+    server { listen 127.0.0.1:$port; server_name _; root $work/site; }
+}
+CONF
+    "$nginx_bin" -p "$work" -c "$work/nginx.conf"
+}
+
 # serve_generated_site PAGES: generates a site of PAGES pages in $work/site,
 # serves it with nginx on $port and writes $work/bench.toml, a micar-scan
 # configuration that crawls it with politeness off. Shared by the benchmarks
@@ -31,23 +53,8 @@ serve_generated_site() {
     python3 benches/gen_site.py "$work/site" "$pages"
     # nginx workers run as an unprivileged user: let them read the site.
     chmod -R a+rX "$work"
-    cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    types { text/html html; application/xml xml; text/plain txt; }
-    default_type application/octet-stream;
-    gzip on; gzip_types application/xml text/plain;
-    keepalive_requests 100000;
-    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-    server { listen 127.0.0.1:$port; root $work/site; }
-}
-CONF
-    "$nginx_bin" -p "$work" -c "$work/nginx.conf"
+    start_nginx "    access_log off;
+    gzip on; gzip_types application/xml text/plain;"
 
     cat > "$work/bench.toml" <<CONF
 [scan]

@@ -19,23 +19,9 @@ python3 benches/gen_site.py "$work/site" "$pages" >/dev/null
 printf 'User-agent: *\nAllow: /\n' > "$work/site/robots.txt"
 rm -f "$work/site/sitemap.xml"
 chmod -R a+rX "$work"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    log_format gaps '\$host \$msec';
-    access_log $work/logs/access.log gaps;
-    types { text/html html; text/plain txt; }
-    default_type application/octet-stream;
-    keepalive_requests 100000;
-    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
-    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
-    server { listen 127.0.0.1:$port; server_name _; root $work/site; }
-}
-CONF
-"$nginx_bin" -p "$work" -c "$work/nginx.conf"
+# nginx logs each request's host and time: the gaps per host are read from it.
+start_nginx "    log_format gaps '\$host \$msec';
+    access_log $work/logs/access.log gaps;"
 {
     cat <<CONF
 [scan]
