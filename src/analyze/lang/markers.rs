@@ -82,6 +82,9 @@ pub struct LanguageModel {
     pub(crate) prefix_markers: Vec<(String, usize)>,
     /// Letters that tell a language from its neighbours: letter → languages.
     pub(crate) letter_markers: HashMap<char, Vec<usize>>,
+    /// Whether any marker letter is ASCII; they hardly ever are ("ő", "ą",
+    /// "ħ"), and then only a text's non-ASCII characters are looked up.
+    pub(crate) ascii_letter_markers: bool,
     /// Per language: whether whatlang can name it (else only markers can).
     pub(crate) covered_by_whatlang: Vec<bool>,
     pub(crate) examples: Vec<LanguageExamples>,
@@ -153,6 +156,7 @@ impl LanguageModel {
             exact_markers: HashMap::new(),
             prefix_markers: Vec::new(),
             letter_markers: HashMap::new(),
+            ascii_letter_markers: false,
             covered_by_whatlang: Vec::new(),
             examples: Vec::new(),
         };
@@ -225,6 +229,7 @@ impl LanguageModel {
                     )));
                 };
                 model.letter_markers.entry(ch).or_default().push(index);
+                model.ascii_letter_markers |= ch.is_ascii();
             }
             model.covered_by_whatlang.push(whatlang_covers(code));
             model.by_code.insert(entry.code.clone(), index);
@@ -346,9 +351,9 @@ impl LanguageModel {
             }
         }
         if !self.letter_markers.is_empty() {
-            // Marker letters are hardly ever ASCII ("ő", "ą", "ħ"): most text
-            // is, and a hash lookup per character was a hot spot of the crawl.
-            let ascii_markers = self.letter_markers.keys().any(char::is_ascii);
+            // Most text is ASCII, and a hash lookup per character was a hot
+            // spot of the crawl.
+            let ascii_markers = self.ascii_letter_markers;
             for ch in lower.chars().filter(|c| ascii_markers || !c.is_ascii()) {
                 if let Some(langs) = self.letter_markers.get(&ch) {
                     for lang in langs {
