@@ -28,7 +28,7 @@ pub(crate) struct CitedRecord {
 
 impl CitedRecord {
     pub(crate) fn from_record(record: &WarcRecord) -> CitedRecord {
-        let payload = record.http_payload();
+        let payload = record.payload();
         let target_uri = record.header("WARC-Target-URI").map(str::to_string);
         let http_headers = record.http_headers();
         let http_header = |wanted: &str| {
@@ -39,7 +39,12 @@ impl CitedRecord {
         };
         let reading = payload
             .map(|payload| {
-                let content_type = http_header("content-type");
+                // A resource record (a rendered DOM) says its type in the WARC header.
+                let content_type = http_header("content-type").or_else(|| {
+                    matches!(record.header("WARC-Type"), Some("resource" | "conversion"))
+                        .then(|| record.header("Content-Type").map(str::to_string))
+                        .flatten()
+                });
                 read_payload(payload, content_type.as_deref(), target_uri.as_deref())
             })
             .unwrap_or_default();

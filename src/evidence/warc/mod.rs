@@ -21,7 +21,7 @@ mod record;
 mod write;
 
 pub use read::{WarcReader, WarcRecord};
-pub use write::{Exchange, WarcInfo, WarcWriter};
+pub use write::{Exchange, Resource, WarcInfo, WarcWriter};
 
 pub use record::{
     check_digest, citation, sha256_digest_value, DigestCheck, RecordRef, WarcError, WARC_VERSION,

@@ -50,6 +50,19 @@ impl WarcRecord {
             .or_else(|| find(&self.block, b"\n\n").map(|at| &self.block[at + 2..]))
     }
 
+    /// The payload of the record: the HTTP body of an `application/http`
+    /// record, or the whole block of a `resource` or `conversion` record
+    /// (a rendered DOM, a screenshot).
+    pub fn payload(&self) -> Option<&[u8]> {
+        if let Some(payload) = self.http_payload() {
+            return Some(payload);
+        }
+        match self.header("WARC-Type") {
+            Some("resource" | "conversion") => Some(&self.block),
+            _ => None,
+        }
+    }
+
     /// The HTTP header lines of an `application/http` record (status line excluded).
     pub fn http_headers(&self) -> Vec<(String, String)> {
         let Some(payload) = self.http_payload() else {
@@ -83,7 +96,7 @@ impl WarcRecord {
         }
         if let Some(declared) = self.header("WARC-Payload-Digest") {
             match self
-                .http_payload()
+                .payload()
                 .map(|payload| check_digest(declared, payload))
             {
                 Some(DigestCheck::Match) => {}

@@ -272,3 +272,64 @@ fn the_writer_can_be_shared_across_threads() {
     fn assert_send<T: Send>() {}
     assert_send::<WarcWriter>();
 }
+
+#[test]
+fn a_rendered_page_is_a_resource_record_that_refers_to_its_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = WarcWriter::create(dir.path(), "unit", 1 << 20, info()).unwrap();
+    let response_headers = headers(&[("Content-Type", "text/html")]);
+    let response = writer
+        .write_exchange(&exchange(
+            "https://user:secret@shell.example/#top",
+            &[],
+            &response_headers,
+            b"<div id=root></div>",
+        ))
+        .unwrap();
+    let dom = b"<html><body><div id=\"root\"><h1>Offer</h1></div></body></html>";
+    let made_at = time::OffsetDateTime::now_utc();
+    let resource = writer
+        .write_resource(&super::Resource {
+            target_uri: "https://user:secret@shell.example/#top",
+            content_type: "text/html; charset=utf-8",
+            payload: dom,
+            refers_to: Some(&response.warc_record_id),
+            refers_to_target_uri: Some("https://shell.example/"),
+            made_at,
+        })
+        .unwrap();
+    let shot = writer
+        .write_resource(&super::Resource {
+            target_uri: "urn:screenshot:https://shell.example/",
+            content_type: "image/png",
+            payload: b"\x89PNG\r\n\x1a\nnot really",
+            refers_to: Some(&resource.warc_record_id),
+            refers_to_target_uri: Some("https://shell.example/"),
+            made_at,
+        })
+        .unwrap();
+    let path = writer.finish().unwrap().remove(0);
+    let record = WarcReader::read_at(&path, resource.offset).unwrap();
+    assert_eq!(record.header("WARC-Type"), Some("resource"));
+    // Credentials and the fragment never reach the archive.
+    assert_eq!(
+        record.header("WARC-Target-URI"),
+        Some("https://shell.example/")
+    );
+    assert_eq!(
+        record.header("WARC-Refers-To"),
+        Some(response.warc_record_id.as_str())
+    );
+    assert_eq!(record.payload(), Some(&dom[..]));
+    assert!(record.digest_problems().is_empty());
+    let png = WarcReader::read_at(&path, shot.offset).unwrap();
+    assert_eq!(
+        png.header("WARC-Target-URI"),
+        Some("urn:screenshot:https://shell.example/")
+    );
+    assert!(png.payload().is_some_and(|p| p.starts_with(b"\x89PNG")));
+    assert!(png.digest_problems().is_empty());
+    assert!(all_records(&path)
+        .iter()
+        .all(|r| r.digest_problems().is_empty()));
+}

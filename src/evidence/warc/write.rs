@@ -56,6 +56,23 @@ pub struct Exchange<'a> {
     pub fetched_at: time::OffsetDateTime,
 }
 
+/// Something the scanner made from a capture rather than received, such as
+/// a page's DOM as a browser rendered it or a screenshot of it: written as a
+/// `resource` record tied to the capture by `WARC-Refers-To`.
+#[derive(Clone, Debug)]
+pub struct Resource<'a> {
+    /// `WARC-Target-URI`: the page's URL for its DOM, a `urn:` name for a screenshot.
+    pub target_uri: &'a str,
+    /// The payload's media type (`text/html; charset=utf-8`, `image/png`).
+    pub content_type: &'a str,
+    pub payload: &'a [u8],
+    /// The record this one was made from (the page's `response` record).
+    pub refers_to: Option<&'a str>,
+    /// The URL of the page it shows, for readers that follow `WARC-Refers-To-Target-URI`.
+    pub refers_to_target_uri: Option<&'a str>,
+    pub made_at: time::OffsetDateTime,
+}
+
 /// The file being written.
 struct OpenArchive {
     path: PathBuf,
@@ -188,6 +205,49 @@ impl WarcWriter {
         Ok(RecordRef {
             warc_file: self.current.name.clone(),
             warc_record_id: response_id,
+            offset,
+        })
+    }
+
+    /// Writes a `resource` record (its own gzip member) and flushes it.
+    /// Returns where the record is. The payload is the whole block, so its
+    /// `WARC-Payload-Digest` equals its `WARC-Block-Digest`.
+    ///
+    /// # Errors
+    /// As [`WarcWriter::write_exchange`].
+    pub fn write_resource(&mut self, resource: &Resource) -> Result<RecordRef, WarcError> {
+        let target = resource_target_uri(resource.target_uri)?;
+        if self.current.exchanges > 0 && self.current.bytes >= self.max_file_bytes {
+            self.rotate()?;
+        }
+        let record_id = new_record_id();
+        let digest = sha256_digest_value(resource.payload);
+        let mut headers = vec![
+            ("WARC-Type", "resource".to_string()),
+            ("WARC-Record-ID", record_id.clone()),
+            ("WARC-Date", crate::model::time::rfc3339(resource.made_at)),
+            ("WARC-Target-URI", target),
+        ];
+        if let Some(refers_to) = resource.refers_to {
+            headers.push(("WARC-Refers-To", refers_to.to_string()));
+        }
+        if let Some(uri) = resource.refers_to_target_uri {
+            headers.push(("WARC-Refers-To-Target-URI", uri.to_string()));
+        }
+        headers.extend([
+            ("WARC-Warcinfo-ID", self.current.warcinfo_id.clone()),
+            ("Content-Type", resource.content_type.to_string()),
+            ("WARC-Block-Digest", digest.clone()),
+            ("WARC-Payload-Digest", digest),
+        ]);
+        let offset = self
+            .current
+            .append(&record_bytes(&headers, resource.payload))?;
+        self.current.flush()?;
+        self.current.exchanges += 1;
+        Ok(RecordRef {
+            warc_file: self.current.name.clone(),
+            warc_record_id: record_id,
             offset,
         })
     }
@@ -441,6 +501,20 @@ fn target_uri(url: &str) -> Result<url::Url, WarcError> {
     let _ = target.set_password(None);
     target.set_fragment(None);
     Ok(target)
+}
+
+/// A resource's target: a page URL cleaned as [`target_uri`] cleans it, or
+/// a name of another scheme (`urn:`) as given.
+fn resource_target_uri(uri: &str) -> Result<String, WarcError> {
+    let parsed = url::Url::parse(uri).map_err(|error| WarcError::Url {
+        url: uri.to_string(),
+        message: error.to_string(),
+    })?;
+    if matches!(parsed.scheme(), "http" | "https") {
+        Ok(target_uri(uri)?.to_string())
+    } else {
+        Ok(uri.to_string())
+    }
 }
 
 fn new_record_id() -> String {
