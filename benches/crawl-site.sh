@@ -28,4 +28,6 @@ size = sum(p["bytes"] for p in pages)
 secs = end - start
 print(f"pages fetched: {len(pages)}  findings: {findings}  errors: {sum(len(f['errors']) for f in report['firms'])}")
 print(f"wall time: {secs:.1f} s  pages/s: {len(pages)/secs:.0f}  MB/s: {size/secs/1e6:.1f}  peak RSS: {rss_kb/1024:.0f} MiB")
+rendering = report["scan"].get("rendering") or {}
+print(f"rendering: {rendering.get('mode', 'off')}, browser launches: {rendering.get('browser_launches', 0)}, pages rendered: {rendering.get('pages_rendered', 0)}")
 PY

@@ -262,6 +262,7 @@ fn site_file(host: &str, path: &str) -> Option<(&'static [u8], &'static str)> {
         Some("txt") => "text/plain; charset=utf-8",
         Some("json") => "application/json",
         Some("css") => "text/css",
+        Some("js") => "text/javascript; charset=utf-8",
         Some("rss") => "application/rss+xml",
         Some("atom") => "application/atom+xml",
         Some(_) => "application/octet-stream",

@@ -73,6 +73,7 @@ fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
             RegisterStatus::NotListed,
             None,
         ),
+        ("Nimbus Swap", RegisterStatus::NotListed, None),
     ] {
         let entry = firm(&report, name)
             .register
@@ -119,7 +120,37 @@ fn demo_report_is_whole_valid_and_reaches_the_expected_verdicts() {
         "{:?}",
         report.scan.partial_reasons
     );
-    assert_eq!(report.firms.len(), 5);
+    assert_eq!(report.firms.len(), 6);
+
+    // A single-page application: strong only once a browser renders it;
+    // without one it is unassessed, never none.
+    let nimbus = firm(&report, "Nimbus Swap");
+    let rendering = report.scan.rendering.as_ref().expect("a rendering summary");
+    if rendering.browser_launches > 0 {
+        assert_eq!(nimbus.verdict.level, Level::Strong, "{:#?}", nimbus.verdict);
+        assert!(
+            nimbus.pages.iter().any(|p| p.rendered),
+            "{:#?}",
+            nimbus.pages
+        );
+        assert!(nimbus.findings.iter().all(|f| f.rendered));
+        // Only the shell needed a browser: every other demo page was read as fetched.
+        assert_eq!(rendering.pages_rendered, 1, "{rendering:?}");
+        for other in report.firms.iter().filter(|f| f.name != "Nimbus Swap") {
+            assert!(other.pages.iter().all(|p| !p.rendered), "{}", other.name);
+        }
+    } else {
+        assert!(
+            std::env::var_os("MICAR_SCAN_REQUIRE_CHROMIUM").is_none(),
+            "chromium is required but the demo rendered nothing: {rendering:?}"
+        );
+        assert_eq!(
+            nimbus.verdict.level,
+            Level::Unassessed,
+            "{:#?}",
+            nimbus.verdict
+        );
+    }
 
     // A site behind a bot wall was not seen: unassessed, never `none`.
     let brisa = firm(&report, "Brisa Trade");

@@ -35,7 +35,7 @@ fn demo_archive_verifies() {
     // up to 3 pages each. Tampering with one's hash is named.
     let count = |stdout: &str| {
         stdout
-            .split(" geo-probe pages checked")
+            .split(" geo-probe pages")
             .next()
             .and_then(|head| head.rsplit(' ').next())
             .and_then(|n| n.parse::<usize>().ok())

@@ -81,8 +81,8 @@ async fn a_site_of_error_pages_served_with_200_is_unassessed() {
 }
 
 /// A firm whose site is a script-rendered shell (an empty application root
-/// and a notice asking for JavaScript) was not seen either: until the page
-/// is rendered, `unassessed`, never `none`.
+/// and a notice asking for JavaScript) was not seen either when it is not
+/// rendered (`render = "off"`, or no browser): `unassessed`, never `none`.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_site_that_is_a_script_shell_is_unassessed_not_none() {
     site_of_one_page_is_unassessed("script-shell.html", PageKind::ScriptShell).await;
@@ -100,7 +100,7 @@ async fn site_of_one_page_is_unassessed(page: &str, kind: PageKind) {
     std::fs::write(
         &config,
         format!(
-            "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nper_host_rate = 50.0\nsitemaps = false\nmax_pages_per_site = 3\n\n[[firm]]\nname = \"Gone\"\nwebsites = [\"http://127.0.0.1:{}/\"]\n",
+            "[scan]\nallow_networks = [\"127.0.0.1/32\"]\nper_host_rate = 50.0\nsitemaps = false\nmax_pages_per_site = 3\nrender = \"off\"\n\n[[firm]]\nname = \"Gone\"\nwebsites = [\"http://127.0.0.1:{}/\"]\n",
             server.port()
         ),
     )

@@ -23,6 +23,10 @@ pub(crate) struct DemoArgs {
     /// Also write the report as self-contained HTML.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Render pages in a headless browser: off, auto (script-built shells
+    /// only) or always; overrides `[scan] render`.
+    #[arg(long, value_name = "MODE")]
+    render: Option<micar_scan::config::RenderMode>,
 }
 
 pub(crate) async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
@@ -32,13 +36,18 @@ pub(crate) async fn demo_command(args: DemoArgs) -> Result<ExitCode, Failure> {
         .map_err(cannot_run)?;
     let mut config = demo::config(&server).map_err(cannot_run)?;
     config.scan.warc = args.warc.clone();
+    if let Some(mode) = args.render {
+        config.scan.render = mode;
+    }
     let rules = RuleSet::bundled().map_err(cannot_run)?;
     let outcome = run_scan(&config, rules, None).await?;
     let report = outcome.report;
     write_report(&report, &args.output)?;
     evidence::write_manifest(&args.output, &outcome.warc_files).map_err(cannot_run)?;
     if let Some(html_path) = &args.html {
-        write_atomic(html_path, html::render(&report, None).as_bytes()).map_err(cannot_run)?;
+        let screenshots = evidence::decisive_screenshots(&report, &outcome.warc_files);
+        let page = html::render_with_screenshots(&report, None, &screenshots);
+        write_atomic(html_path, page.as_bytes()).map_err(cannot_run)?;
     }
     print!("{}", demo::summary_table(&report));
     print!("{}", demo::geo_table(&report));

@@ -43,6 +43,10 @@ pub(crate) struct ScanArgs {
     /// Also write the report as self-contained HTML.
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
+    /// Render pages in a headless browser: off, auto (script-built shells
+    /// only) or always; overrides `[scan] render`.
+    #[arg(long, value_name = "MODE")]
+    render: Option<micar_scan::config::RenderMode>,
     /// The previous report: the changes since it go into the new report's `changes`,
     /// and its pages are revalidated (If-None-Match / If-Modified-Since) rather than
     /// downloaded again; a page answered 304 keeps its earlier capture and findings.
@@ -67,6 +71,9 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
     let mut config = Config::load(&args.config).map_err(usage)?;
     if let Some(dir) = &args.warc {
         config.scan.warc = Some(dir.clone());
+    }
+    if let Some(mode) = args.render {
+        config.scan.render = mode;
     }
     if let Some(shard) = args.shard {
         shard.select(&mut config);
@@ -150,7 +157,8 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         }
     }
     if let Some(html_path) = &args.html {
-        let html = html::render(&report, report.changes.as_ref());
+        let screenshots = evidence::decisive_screenshots(&report, &outcome.warc_files);
+        let html = html::render_with_screenshots(&report, report.changes.as_ref(), &screenshots);
         write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
     }
     if let (Some(level), Some(changes)) = (args.fail_on_new, &report.changes) {

@@ -17,12 +17,13 @@ pub(crate) fn verify_command(report_path: &Path) -> Result<ExitCode, Failure> {
         );
     }
     println!(
-        "{} records, {} pages, {} findings, {} redirect hops and {} geo-probe pages checked: {}",
+        "{} records, {} pages, {} findings, {} redirect hops, {} geo-probe pages and {} rendered captures checked: {}",
         verification.records_checked,
         verification.pages_checked,
         verification.findings_checked,
         verification.redirect_hops_checked,
         verification.geo_pages_checked,
+        verification.renderings_checked,
         if verification.is_ok() {
             "all verified".to_string()
         } else {

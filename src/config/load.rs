@@ -209,6 +209,30 @@ impl Config {
             if let Some(v) = non_negative(&raw_scan.redirector_max_links, "redirector_max_links")? {
                 scan.redirector_max_links = v as usize;
             }
+            if let Some(mode) = raw_scan.render {
+                scan.render = RenderMode::parse(mode.get_ref()).ok_or_else(|| {
+                    err(
+                        mode.span().start,
+                        "scan.render".into(),
+                        format!(
+                            "`{}` is not a render mode: use \"off\", \"auto\" or \"always\"",
+                            mode.get_ref()
+                        ),
+                    )
+                })?;
+            }
+            if let Some(v) = non_negative(&raw_scan.render_max_pages, "render_max_pages")? {
+                scan.render_max_pages = v as usize;
+            }
+            if let Some(v) = raw_scan.render_timeout {
+                scan.render_timeout = v;
+            }
+            if let Some(v) = positive(&raw_scan.render_tabs, "render_tabs")? {
+                scan.render_tabs = usize::try_from(v).unwrap_or(usize::MAX).min(16);
+            }
+            if let Some(path) = raw_scan.browser {
+                scan.browser = Some(path);
+            }
             if let Some(base) = raw_scan.google_play_base {
                 scan.google_play_base = parse_http_url(base.get_ref())
                     .map_err(|m| err(base.span().start, "scan.google_play_base".into(), m))?;

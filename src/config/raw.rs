@@ -108,6 +108,12 @@ pub(crate) struct RawScan {
     pub(crate) google_play_base: Option<Spanned<String>>,
     pub(crate) redirector_max_hops: Option<Spanned<i64>>,
     pub(crate) redirector_max_links: Option<Spanned<i64>>,
+    pub(crate) render: Option<Spanned<String>>,
+    pub(crate) render_max_pages: Option<Spanned<i64>>,
+    #[serde(default, deserialize_with = "duration_opt")]
+    pub(crate) render_timeout: Option<Duration>,
+    pub(crate) render_tabs: Option<Spanned<i64>>,
+    pub(crate) browser: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]

@@ -184,7 +184,65 @@ pub struct ScanSettings {
     pub redirector_max_hops: u32,
     /// Shortener and redirector links resolved per firm.
     pub redirector_max_links: usize,
+    /// When pages are rendered in a headless browser (`off`, `auto`, `always`).
+    pub render: RenderMode,
+    /// Pages rendered per site at most; the rest stay as fetched.
+    pub render_max_pages: usize,
+    /// Time one page may take in the browser, navigation to screenshot.
+    pub render_timeout: Duration,
+    /// Pages rendered at the same time (browser tabs).
+    pub render_tabs: usize,
+    /// The browser to drive; found on `PATH` (chromium, google-chrome) when unset.
+    pub browser: Option<PathBuf>,
 }
+
+/// When a page is rendered in a headless browser before it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RenderMode {
+    /// Never: pages are read as fetched.
+    Off,
+    /// Only pages whose fetched HTML is a script-rendered shell (an empty
+    /// application root, a `<noscript>` asking for JavaScript, next to no
+    /// text); every other page takes the fast path.
+    #[default]
+    Auto,
+    /// Every HTML page of the firm's websites.
+    Always,
+}
+
+impl RenderMode {
+    pub fn parse(text: &str) -> Option<RenderMode> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "off" => Some(RenderMode::Off),
+            "auto" => Some(RenderMode::Auto),
+            "always" => Some(RenderMode::Always),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenderMode::Off => "off",
+            RenderMode::Auto => "auto",
+            RenderMode::Always => "always",
+        }
+    }
+}
+
+impl std::str::FromStr for RenderMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<RenderMode, String> {
+        RenderMode::parse(text)
+            .ok_or_else(|| format!("`{text}` is not a render mode: use off, auto or always"))
+    }
+}
+
+pub const DEFAULT_RENDER_MAX_PAGES: usize = 50;
+
+pub const DEFAULT_RENDER_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub const DEFAULT_RENDER_TABS: usize = 2;
 
 /// Sites that belong to no firm (review sites, forums, copies of a firm's
 /// pages): crawled to depth 1, their pages attributed to the firms whose
@@ -236,6 +294,11 @@ impl Default for ScanSettings {
             google_play_base: url_constant(DEFAULT_GOOGLE_BASE),
             redirector_max_hops: DEFAULT_REDIRECTOR_MAX_HOPS,
             redirector_max_links: DEFAULT_REDIRECTOR_MAX_LINKS,
+            render: RenderMode::Auto,
+            render_max_pages: DEFAULT_RENDER_MAX_PAGES,
+            render_timeout: DEFAULT_RENDER_TIMEOUT,
+            render_tabs: DEFAULT_RENDER_TABS,
+            browser: None,
         }
     }
 }

@@ -185,6 +185,30 @@ fn missing_firm_is_an_error() {
 }
 
 #[test]
+fn rendering_is_auto_by_default_and_read_from_the_scan_table() {
+    let firm = "[[firm]]\nname = \"x\"\nwebsites = [\"https://a.example/\"]\n";
+    let defaults = parse(firm).unwrap().scan;
+    assert_eq!(defaults.render, RenderMode::Auto);
+    assert_eq!(defaults.render_max_pages, DEFAULT_RENDER_MAX_PAGES);
+    assert_eq!(defaults.render_timeout, DEFAULT_RENDER_TIMEOUT);
+    assert_eq!(defaults.render_tabs, DEFAULT_RENDER_TABS);
+    assert_eq!(defaults.browser, None);
+    let scan = parse(&format!(
+        "[scan]\nrender = \"always\"\nrender_max_pages = 7\nrender_timeout = \"5s\"\nrender_tabs = 3\nbrowser = \"/opt/chromium/chrome\"\n{firm}"
+    ))
+    .unwrap()
+    .scan;
+    assert_eq!(scan.render, RenderMode::Always);
+    assert_eq!(scan.render_max_pages, 7);
+    assert_eq!(scan.render_timeout, Duration::from_secs(5));
+    assert_eq!(scan.render_tabs, 3);
+    assert_eq!(
+        scan.browser.as_deref(),
+        Some(Path::new("/opt/chromium/chrome"))
+    );
+}
+
+#[test]
 fn bad_values_are_refused() {
     let firm = "[[firm]]\nname = \"x\"\nwebsites = [\"https://a.example/\"]\n";
     for (scan, needle) in [
@@ -192,6 +216,9 @@ fn bad_values_are_refused() {
         ("per_host_rate = -1.0", "per_host_rate"),
         ("allow_networks = [\"nonsense\"]", "allow_networks"),
         ("resolve = { \"a.example\" = \"nope\" }", "resolve"),
+        ("render = \"sometimes\"", "render"),
+        ("render_tabs = 0", "render_tabs"),
+        ("render_max_pages = -1", "render_max_pages"),
     ] {
         let (line, message) = invalid(&format!("[scan]\n{scan}\n{firm}"));
         assert_eq!(line, 2, "{scan}: {message}");

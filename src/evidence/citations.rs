@@ -49,6 +49,18 @@ pub(crate) fn check_citations(
             if check_citation(page, &location, citations, problems, false) {
                 verification.pages_checked += 1;
             }
+            if let Some(rendering) = page.get("rendering") {
+                let location = format!("report page {url} (rendered DOM)");
+                if check_citation(rendering, &location, citations, problems, false) {
+                    verification.renderings_checked += 1;
+                }
+                if let Some(screenshot) = rendering.get("screenshot") {
+                    let location = format!("report page {url} (screenshot)");
+                    if check_citation(screenshot, &location, citations, problems, false) {
+                        verification.renderings_checked += 1;
+                    }
+                }
+            }
             if let Some(revalidated) = page.get("revalidated") {
                 let location = format!("report page {url} (revalidation)");
                 check_revalidation(revalidated, &location, citations, problems);

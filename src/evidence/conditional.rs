@@ -176,6 +176,7 @@ impl Reusable {
             .iter()
             .map(|finding| Finding {
                 revalidated_at: Some(revalidation.at.clone()),
+                rendered: false,
                 ..finding.clone()
             })
             .collect();
@@ -270,6 +271,8 @@ mod tests {
                 rel: vec!["sponsored".into()],
             }],
             revalidated: None,
+            rendered: false,
+            rendering: None,
             attribution: None,
         }
     }
@@ -304,6 +307,7 @@ mod tests {
             warc_record_id: None,
             warc_offset: None,
             revalidated_at: None,
+            rendered: false,
             attribution: None,
         }
     }
@@ -321,6 +325,7 @@ mod tests {
                 config_sha256: "c".into(),
                 patterns_sha256: "rules-1".into(),
                 user_agent: "ua".into(),
+                rendering: None,
             },
             firms: vec![FirmReport {
                 name: "Krypto".into(),

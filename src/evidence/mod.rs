@@ -29,10 +29,12 @@ mod manifest;
 mod payload;
 mod problems;
 mod quotes;
+mod screenshots;
 mod verify;
 
 pub use manifest::*;
 pub use problems::{Problem, Verification};
+pub use screenshots::{decisive_screenshots, Screenshots};
 pub use verify::verify;
 
 #[cfg(test)]

@@ -18,6 +18,10 @@ pub struct Verification {
     /// Redirect-chain hops (`attribution.redirect.hops[]`) whose cited response was checked.
     #[serde(default)]
     pub redirect_hops_checked: usize,
+    /// Rendered captures (`pages[].rendering`: the DOM and its screenshot)
+    /// whose cited record was checked.
+    #[serde(default)]
+    pub renderings_checked: usize,
     /// The RFC 3161 time (`genTime`, RFC 3339 UTC) of the manifest's
     /// time-stamp (`.tsr` beside it) when its imprint and signed digest
     /// check out; see [`crate::evidence::timestamp`] for what is not checked.

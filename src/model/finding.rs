@@ -87,6 +87,11 @@ pub struct Finding {
     /// citation stay those of the original capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revalidated_at: Option<String>,
+    /// The text that matched was read from the page as a headless browser
+    /// rendered it, not from the response: `content_sha256` and the WARC
+    /// citation are then the rendered DOM's (schema 1.6.0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rendered: bool,
     /// Why this finding counts for the firm when the page is not the firm's
     /// own channel: a brand it names, or a redirect chain that lands on it.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -298,6 +298,61 @@ pub struct Page {
     /// describes the original capture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revalidated: Option<Revalidation>,
+    /// The page was rendered in a headless browser, and its findings were
+    /// read from what the browser showed (schema 1.6.0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rendered: bool,
+    /// The rendered capture of the page, when it was rendered: the DOM the
+    /// findings were read from and a screenshot, each with its hash and,
+    /// with `--warc`, its archive record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendering: Option<Box<Rendering>>,
+}
+
+/// A page as a headless browser rendered it: the serialised DOM (what the
+/// page's findings quote) and a full-page screenshot.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Rendering {
+    /// RFC 3339 UTC time the DOM was captured.
+    pub rendered_at: String,
+    /// SHA-256 (hex) of the rendered DOM serialised as HTML (UTF-8).
+    pub content_sha256: String,
+    /// Size of the serialised DOM in bytes.
+    pub bytes: u64,
+    /// Requests the page made that the scanner answered, each through the
+    /// address guard, robots.txt and the host's rate limit.
+    pub requests_served: u32,
+    /// Requests the page made that the scanner refused (outside the guard,
+    /// disallowed by robots.txt, not needed to show the text, or failed).
+    pub requests_refused: u32,
+    /// WARC file holding the DOM as a `resource` record (`scan --warc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_file: Option<String>,
+    /// `WARC-Record-ID` of that record; it refers to the page's response
+    /// record with `WARC-Refers-To`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_record_id: Option<String>,
+    /// Byte offset of the record's gzip member in `warc_file`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_offset: Option<u64>,
+    /// A full-page PNG screenshot, taken when the scan writes WARC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<Screenshot>,
+}
+
+/// A full-page PNG screenshot of a rendered page, archived as a WARC
+/// `resource` record.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct Screenshot {
+    /// SHA-256 (hex) of the PNG bytes.
+    pub content_sha256: String,
+    pub bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_record_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warc_offset: Option<u64>,
 }
 
 /// A link of a page as the crawl uses it.

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Version of the report format. Minor: keys added; major: keys changed or removed.
-pub const SCHEMA_VERSION: &str = "1.5.0";
+pub const SCHEMA_VERSION: &str = "1.6.0";
 
 /// A scan report: what was fetched, what was found, and the verdict per firm.
 /// The verdict is evidence for a supervisor's assessment, never a legal conclusion.
@@ -85,6 +85,30 @@ pub struct ScanInfo {
     pub patterns_sha256: String,
     /// The `User-Agent` the scan sent.
     pub user_agent: String,
+    /// Whether and how pages were rendered in a headless browser (schema 1.6.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rendering: Option<RenderSummary>,
+}
+
+/// How the scan used a headless browser.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+pub struct RenderSummary {
+    /// The mode in force: `off`, `auto` or `always` (`auto` falls back to
+    /// `off` when no browser is found).
+    pub mode: String,
+    /// The browser's product and version, when one was started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// Times a browser was started (a crashed or hung one is restarted).
+    pub browser_launches: u64,
+    /// Pages rendered.
+    pub pages_rendered: u64,
+    /// Pages that needed rendering but were not rendered (the per-site
+    /// budget was spent, or the browser failed on them).
+    pub pages_not_rendered: u64,
+    /// Why rendering was off or limited, for the reader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// Everything found for one firm.
@@ -161,7 +185,7 @@ impl CoverageCounts {
             (self.bot_walls, "met a bot wall"),
             (
                 self.not_content,
-                "not the firm's content (an error page, a login wall or a parked domain)",
+                "not the firm's content (an error page, a login wall, a parked domain, or a page only a browser shows)",
             ),
             (self.pages_failed, "failed"),
             (self.robots_disallowed, "disallowed by robots.txt"),

@@ -345,6 +345,7 @@ mod tests {
             warc_record_id: None,
             warc_offset: None,
             revalidated_at: None,
+            rendered: false,
             service: None,
             attribution: None,
         }
@@ -389,6 +390,7 @@ mod tests {
                 config_sha256: "00".into(),
                 patterns_sha256: "11".into(),
                 user_agent: "ua".into(),
+                rendering: None,
             },
             firms,
             errors: vec![],

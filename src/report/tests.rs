@@ -21,6 +21,7 @@ fn sample() -> Report {
             config_sha256: "00".into(),
             patterns_sha256: "11".into(),
             user_agent: "ua".into(),
+            rendering: None,
         },
         firms: vec![],
         errors: vec![],

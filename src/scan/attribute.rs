@@ -178,6 +178,7 @@ fn redirect_finding(
         warc_record_id: page.warc_record_id.clone(),
         warc_offset: page.warc_offset,
         revalidated_at: None,
+        rendered: false,
         attribution: Some(Box::new(Attribution {
             method: AttributionMethod::RedirectChain,
             found_via,

@@ -11,17 +11,19 @@ use crate::analyze::classify::Classifier;
 use crate::analyze::rules::{RuleSet, RulesError};
 use crate::analyze::score::{self, PageEvidence};
 use crate::config::Config;
+use crate::config::RenderMode;
 use crate::evidence::conditional::Baseline;
 use crate::evidence::warc::{WarcInfo, WarcWriter};
 use crate::model::geo::GeoResult;
 use crate::model::report::{
-    FirmReport, Report, ScanInfo, ScanStatus, Tool, NOTICE, SCHEMA_VERSION,
+    FirmReport, RenderSummary, Report, ScanInfo, ScanStatus, Tool, NOTICE, SCHEMA_VERSION,
 };
 use crate::model::time::now_rfc3339;
 use crate::model::Finding;
 use crate::sources::crawl::{CrawlCounters, Crawler};
 use crate::sources::fetch::FetchError;
 use crate::sources::geo::GeoProber;
+use crate::sources::render::{find_browser, BrowserError, Renderer};
 use std::path::Path;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -38,6 +40,8 @@ pub enum ScanError {
     Warc(#[from] crate::evidence::warc::WarcError),
     #[error("cannot read the register: {0}")]
     Register(#[from] crate::sources::register::RegisterError),
+    #[error("render = \"always\" needs a browser: {0}")]
+    Browser(#[from] crate::sources::render::BrowserError),
 }
 
 /// Knobs a caller holds while the scan runs.
@@ -64,6 +68,71 @@ pub fn load_rules(config: Option<&Config>, dir: Option<&Path>) -> Result<RuleSet
         Some(dir) => RuleSet::load_dir(dir),
         None => RuleSet::bundled(),
     }
+}
+
+/// The browser for `[scan] render`: none when rendering is off, or in `auto`
+/// when no browser is found (with the notice the report carries).
+///
+/// # Errors
+/// [`ScanError::Browser`] when `render = "always"` and no browser is found.
+fn renderer_for(
+    settings: &crate::config::ScanSettings,
+) -> Result<(Option<Arc<Renderer>>, Option<String>), ScanError> {
+    if settings.render == RenderMode::Off {
+        return Ok((None, None));
+    }
+    match find_browser(settings.browser.as_deref()) {
+        Some(executable) => Ok((
+            Some(Arc::new(Renderer::new(
+                executable,
+                settings.render_tabs,
+                settings.render_timeout,
+            ))),
+            None,
+        )),
+        None if settings.render == RenderMode::Always => {
+            Err(ScanError::Browser(BrowserError::NotFound))
+        }
+        None => Ok((
+            None,
+            Some(
+                "rendering is off: no browser was found (install chromium, or set [scan] browser); \
+                 pages built by scripts are reported as not read (script_shell)"
+                    .to_string(),
+            ),
+        )),
+    }
+}
+
+/// What the report says about rendering; the browser is closed here.
+async fn render_summary(
+    settings: &crate::config::ScanSettings,
+    renderer: Option<&Renderer>,
+    notice: Option<String>,
+) -> RenderSummary {
+    let mode = match renderer {
+        None => RenderMode::Off,
+        Some(_) => settings.render,
+    };
+    let mut summary = RenderSummary {
+        mode: mode.as_str().to_string(),
+        notice,
+        ..RenderSummary::default()
+    };
+    if let Some(renderer) = renderer {
+        renderer.shutdown().await;
+        summary.browser = renderer.browser_version();
+        summary.browser_launches = renderer.launches();
+        summary.pages_rendered = renderer.renders();
+        summary.pages_not_rendered = renderer.not_rendered();
+        if summary.pages_not_rendered > 0 {
+            summary.notice = Some(format!(
+                "{} pages that needed rendering were not rendered (render_max_pages per site, or the browser failed on them: see the firms' errors)",
+                summary.pages_not_rendered
+            ));
+        }
+    }
+    summary
 }
 
 /// Runs the scan described by `config` with `rules`.
@@ -113,6 +182,10 @@ pub async fn run(
         warc,
     )?
     .with_attribution(&config.firms);
+    let (renderer, render_notice) = renderer_for(&config.scan)?;
+    if let Some(renderer) = &renderer {
+        crawler = crawler.with_renderer(Arc::clone(renderer));
+    }
     if let Some(previous) = &options.baseline {
         match Baseline::new(previous, rules.sha256()) {
             Ok(baseline) => {
@@ -263,6 +336,7 @@ pub async fn run(
         errors.extend(watched.errors);
         watched_sources = watched.sources;
     }
+    let rendering = Some(render_summary(&config.scan, renderer.as_deref(), render_notice).await);
     let warc_files = match crawler.finish_warc() {
         Ok(files) => files,
         Err(e) => {
@@ -294,6 +368,7 @@ pub async fn run(
             config_sha256: config.sha256.clone(),
             patterns_sha256: rules.sha256().to_string(),
             user_agent: config.scan.user_agent.clone(),
+            rendering,
         },
         firms,
         errors,

@@ -18,6 +18,7 @@ pub mod guard;
 pub mod offline;
 pub mod redirect;
 pub mod register;
+pub mod render;
 pub mod robots;
 pub mod sitemap;
 pub mod social;

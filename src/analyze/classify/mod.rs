@@ -581,6 +581,7 @@ fn make_finding(
         warc_record_id: None,
         warc_offset: None,
         revalidated_at: None,
+        rendered: false,
         attribution: None,
     }
 }

@@ -114,7 +114,7 @@ pub fn unassessed(coverage: &Coverage, errors: &[ErrorEntry]) -> Option<Verdict>
         reasons.push(format!("failures: {}", kinds.join(", ")));
     }
     reasons.push(
-        "to assess it: render the site in a browser, scan from another vantage point, or use the firm's own exports (files = [...])".to_string(),
+        "to assess it: render the site in a browser (render = \"auto\" or \"always\" with Chromium installed), scan from another vantage point, or use the firm's own exports (files = [...])".to_string(),
     );
     Some(Verdict {
         level: Level::Unassessed,

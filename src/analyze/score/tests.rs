@@ -51,6 +51,7 @@ fn finding(rule_id: &str, signal: Signal, weight: f64, matched: &str) -> Finding
         warc_record_id: None,
         warc_offset: None,
         revalidated_at: None,
+        rendered: false,
         attribution: None,
     }
 }

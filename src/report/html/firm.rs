@@ -2,11 +2,18 @@
 //! findings and errors.
 
 use super::text::*;
+use crate::evidence::Screenshots;
 use crate::model::report::{ErrorEntry, FirmReport};
 use crate::model::{Category, Finding, Signal};
+use base64::Engine;
 use std::collections::BTreeMap;
 
-pub(crate) fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
+pub(crate) fn render_firm(
+    out: &mut String,
+    firm: &FirmReport,
+    index: usize,
+    screenshots: &Screenshots,
+) {
     out.push_str(&format!(
         "<section class=\"card firm\" id=\"{}\">\n",
         firm_anchor(index)
@@ -39,6 +46,7 @@ pub(crate) fn render_firm(out: &mut String, firm: &FirmReport, index: usize) {
     if let Some(register) = &firm.register {
         render_register(out, register);
     }
+    render_screenshots(out, firm, screenshots);
     if !firm.sources.is_empty() {
         out.push_str("<p class=\"sources\"><span class=\"muted\">Sources:</span> ");
         let sources: Vec<String> = firm
@@ -356,4 +364,35 @@ pub(crate) fn render_register(out: &mut String, register: &crate::model::registe
         ));
     }
     out.push_str("</table>\n");
+}
+
+/// The screenshots of the firm's decisive rendered pages: what a person saw
+/// in a browser, beside the findings read from the same render.
+fn render_screenshots(out: &mut String, firm: &FirmReport, screenshots: &Screenshots) {
+    let mut shown: Vec<_> = firm
+        .pages
+        .iter()
+        .filter_map(|page| {
+            let rendering = page.rendering.as_ref()?;
+            let shot = rendering.screenshot.as_ref()?;
+            let png = screenshots.get(&shot.content_sha256)?;
+            Some((page, rendering, shot, png))
+        })
+        .collect();
+    if shown.is_empty() {
+        return;
+    }
+    shown.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+    out.push_str("<h3>As rendered in a browser</h3>\n<div class=\"shots\">\n");
+    for (page, rendering, shot, png) in shown {
+        out.push_str(&format!(
+            "<figure class=\"shot\"><img alt=\"Screenshot of {} as rendered\" src=\"data:image/png;base64,{}\"><figcaption>{} <span class=\"muted\">rendered {}, PNG SHA-256 {}</span></figcaption></figure>\n",
+            esc(&page.url),
+            base64::engine::general_purpose::STANDARD.encode(png),
+            url_link(&page.url),
+            esc(&rendering.rendered_at),
+            esc(&shot.content_sha256),
+        ));
+    }
+    out.push_str("</div>\n");
 }

@@ -16,6 +16,7 @@ mod firm;
 mod style;
 mod text;
 
+use crate::evidence::Screenshots;
 use crate::model::diff::ReportDiff;
 use crate::model::report::{Report, ScanStatus, NOTICE};
 use diff::*;
@@ -27,12 +28,23 @@ pub use text::{esc, highlight};
 /// Renders `report` (and the changes since the previous scan, when given)
 /// as one self-contained HTML document.
 pub fn render(report: &Report, diff: Option<&ReportDiff>) -> String {
+    render_with_screenshots(report, diff, &Screenshots::new())
+}
+
+/// [`render`], showing beside each firm the screenshots of its decisive
+/// rendered pages (read from the archive by
+/// [`crate::evidence::decisive_screenshots`]), embedded as `data:` images.
+pub fn render_with_screenshots(
+    report: &Report,
+    diff: Option<&ReportDiff>,
+    screenshots: &Screenshots,
+) -> String {
     let mut out = String::with_capacity(64 * 1024);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     // The policy is belt and braces: the page references nothing, and if
     // it ever did, the browser would refuse to load it.
     out.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'\">\n",
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">\n",
     );
     // Following a finding's link must not tell the firm who is looking.
     out.push_str("<meta name=\"referrer\" content=\"no-referrer\">\n");
@@ -51,7 +63,7 @@ pub fn render(report: &Report, diff: Option<&ReportDiff>) -> String {
         render_diff(&mut out, diff);
     }
     for (index, firm) in report.firms.iter().enumerate() {
-        render_firm(&mut out, firm, index);
+        render_firm(&mut out, firm, index, screenshots);
     }
     if !report.errors.is_empty() {
         out.push_str("<section class=\"card\">\n");

@@ -42,6 +42,10 @@ ul.reasons { margin: 4px 0 8px; padding-left: 20px; }
 .sources { font-size: 13px; }
 .charts { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 10px 0 4px; }
 figure.chart { margin: 0; }
+div.shots { display: flex; flex-wrap: wrap; gap: 12px; }
+figure.shot { margin: 0; max-width: 420px; }
+figure.shot img { width: 100%; max-height: 640px; object-fit: cover; object-position: top; border: 1px solid var(--line, #ccc); }
+figure.shot figcaption { font-size: 12.5px; overflow-wrap: anywhere; }
 figcaption { font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; margin-bottom: 2px; }
 svg.bars { max-width: 100%; height: auto; font-size: 12px; }
 svg.bars .label { fill: var(--ink); } svg.bars .count { fill: var(--muted); font-variant-numeric: tabular-nums; }

@@ -39,6 +39,7 @@ fn finding(category: Category, language: &str, matched: &str, snippet: &str) -> 
         warc_record_id: None,
         warc_offset: None,
         revalidated_at: None,
+        rendered: false,
         attribution: None,
     }
 }
@@ -56,6 +57,7 @@ fn report(findings: Vec<Finding>) -> Report {
             config_sha256: "c0".repeat(32),
             patterns_sha256: "p1".repeat(32),
             user_agent: "micar-scan/0.1".into(),
+            rendering: None,
         },
         firms: vec![FirmReport {
             name: "Nordlicht <Exchange>".into(),

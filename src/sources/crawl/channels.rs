@@ -196,6 +196,8 @@ impl Crawler {
                     last_modified: None,
                     links: Vec::new(),
                     revalidated: None,
+                    rendered: false,
+                    rendering: None,
                     attribution: None,
                 };
                 let mut crawled = CrawledPage::new(page, classification.findings);

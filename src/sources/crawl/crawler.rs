@@ -11,6 +11,7 @@ use crate::evidence::warc::{RecordRef, WarcWriter};
 use crate::model::report::ErrorEntry;
 use crate::model::{Category, SourceKind};
 use crate::sources::fetch::{FetchError, Fetched, Fetcher};
+use crate::sources::render::Renderer;
 use crate::sources::robots::Robots;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -45,6 +46,10 @@ pub(crate) struct Shared {
     pub(crate) brands: BrandIndex,
     /// Every firm's websites, to tell where a redirect chain lands.
     pub(crate) owners: SiteOwners,
+    /// The headless browser for script-rendered pages (`[scan] render`).
+    pub(crate) renderer: Option<Arc<Renderer>>,
+    /// Pages rendered so far per site, against `render_max_pages`.
+    pub(crate) render_budget: std::sync::Mutex<HashMap<String, usize>>,
 }
 
 /// A host's robots.txt as last read, and when, so that an unavailable one
@@ -81,6 +86,8 @@ impl Crawler {
                 warc: warc.map(|writer| std::sync::Mutex::new(Some(writer))),
                 brands: BrandIndex::default(),
                 owners: SiteOwners::default(),
+                renderer: None,
+                render_budget: std::sync::Mutex::new(HashMap::new()),
             }),
             baseline: None,
         })
@@ -102,6 +109,16 @@ impl Crawler {
         if let Some(shared) = Arc::get_mut(&mut self.shared) {
             shared.brands = BrandIndex::new(firms);
             shared.owners = SiteOwners::new(firms);
+        }
+        self
+    }
+
+    /// Renders script-built pages with `renderer` as `[scan] render` says.
+    /// Without it every page is read as fetched.
+    #[must_use]
+    pub fn with_renderer(mut self, renderer: Arc<Renderer>) -> Crawler {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.renderer = Some(renderer);
         }
         self
     }

@@ -12,6 +12,7 @@ mod channels;
 mod crawler;
 mod group;
 mod output;
+mod rendered;
 mod seeds;
 mod visit;
 

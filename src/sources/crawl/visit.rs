@@ -172,7 +172,8 @@ impl Shared {
                 errors,
             };
         }
-        self.read_response(&item, &fetched, conditions.as_ref(), errors, context)
+        let visit = self.read_response(&item, &fetched, conditions.as_ref(), errors, context);
+        self.maybe_render(&item, &fetched, visit, context).await
     }
 
     /// Everything done with a fetched response: archived, decoded, parsed
@@ -500,6 +501,8 @@ pub(crate) fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> 
         last_modified: None,
         links: Vec::new(),
         revalidated: None,
+        rendered: false,
+        rendering: None,
         attribution: None,
     }
 }
