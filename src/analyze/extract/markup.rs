@@ -66,23 +66,19 @@ impl<'a> Walker<'a> {
     }
 
     /// `noscript:<text>`: what a `<noscript>` element tells a visitor
-    /// without JavaScript, tags removed (parsed with scripting on, its
-    /// content is raw markup).
+    /// without JavaScript. Parsed with scripting on, its content is raw
+    /// markup, so it is parsed again as a fragment: tags drop out and
+    /// character references (`&nbsp;`, `&#233;`) read as the characters
+    /// they stand for, as everywhere else in extraction.
     pub(crate) fn noscript_markup(&mut self, raw: &str) {
-        let mut text = String::with_capacity(raw.len().min(4 * MAX_NOSCRIPT_CHARS));
-        let mut in_tag = false;
-        for c in raw.chars() {
-            match c {
-                '<' => in_tag = true,
-                '>' if in_tag => {
-                    in_tag = false;
-                    text.push(' ');
-                }
-                _ if !in_tag => text.push(c),
-                _ => {}
-            }
+        // Notices are a sentence or two; a huge <noscript> is read in part.
+        let mut end = raw.len().min(16 * MAX_NOSCRIPT_CHARS);
+        while !raw.is_char_boundary(end) {
+            end -= 1;
         }
-        let text: String = normalize_whitespace(&text)
+        let fragment = scraper::Html::parse_fragment(&raw[..end]);
+        let text: Vec<&str> = fragment.root_element().text().collect();
+        let text: String = normalize_whitespace(&text.join(" "))
             .chars()
             .take(MAX_NOSCRIPT_CHARS)
             .collect();

@@ -651,6 +651,18 @@ fn a_script_shell_states_its_empty_root_and_noscript_notice() {
         )),
         "{facts:?}"
     );
+    // Character references read as the characters they stand for.
+    let entities = extract(
+        "<html><body><noscript>Bitte&nbsp;aktivieren Sie <i>JavaScript</i> &amp; laden Sie die Seite neu.</noscript><div id=\"app\"></div></body></html>",
+        "https://example.test/",
+    );
+    assert!(
+        entities.markup.iter().any(
+            |m| m.fact == "noscript:Bitte aktivieren Sie JavaScript & laden Sie die Seite neu."
+        ),
+        "{:?}",
+        entities.markup
+    );
     // Two empty roots, one fact (the first names it).
     assert!(facts.contains(&("app_root:empty", "#root")), "{facts:?}");
     assert_eq!(facts.iter().filter(|f| f.0 == "app_root:empty").count(), 1);
