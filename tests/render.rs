@@ -80,6 +80,7 @@ async fn site(trap_port: u16) -> TestServer {
         Router::new()
             .route("/", get(|| async { Html(SHELL) }))
             .route("/about", get(|| async { Html(ABOUT) }))
+            .route("/second/", get(|| async { Html(SHELL) }))
             .route("/static/app.js", get(move || async move { js(app) }))
             .route(
                 "/api/offer.json",
@@ -359,4 +360,121 @@ async fn an_unknown_render_mode_is_a_configuration_error() {
         stderr.contains("scan.render") && stderr.contains("sometimes"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_render_budget_is_per_site_and_what_it_leaves_is_counted() {
+    if !chromium_present() {
+        return;
+    }
+    let server = site(1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Two seeds, both shells, one render allowed.
+    let seeds = format!("{}\", \"{}", server.url("/"), server.url("/second/"));
+    let config = write_config(dir.path(), &seeds, "render_max_pages = 1");
+    let report_path = dir.path().join("report.json");
+    scan_ok(&config, &report_path, &[]).await;
+    let report = read_report(&report_path);
+    let rendering = report.scan.rendering.as_ref().expect("rendering summary");
+    assert_eq!(rendering.pages_rendered, 1, "{rendering:?}");
+    assert_eq!(rendering.pages_not_rendered, 1, "{rendering:?}");
+    assert!(
+        rendering
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("render_max_pages")),
+        "{rendering:?}"
+    );
+    let shells: Vec<_> = report.firms[0]
+        .pages
+        .iter()
+        .filter(|p| p.url.ends_with("/second/") || p.url == server.url("/").as_str())
+        .collect();
+    assert_eq!(
+        shells.iter().filter(|p| p.rendered).count(),
+        1,
+        "{shells:#?}"
+    );
+    assert_eq!(
+        shells
+            .iter()
+            .filter(|p| p.not_content == Some(PageKind::ScriptShell))
+            .count(),
+        1,
+        "{shells:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn always_renders_ordinary_pages_too() {
+    if !chromium_present() {
+        return;
+    }
+    let server = site(1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(
+        dir.path(),
+        server.url("/about").as_str(),
+        "render = \"always\"",
+    );
+    let report_path = dir.path().join("report.json");
+    scan_ok(&config, &report_path, &[]).await;
+    let report = read_report(&report_path);
+    let about = &report.firms[0].pages[0];
+    assert!(about.rendered, "{about:#?}");
+    let rendering = report.scan.rendering.as_ref().expect("rendering summary");
+    assert_eq!(
+        (rendering.mode.as_str(), rendering.pages_rendered),
+        ("always", 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_browser_auto_turns_itself_off_and_says_so_and_always_refuses_to_run() {
+    let server = site(1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-such-browser");
+    let config = write_config(
+        dir.path(),
+        server.url("/").as_str(),
+        &format!("browser = \"{}\"", missing.display()),
+    );
+    let report_path = dir.path().join("report.json");
+    let run = micar_scan(vec![
+        "scan".to_string(),
+        arg(&config),
+        "--output".to_string(),
+        arg(&report_path),
+    ])
+    .await;
+    assert_eq!(
+        run.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report = read_report(&report_path);
+    let rendering = report.scan.rendering.as_ref().expect("rendering summary");
+    assert_eq!(rendering.mode, "off");
+    assert!(
+        rendering
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains("no browser was found")),
+        "{rendering:?}"
+    );
+    assert_eq!(report.firms[0].verdict.level, Level::Unassessed);
+
+    let always = micar_scan(vec![
+        "scan".to_string(),
+        arg(&config),
+        "--output".to_string(),
+        arg(&report_path),
+        "--render".to_string(),
+        "always".to_string(),
+    ])
+    .await;
+    let stderr = String::from_utf8_lossy(&always.stderr);
+    assert_eq!(always.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("no browser found"), "{stderr}");
 }
