@@ -232,7 +232,25 @@ async fn a_script_built_offer_is_read_from_the_rendered_page_and_archived() {
     let verified = micar_scan(vec!["verify".to_string(), arg(&report_path)]).await;
     let stdout = String::from_utf8_lossy(&verified.stdout).to_string();
     assert!(verified.status.success(), "{stdout}");
-    assert!(stdout.contains("2 rendered captures checked"), "{stdout}");
+    assert!(
+        stdout.contains("2 rendered captures checked (2 pinned by the manifest)"),
+        "{stdout}"
+    );
+    // The manifest pins both captures by hash; a changed pin is named.
+    let manifest_path = micar_scan::evidence::manifest_path(&report_path);
+    let manifest_text = std::fs::read_to_string(&manifest_path).expect("manifest");
+    let manifest: micar_scan::evidence::Manifest =
+        serde_json::from_str(&manifest_text).expect("manifest parses");
+    let kinds: Vec<&str> = manifest.captures.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(kinds, ["dom", "screenshot"]);
+    assert_eq!(manifest.captures[1].sha256, screenshot.content_sha256);
+    let forged = manifest_text.replace(&screenshot.content_sha256, &"1".repeat(64));
+    std::fs::write(&manifest_path, &forged).expect("write manifest");
+    let pinned = micar_scan(vec!["verify".to_string(), arg(&report_path)]).await;
+    let out = String::from_utf8_lossy(&pinned.stdout).to_string();
+    assert!(!pinned.status.success());
+    assert!(out.contains("manifest screenshot of"), "{out}");
+    std::fs::write(&manifest_path, &manifest_text).expect("restore manifest");
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report_path).unwrap()).unwrap();
     let page = json["firms"][0]["pages"]

@@ -17,13 +17,14 @@ pub(crate) fn verify_command(report_path: &Path) -> Result<ExitCode, Failure> {
         );
     }
     println!(
-        "{} records, {} pages, {} findings, {} redirect hops, {} geo-probe pages and {} rendered captures checked: {}",
+        "{} records, {} pages, {} findings, {} redirect hops, {} geo-probe pages and {} rendered captures checked ({} pinned by the manifest): {}",
         verification.records_checked,
         verification.pages_checked,
         verification.findings_checked,
         verification.redirect_hops_checked,
         verification.geo_pages_checked,
         verification.renderings_checked,
+        verification.captures_checked,
         if verification.is_ok() {
             "all verified".to_string()
         } else {

@@ -11,7 +11,8 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 /// Version of the manifest format (semver).
-pub const MANIFEST_VERSION: &str = "1.0.0";
+/// 1.1.0 added `captures`.
+pub const MANIFEST_VERSION: &str = "1.1.0";
 
 /// The digests that pin a report and its archives together.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
@@ -22,6 +23,26 @@ pub struct Manifest {
     pub tool: Tool,
     pub report: FileDigest,
     pub warc_files: Vec<FileDigest>,
+    /// What a browser showed of the report's rendered pages: each rendered
+    /// DOM and screenshot the report cites, with its SHA-256 and record
+    /// (manifest 1.1.0; absent when nothing was rendered and archived).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captures: Vec<CaptureDigest>,
+}
+
+/// One rendered capture of the bundle, pinned by its hash and its record.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
+pub struct CaptureDigest {
+    /// The page that was rendered.
+    pub page_url: String,
+    /// `dom` (the rendered page as HTML) or `screenshot` (a PNG).
+    pub kind: String,
+    /// Lower-case hex SHA-256 of the capture's bytes (the record's payload).
+    pub sha256: String,
+    pub bytes: u64,
+    pub warc_file: String,
+    pub warc_record_id: String,
+    pub warc_offset: u64,
 }
 
 /// One file of the bundle.
@@ -226,11 +247,60 @@ pub fn write_manifest_with(
         tool: Tool::default(),
         report,
         warc_files: warcs,
+        captures: rendered_captures(report_path)?,
     };
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
     report::write_atomic(&manifest_path, text.as_bytes())?;
     Ok(manifest_path)
+}
+
+/// The archived DOMs and screenshots a report's pages cite, in report order.
+fn rendered_captures(report_path: &Path) -> Result<Vec<CaptureDigest>, EvidenceError> {
+    let bytes = std::fs::read(report_path).map_err(|source| io_error(report_path, source))?;
+    let report: serde_json::Value = serde_json::from_slice(&bytes)?;
+    let mut captures = Vec::new();
+    let firms = report["firms"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for page in firms.iter().flat_map(|firm| {
+        firm["pages"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }) {
+        let Some(rendering) = page.get("rendering") else {
+            continue;
+        };
+        let page_url = page["url"].as_str().unwrap_or_default();
+        for (kind, capture) in [
+            ("dom", Some(rendering)),
+            ("screenshot", rendering.get("screenshot")),
+        ] {
+            let Some(capture) = capture else {
+                continue;
+            };
+            let text = |key: &str| capture[key].as_str().map(str::to_string);
+            if let (Some(sha256), Some(warc_file), Some(warc_record_id), Some(warc_offset)) = (
+                text("content_sha256"),
+                text("warc_file"),
+                text("warc_record_id"),
+                capture["warc_offset"].as_u64(),
+            ) {
+                captures.push(CaptureDigest {
+                    page_url: page_url.to_string(),
+                    kind: kind.to_string(),
+                    sha256,
+                    bytes: capture["bytes"].as_u64().unwrap_or_default(),
+                    warc_file,
+                    warc_record_id,
+                    warc_offset,
+                });
+            }
+        }
+    }
+    Ok(captures)
 }
 
 /// SHA-256 and size of a file, read in chunks (archives can be large).

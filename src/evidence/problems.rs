@@ -22,6 +22,9 @@ pub struct Verification {
     /// whose cited record was checked.
     #[serde(default)]
     pub renderings_checked: usize,
+    /// Rendered captures the manifest pins (`captures`) checked against their records.
+    #[serde(default)]
+    pub captures_checked: usize,
     /// The RFC 3161 time (`genTime`, RFC 3339 UTC) of the manifest's
     /// time-stamp (`.tsr` beside it) when its imprint and signed digest
     /// check out; see [`crate::evidence::timestamp`] for what is not checked.

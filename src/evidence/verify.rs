@@ -70,14 +70,45 @@ pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
         archives.insert(file_name(&path), path);
     }
 
+    // Each capture the manifest pins is the record it names, with those bytes.
+    let mut citations = Citations {
+        archives: &archives,
+        cache: HashMap::new(),
+    };
+    for capture in &manifest.captures {
+        let location = format!("manifest {} of {}", capture.kind, capture.page_url);
+        match citations.record(&capture.warc_file, capture.warc_offset) {
+            Err(message) => problems.add(location, message.clone()),
+            Ok(cited) if cited.record_id.as_deref() != Some(capture.warc_record_id.as_str()) => {
+                problems.add(
+                    location,
+                    format!(
+                        "names {}, but the record at {} is {}",
+                        capture.warc_record_id,
+                        cited.location,
+                        cited.record_id.as_deref().unwrap_or("(no id)")
+                    ),
+                )
+            }
+            Ok(cited) if cited.payload_sha256.as_deref() != Some(capture.sha256.as_str()) => {
+                problems.add(
+                    location,
+                    format!(
+                        "pins SHA-256 {}, but the record at {} holds {}",
+                        capture.sha256,
+                        cited.location,
+                        cited.payload_sha256.as_deref().unwrap_or("no payload")
+                    ),
+                )
+            }
+            Ok(_) => verification.captures_checked += 1,
+        }
+    }
+
     // An unreadable report has already been named by the digest check above.
     if let Ok(bytes) = std::fs::read(report_path) {
         match serde_json::from_slice::<serde_json::Value>(&bytes) {
             Ok(report) => {
-                let mut citations = Citations {
-                    archives: &archives,
-                    cache: HashMap::new(),
-                };
                 check_citations(&report, &mut citations, &mut verification, &mut problems);
             }
             Err(error) => problems.add(file_name(report_path), format!("not JSON: {error}")),
