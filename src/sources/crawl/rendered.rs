@@ -305,21 +305,8 @@ impl Shared {
         resource: &Resource,
         errors: &mut Vec<ErrorEntry>,
     ) -> Option<RecordRef> {
-        let writer = self.warc.as_ref()?;
-        let mut slot = writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match slot.as_mut()?.write_resource(resource) {
-            Ok(record) => Some(record),
-            Err(e) => {
-                errors.push(ErrorEntry::new(
-                    resource.target_uri.to_string(),
-                    "warc",
-                    format!("not archived: {e}"),
-                    now_rfc3339(),
-                ));
-                None
-            }
-        }
+        self.write_archive(resource.target_uri, errors, |archive| {
+            archive.write_resource(resource)
+        })
     }
 }

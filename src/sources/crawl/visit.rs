@@ -8,7 +8,7 @@ use super::seeds::{GroupContext, Visit};
 use crate::analyze::charset;
 use crate::analyze::extract::{self, DocMeta};
 use crate::evidence::conditional::{self};
-use crate::evidence::warc::{Exchange, RecordRef};
+use crate::evidence::warc::{Exchange, RecordRef, WarcError, WarcWriter};
 use crate::model::domain::registrable_domain;
 use crate::model::report::ErrorEntry;
 use crate::model::time::now_rfc3339;
@@ -359,7 +359,8 @@ impl Shared {
         conditions: Option<&Conditions>,
         errors: &mut Vec<ErrorEntry>,
     ) -> Option<RecordRef> {
-        let writer = self.warc.as_ref()?;
+        // Nothing to build when the scan writes no archive.
+        self.warc.as_ref()?;
         let mut request_headers = vec![
             (
                 "Host".to_string(),
@@ -421,16 +422,28 @@ impl Shared {
             ip: fetched.remote_addr.map(|a| a.ip()),
             fetched_at,
         };
-        let mut slot = writer
+        self.write_archive(&target, errors, |archive| archive.write_exchange(&exchange))
+    }
+
+    /// Runs `write` on the scan's archive, if it writes one; a failure is
+    /// recorded against `target`, never fatal to the crawl.
+    pub(crate) fn write_archive(
+        &self,
+        target: &str,
+        errors: &mut Vec<ErrorEntry>,
+        write: impl FnOnce(&mut WarcWriter) -> Result<RecordRef, WarcError>,
+    ) -> Option<RecordRef> {
+        let mut slot = self
+            .warc
+            .as_ref()?
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         // A closed archive only happens after the crawl; nothing is left to record then.
-        let result = slot.as_mut()?.write_exchange(&exchange);
-        match result {
+        match write(slot.as_mut()?) {
             Ok(record) => Some(record),
             Err(e) => {
                 errors.push(ErrorEntry::new(
-                    target,
+                    target.to_string(),
                     "warc",
                     format!("not archived: {e}"),
                     now_rfc3339(),
