@@ -490,9 +490,13 @@ async fn without_a_browser_auto_turns_itself_off_and_says_so_and_always_refuses_
         arg(&report_path),
         "--render".to_string(),
         "always".to_string(),
+        "--warc".to_string(),
+        arg(&dir.path().join("warc")),
     ])
     .await;
     let stderr = String::from_utf8_lossy(&always.stderr);
     assert_eq!(always.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("no browser found"), "{stderr}");
+    // Refused before anything was opened: no empty archive is left behind.
+    assert!(!dir.path().join("warc").exists());
 }

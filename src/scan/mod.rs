@@ -153,6 +153,8 @@ pub async fn run(
     // configuration mistake, not something to find out after a night's crawl.
     let register = crate::sources::register::Register::load(&config.register)?;
     let today = started_at.get(..10).unwrap_or_default().to_string();
+    // Before the archive is opened: a scan that cannot run leaves no empty WARC behind.
+    let (renderer, render_notice) = renderer_for(&config.scan)?;
     let warc = match &config.scan.warc {
         Some(dir) => Some(WarcWriter::create(
             dir,
@@ -182,7 +184,6 @@ pub async fn run(
         warc,
     )?
     .with_attribution(&config.firms);
-    let (renderer, render_notice) = renderer_for(&config.scan)?;
     if let Some(renderer) = &renderer {
         crawler = crawler.with_renderer(Arc::clone(renderer));
     }
