@@ -123,6 +123,25 @@ fn read_report(path: &Path) -> Report {
         .expect("report parses")
 }
 
+/// Runs a scan that must end with no firm assessed (exit 4) and returns its report.
+async fn scan_unassessed(config: &Path, report_path: &Path, extra: &[&str]) -> Report {
+    let mut args = vec![
+        "scan".to_string(),
+        arg(config),
+        "--output".to_string(),
+        arg(report_path),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let run = micar_scan(args).await;
+    assert_eq!(
+        run.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    read_report(report_path)
+}
+
 fn ip(text: &str) -> IpAddr {
     text.parse().expect("an IP address")
 }
@@ -294,23 +313,7 @@ async fn with_rendering_off_a_shell_stays_unread_and_the_firm_unassessed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = write_config(dir.path(), server.url("/").as_str(), "");
     let report_path = dir.path().join("report.json");
-    let run = micar_scan(vec![
-        "scan".to_string(),
-        arg(&config),
-        "--output".to_string(),
-        arg(&report_path),
-        "--render".to_string(),
-        "off".to_string(),
-    ])
-    .await;
-    // Exit 4: no firm could be assessed.
-    assert_eq!(
-        run.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let report = read_report(&report_path);
+    let report = scan_unassessed(&config, &report_path, &["--render", "off"]).await;
     assert_eq!(
         report.scan.rendering.as_ref().map(|r| r.mode.as_str()),
         Some("off")
@@ -334,20 +337,7 @@ async fn a_page_that_outlasts_its_timeout_is_an_error_not_a_hung_scan() {
         "render_timeout = \"2s\"",
     );
     let report_path = dir.path().join("report.json");
-    let run = micar_scan(vec![
-        "scan".to_string(),
-        arg(&config),
-        "--output".to_string(),
-        arg(&report_path),
-    ])
-    .await;
-    assert_eq!(
-        run.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let report = read_report(&report_path);
+    let report = scan_unassessed(&config, &report_path, &[]).await;
     let firm = &report.firms[0];
     let error = firm
         .errors
@@ -458,20 +448,7 @@ async fn without_a_browser_auto_turns_itself_off_and_says_so_and_always_refuses_
         &format!("browser = \"{}\"", missing.display()),
     );
     let report_path = dir.path().join("report.json");
-    let run = micar_scan(vec![
-        "scan".to_string(),
-        arg(&config),
-        "--output".to_string(),
-        arg(&report_path),
-    ])
-    .await;
-    assert_eq!(
-        run.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let report = read_report(&report_path);
+    let report = scan_unassessed(&config, &report_path, &[]).await;
     let rendering = report.scan.rendering.as_ref().expect("rendering summary");
     assert_eq!(rendering.mode, "off");
     assert!(
