@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use common::{arg, micar_scan, scan_ok, TestServer};
 use micar_scan::model::report::Report;
-use micar_scan::model::{Level, PageKind};
+use micar_scan::model::{Level, PageKind, RenderReason};
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -41,6 +41,32 @@ const ABOUT: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>About us</title></head>
 <body><main><h1>About the company</h1>
 <p>We are a small software company that writes tools for accountants. This page is rendered on the server and needs no script to be read.</p>
+</main></body></html>"#;
+
+/// A shell with none of the marks a framework leaves (no known application
+/// root, no `<noscript>` notice): only a bundle and next to no text.
+const BARE_SHELL: &str = r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>Exchange</title>
+<script type="module" src="/static/bundle.js"></script></head>
+<body><div class="mount"></div></body></html>"#;
+
+/// The bundle: mounts the offer in the page, and a link to a page that runs
+/// a script beside text a reader can already read.
+const BUNDLE: &str = r#"
+fetch('/api/offer.json').then(r => r.json()).then(offer => {
+  const mount = document.querySelector('.mount');
+  const h1 = document.createElement('h1'); h1.textContent = offer.title; mount.appendChild(h1);
+  const p = document.createElement('p'); p.textContent = offer.text; mount.appendChild(p);
+  const a = document.createElement('a'); a.href = '/news'; a.textContent = 'News'; mount.appendChild(a);
+});
+"#;
+
+/// A server-rendered page that also loads a script.
+const NEWS: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>News</title>
+<script defer src="/static/stats.js"></script></head>
+<body><main><h1>Company news</h1>
+<p>We moved our office this spring and hired two developers. The accounting tools we write now export their ledgers in three more formats, and the help pages were rewritten from the ground up.</p>
 </main></body></html>"#;
 
 const OFFER: &str = r#"{
@@ -87,6 +113,13 @@ async fn site(trap_port: u16) -> TestServer {
                 get(|| async { ([(header::CONTENT_TYPE, "application/json")], OFFER) }),
             )
             .route("/private/data.json", get(|| async { "{}" }))
+            .route("/bare/", get(|| async { Html(BARE_SHELL) }))
+            .route("/news", get(|| async { Html(NEWS) }))
+            .route(
+                "/static/bundle.js",
+                get(|| async { js(BUNDLE.to_string()) }),
+            )
+            .route("/static/stats.js", get(|| async { js(String::new()) }))
             .route(
                 "/slow/",
                 get(|| async { Html(SHELL.replace("/static/app.js", "/static/slow.js")) }),
@@ -183,6 +216,7 @@ async fn a_script_built_offer_is_read_from_the_rendered_page_and_archived() {
     assert!(home.rendered, "{home:#?}");
     assert_eq!(home.not_content, None, "rendered, the shell is content");
     let capture = home.rendering.as_ref().expect("the rendered capture");
+    assert_eq!(capture.reason, Some(RenderReason::ScriptShell));
     // Document, script and API answered; the robots-disallowed fetch, the
     // other address's fetch, image and (if it got that far) socket refused.
     assert!(capture.requests_served >= 3, "{capture:?}");
@@ -308,6 +342,67 @@ async fn an_ordinary_page_never_starts_the_browser() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_shell_without_known_marks_is_rendered_for_its_script_payload() {
+    if !chromium_present() {
+        return;
+    }
+    let server = site(1).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write_config(dir.path(), server.url("/bare/").as_str(), "");
+    let report_path = dir.path().join("report.json");
+    scan_ok(&config, &report_path, &[]).await;
+    let report = read_report(&report_path);
+
+    let rendering = report.scan.rendering.as_ref().expect("rendering summary");
+    assert_eq!(
+        (rendering.browser_launches, rendering.pages_rendered),
+        (1, 1),
+        "the bare shell only: {rendering:?}"
+    );
+    let firm = &report.firms[0];
+    let bare = firm
+        .pages
+        .iter()
+        .find(|p| p.url == server.url("/bare/").as_str())
+        .expect("the bare shell");
+    assert!(bare.rendered && bare.script_built, "{bare:#?}");
+    assert_eq!(
+        bare.rendering.as_ref().and_then(|r| r.reason),
+        Some(RenderReason::ScriptPayload)
+    );
+    assert!(
+        firm.findings
+            .iter()
+            .any(|f| f.rendered && f.matched.contains('€')),
+        "the offer the bundle wrote is evidence: {:#?}",
+        firm.findings
+    );
+    assert!(firm.verdict.level >= Level::Moderate, "{:?}", firm.verdict);
+    // The link the bundle wrote was followed; the page it leads to has text
+    // of its own beside its script and was read as fetched.
+    let news = firm
+        .pages
+        .iter()
+        .find(|p| p.url == server.url("/news").as_str())
+        .expect("the link the bundle wrote was followed");
+    assert!(!news.rendered, "{news:#?}");
+    assert_eq!(
+        server.hits_to("/static/stats.js"),
+        0,
+        "not rendered, not run"
+    );
+
+    // Without a browser the bare shell is read as the short page it is:
+    // no page kind, so the firm is not assessed on a guess.
+    let off_path = dir.path().join("off.json");
+    scan_ok(&config, &off_path, &["--render", "off"]).await;
+    let off = read_report(&off_path);
+    let page = &off.firms[0].pages[0];
+    assert!(!page.rendered && page.not_content.is_none(), "{page:#?}");
+    assert!(page.script_built, "the report says why it may be unread");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn with_rendering_off_a_shell_stays_unread_and_the_firm_unassessed() {
     let server = site(1).await;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -430,6 +525,10 @@ async fn always_renders_ordinary_pages_too() {
     let report = read_report(&report_path);
     let about = &report.firms[0].pages[0];
     assert!(about.rendered, "{about:#?}");
+    assert_eq!(
+        about.rendering.as_ref().and_then(|r| r.reason),
+        Some(RenderReason::Always)
+    );
     let rendering = report.scan.rendering.as_ref().expect("rendering summary");
     assert_eq!(
         (rendering.mode.as_str(), rendering.pages_rendered),

@@ -162,6 +162,9 @@ mod tests {
             brand_legal_ref: "".into(),
             not_content_max_text_chars: 1500,
             script_shell_max_text_chars: 100,
+            script_built_max_text_chars: 200,
+            script_built_min_external_scripts: 1,
+            script_built_min_inline_bytes: 4096,
         }
     }
 

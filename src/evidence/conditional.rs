@@ -272,6 +272,7 @@ mod tests {
             }],
             revalidated: None,
             rendered: false,
+            script_built: false,
             rendering: None,
             attribution: None,
         }

@@ -171,6 +171,20 @@ pub struct Document {
     /// (`og:type=article`, `schema:NewsArticle`, `author`), for role rules.
     #[serde(default)]
     pub markup: Vec<MarkupFact>,
+    /// The scripts the page loads, for telling a page that scripts build
+    /// from one that is short.
+    #[serde(default)]
+    pub scripts: ScriptLoad,
+}
+
+/// The code a page asks the browser to run: `<script src>` elements and
+/// the bytes of inline scripts (JSON-LD and other data blocks are data, not
+/// code, and are not counted). External scripts are counted, not fetched:
+/// their size is unknown to the crawler.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ScriptLoad {
+    pub external: u32,
+    pub inline_bytes: u64,
 }
 
 /// One thing a page's markup states about the page, and the text it was
@@ -203,6 +217,7 @@ impl Document {
             locale: LocaleMarkup::default(),
             json_ld: Vec::new(),
             markup: Vec::new(),
+            scripts: ScriptLoad::default(),
         }
     }
 }
@@ -302,6 +317,14 @@ pub struct Page {
     /// read from what the browser showed (schema 1.6.0).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rendered: bool,
+    /// The fetched HTML had next to no readable text against a large script
+    /// payload (scripts loaded from other files, or a large inline program):
+    /// its scripts probably write what a visitor sees. Such a page is
+    /// rendered in `render = "auto"`; when it was not (rendering off, no
+    /// browser, the budget spent), what it says was read from the fetched
+    /// HTML alone (schema 1.7.0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub script_built: bool,
     /// The rendered capture of the page, when it was rendered: the DOM the
     /// findings were read from and a screenshot, each with its hash and,
     /// with `--warc`, its archive record.
@@ -319,6 +342,9 @@ pub struct Rendering {
     pub content_sha256: String,
     /// Size of the serialised DOM in bytes.
     pub bytes: u64,
+    /// Why the page was rendered (schema 1.7.0; absent in older reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<RenderReason>,
     /// Requests the page made that the scanner answered, each through the
     /// address guard, robots.txt and the host's rate limit.
     pub requests_served: u32,
@@ -338,6 +364,30 @@ pub struct Rendering {
     /// A full-page PNG screenshot, taken when the scan writes WARC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screenshot: Option<Screenshot>,
+}
+
+/// Why a page was rendered in the browser.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RenderReason {
+    /// Its HTML had the marks of a script-rendered shell (an empty
+    /// application root, a `<noscript>` notice asking for JavaScript).
+    ScriptShell,
+    /// Its HTML had next to no readable text against a large script
+    /// payload, without the marks of a known shell.
+    ScriptPayload,
+    /// `render = "always"`: every content page of the firm's websites.
+    Always,
+}
+
+impl RenderReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenderReason::ScriptShell => "script_shell",
+            RenderReason::ScriptPayload => "script_payload",
+            RenderReason::Always => "always",
+        }
+    }
 }
 
 /// A full-page PNG screenshot of a rendered page, archived as a WARC

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Version of the report format. Minor: keys added; major: keys changed or removed.
-pub const SCHEMA_VERSION: &str = "1.6.0";
+pub const SCHEMA_VERSION: &str = "1.7.0";
 
 /// A scan report: what was fetched, what was found, and the verdict per firm.
 /// The verdict is evidence for a supervisor's assessment, never a legal conclusion.

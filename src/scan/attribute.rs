@@ -69,12 +69,7 @@ pub fn attribute_across_firms(
                         ..finding.clone()
                     })
                     .collect();
-                by_brand[firm].push(CrawledPage {
-                    page,
-                    findings,
-                    named: Vec::new(),
-                    redirect_links: Vec::new(),
-                });
+                by_brand[firm].push(CrawledPage::new(page, findings));
             }
         }
         for resolved in &crawl.resolutions {
@@ -115,12 +110,7 @@ pub fn attribute_across_firms(
                     .or_default() += 1;
                 let mut page = page;
                 page.attribution = finding.attribution.as_deref().cloned();
-                crawl.pages.push(CrawledPage {
-                    page,
-                    findings: vec![finding],
-                    named: Vec::new(),
-                    redirect_links: Vec::new(),
-                });
+                crawl.pages.push(CrawledPage::new(page, vec![finding]));
             }
         }
     }

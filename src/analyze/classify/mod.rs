@@ -47,6 +47,11 @@ pub struct Classification {
     /// Set when the page is a bot wall, an error, login or parked page: it
     /// then keeps only the findings that say so.
     pub page_kind: Option<PageKind>,
+    /// The page has next to no readable text against a large script
+    /// payload and no other kind: scripts probably write what a visitor
+    /// sees. Not a page kind (a short page may be just short) but a reason
+    /// to render it when a browser is at hand.
+    pub script_built: bool,
 }
 
 /// Runs a compiled [`RuleSet`] over documents. Cheap to clone and share.
@@ -156,7 +161,10 @@ impl Classifier {
             findings.push(make_finding(doc, &page_texts, rule_id, item));
         }
         discount_restricted_places(doc, &mut findings);
-        let page_kind = page_kind(doc, &findings, &self.rules.scoring().builtin);
+        let builtin = &self.rules.scoring().builtin;
+        let readable = readable_chars(doc);
+        let page_kind = page_kind(&findings, readable, builtin);
+        let script_built = page_kind.is_none() && looks_script_built(doc, readable, builtin);
         if page_kind.is_some() {
             // Not the firm's content: nothing on it is evidence either way.
             findings.retain(|f| matches!(f.signal, Signal::BotWall | Signal::NotContent));
@@ -175,6 +183,7 @@ impl Classifier {
             level: breakdown.level,
             role: breakdown.role,
             page_kind,
+            script_built,
         }
     }
 
@@ -435,7 +444,7 @@ impl Classifier {
 /// The kind of a page that is not the firm's content, from its bot-wall and
 /// not-content findings, when its readable text is short enough to be that
 /// page and not an article about it.
-fn page_kind(doc: &Document, findings: &[Finding], params: &BuiltinParams) -> Option<PageKind> {
+fn page_kind(findings: &[Finding], readable: usize, params: &BuiltinParams) -> Option<PageKind> {
     let kind = findings.iter().find_map(|f| match f.signal {
         Signal::BotWall => Some(PageKind::BotWall),
         Signal::NotContent if f.rule_id.contains(".login") => Some(PageKind::LoginWall),
@@ -444,8 +453,18 @@ fn page_kind(doc: &Document, findings: &[Finding], params: &BuiltinParams) -> Op
         Signal::NotContent => Some(PageKind::ErrorPage),
         _ => None,
     })?;
-    let readable: usize = doc
-        .blocks
+    let max_text_chars = if kind == PageKind::ScriptShell {
+        params.script_shell_max_text_chars
+    } else {
+        params.not_content_max_text_chars
+    };
+    (readable <= max_text_chars).then_some(kind)
+}
+
+/// Characters of the page's own text: its body outside the site's header,
+/// navigation and footer, without its title, meta tags and URL.
+fn readable_chars(doc: &Document) -> usize {
+    doc.blocks
         .iter()
         .filter(|b| {
             !matches!(
@@ -459,13 +478,18 @@ fn page_kind(doc: &Document, findings: &[Finding], params: &BuiltinParams) -> Op
             ) && !in_site_chrome_at(b.kind, &b.path)
         })
         .map(|b| b.text.chars().count())
-        .sum();
-    let max_text_chars = if kind == PageKind::ScriptShell {
-        params.script_shell_max_text_chars
-    } else {
-        params.not_content_max_text_chars
-    };
-    (readable <= max_text_chars).then_some(kind)
+        .sum()
+}
+
+/// Little readable text against a large script payload: code from other
+/// files, or a large inline program. A shell without a known application
+/// root or `<noscript>` notice looks like this; so may a very short page
+/// with a big script, which rendering then shows to be just short.
+fn looks_script_built(doc: &Document, readable: usize, params: &BuiltinParams) -> bool {
+    let scripts = doc.scripts;
+    readable <= params.script_built_max_text_chars
+        && (scripts.external >= params.script_built_min_external_scripts
+            || scripts.inline_bytes >= params.script_built_min_inline_bytes)
 }
 
 /// Locale markup values with where they stood, in a stable order.

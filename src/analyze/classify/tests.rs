@@ -300,3 +300,50 @@ fn page_finding_id(result: &Classification, rule_id: &str) -> String {
         .map(|f| f.id.clone())
         .unwrap_or_default()
 }
+
+fn html_page(html: &str) -> Document {
+    crate::analyze::extract::extract_html(
+        html,
+        crate::analyze::extract::DocMeta {
+            url: "https://app.example/".into(),
+            final_url: "https://app.example/".into(),
+            source_kind: SourceKind::Website,
+            fetched_at: "2025-01-01T00:00:00Z".into(),
+            content_sha256: "ab".repeat(32),
+            content_language: None,
+        },
+    )
+}
+
+#[test]
+fn next_to_no_text_against_a_script_payload_reads_as_script_built_and_is_no_page_kind() {
+    let classifier = classifier();
+    let bundle = r#"<html><head><title>Exchange</title><script src="/assets/index-4f1c.js"></script></head>
+        <body><div id="mount"></div></body></html>"#;
+    let result = classifier.classify(&html_page(bundle));
+    assert!(result.script_built);
+    assert_eq!(result.page_kind, None, "a short page is not a kind of page");
+
+    let inline_program = format!(
+        "<html><body><div id=\"mount\">Loading…</div><script>{}</script></body></html>",
+        "document.body.append('x');".repeat(200)
+    );
+    assert!(
+        classifier
+            .classify(&html_page(&inline_program))
+            .script_built
+    );
+
+    // A small inline snippet is not a payload.
+    let snippet = "<html><body><p>Thanks!</p><script>window.dataLayer = [];</script></body></html>";
+    assert!(!classifier.classify(&html_page(snippet)).script_built);
+    // Text a reader can read is content, however many scripts it loads.
+    let article = format!(
+        "<html><head><script src=\"/a.js\"></script><script src=\"/b.js\"></script></head><body><main><p>{}</p></main></body></html>",
+        "Our company writes accounting software for small firms. ".repeat(5)
+    );
+    assert!(!classifier.classify(&html_page(&article)).script_built);
+    // A short page that runs nothing is just short.
+    let short = "<html><body><p>Coming soon.</p></body></html>";
+    assert!(!classifier.classify(&html_page(short)).script_built);
+}

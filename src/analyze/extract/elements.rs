@@ -182,6 +182,21 @@ impl<'a> Walker<'a> {
                 }
             }
             "script" => {
+                if runs_as_code(element.attr("type")) {
+                    if non_empty(element.attr("src")).is_some() {
+                        self.scripts.external = self.scripts.external.saturating_add(1);
+                    } else {
+                        let bytes: usize = node
+                            .children()
+                            .filter_map(|child| match child.value() {
+                                Node::Text(t) => Some(t.len()),
+                                _ => None,
+                            })
+                            .sum();
+                        self.scripts.inline_bytes =
+                            self.scripts.inline_bytes.saturating_add(bytes as u64);
+                    }
+                }
                 let is_json_ld = element
                     .attr("type")
                     .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"));
@@ -238,6 +253,7 @@ impl<'a> Walker<'a> {
         doc.title = self.title;
         doc.json_ld = self.json_ld;
         doc.markup = self.markup;
+        doc.scripts = self.scripts;
 
         let page_url = Url::parse(&meta.final_url)
             .or_else(|_| Url::parse(&meta.url))
@@ -300,4 +316,31 @@ impl<'a> Walker<'a> {
         push_url_block(&mut doc);
         doc
     }
+}
+
+/// Whether a `<script>` of this `type` is code the browser runs: no type,
+/// a JavaScript MIME type or `module`. Other types (`application/ld+json`,
+/// `application/json`, `importmap`, templates) are data.
+fn runs_as_code(script_type: Option<&str>) -> bool {
+    let Some(script_type) = script_type.map(str::trim).filter(|t| !t.is_empty()) else {
+        return true;
+    };
+    let essence = script_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    matches!(
+        essence.as_str(),
+        "module"
+            | "text/javascript"
+            | "application/javascript"
+            | "application/x-javascript"
+            | "text/ecmascript"
+            | "application/ecmascript"
+            | "text/x-javascript"
+            | "text/jscript"
+            | "text/livescript"
+    )
 }

@@ -681,3 +681,32 @@ fn a_script_shell_states_its_empty_root_and_noscript_notice() {
         rendered.markup
     );
 }
+
+#[test]
+fn the_scripts_a_page_runs_are_counted_and_data_blocks_are_not() {
+    let doc = extract(
+        r#"<html><head>
+        <script src="/static/js/main.js"></script>
+        <script type="module" src="/static/js/entry.mjs"></script>
+        <script type="text/javascript; charset=utf-8">var a = 1;</script>
+        <script type="application/ld+json">{"@type":"Organization","name":"Example"}</script>
+        <script type="application/json" id="__STATE__">{"offer":"a long state blob"}</script>
+        <script type="importmap">{"imports":{}}</script>
+        <script src=""></script>
+        </head><body><script>window.x = 12;</script><p>Text</p></body></html>"#,
+        "https://example.test/",
+    );
+    assert_eq!(doc.scripts.external, 2, "{:?}", doc.scripts);
+    // `var a = 1;` and `window.x = 12;`; an empty `src` is an inline script
+    // with no code.
+    assert_eq!(
+        doc.scripts.inline_bytes,
+        ("var a = 1;".len() + "window.x = 12;".len()) as u64
+    );
+
+    let plain = extract(
+        "<html><body><p>No scripts</p></body></html>",
+        "https://example.test/",
+    );
+    assert_eq!(plain.scripts, crate::model::ScriptLoad::default());
+}

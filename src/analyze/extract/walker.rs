@@ -106,6 +106,8 @@ pub(crate) struct Walker<'a> {
     pub(crate) skipping: Option<ego_tree::NodeId>,
     /// Text of an `<option>` of a switcher being read.
     pub(crate) option_text: Option<String>,
+    /// Scripts the page runs (`<script src>`, inline code bytes).
+    pub(crate) scripts: crate::model::ScriptLoad,
 }
 
 impl<'a> Walker<'a> {

@@ -172,10 +172,33 @@ pub struct BuiltinParams {
     /// rendered page with a notice beside its content is content.
     #[serde(default = "default_script_shell_max_text_chars")]
     pub script_shell_max_text_chars: usize,
+    /// A page with no other kind whose readable text is at most this long
+    /// and that loads at least `script_built_min_external_scripts` scripts
+    /// or `script_built_min_inline_bytes` bytes of inline code is probably
+    /// written by its scripts: it is rendered in `render = "auto"`. It is
+    /// never a page kind, so it is classified as it reads.
+    #[serde(default = "default_script_built_max_text_chars")]
+    pub script_built_max_text_chars: usize,
+    #[serde(default = "default_script_built_min_external_scripts")]
+    pub script_built_min_external_scripts: u32,
+    #[serde(default = "default_script_built_min_inline_bytes")]
+    pub script_built_min_inline_bytes: u64,
 }
 
 fn default_script_shell_max_text_chars() -> usize {
     100
+}
+
+fn default_script_built_max_text_chars() -> usize {
+    200
+}
+
+fn default_script_built_min_external_scripts() -> u32 {
+    1
+}
+
+fn default_script_built_min_inline_bytes() -> u64 {
+    4096
 }
 
 /// Firm-level parameters (`[firm]`).

@@ -197,6 +197,7 @@ impl Crawler {
                     links: Vec::new(),
                     revalidated: None,
                     rendered: false,
+                    script_built: false,
                     rendering: None,
                     attribution: None,
                 };

@@ -11,7 +11,7 @@ use crate::config::RenderMode;
 use crate::evidence::warc::{RecordRef, Resource};
 use crate::model::report::ErrorEntry;
 use crate::model::time::now_rfc3339;
-use crate::model::{sha256_hex, PageKind, Rendering, Screenshot, SourceKind};
+use crate::model::{sha256_hex, PageKind, RenderReason, Rendering, Screenshot, SourceKind};
 use crate::sources::fetch::Fetched;
 use crate::sources::frontier::{QueuedUrl, ScopeRules};
 use crate::sources::render::{GateAnswer, RenderRequest, RequestKind, ResourceGate};
@@ -91,32 +91,45 @@ fn served(fetched: &Fetched) -> GateAnswer {
 }
 
 impl Shared {
-    /// Whether the page read from `fetched` is rendered: an HTML page of a
-    /// 2xx answer that the mode asks for (a script-rendered shell in `auto`,
-    /// any page of the firm's own websites in `always`), while the site's
-    /// render budget lasts.
-    fn wants_render(&self, fetched: &Fetched, visit: &Visit, context: &GroupContext) -> bool {
-        let Some(renderer) = &self.renderer else {
-            return false;
-        };
+    /// Why the page read from `fetched` is rendered, if it is: an HTML page
+    /// of a 2xx answer that the mode asks for (in `auto` a script-rendered
+    /// shell, or a page of next to no text against a large script payload;
+    /// in `always` also any page of the firm's own websites), while the
+    /// site's render budget lasts.
+    fn render_reason(
+        &self,
+        fetched: &Fetched,
+        visit: &Visit,
+        context: &GroupContext,
+    ) -> Option<RenderReason> {
+        let renderer = self.renderer.as_ref()?;
         let Visit::Page { pages, .. } = visit else {
-            return false;
+            return None;
         };
         let [only] = pages.as_slice() else {
-            return false;
+            return None;
         };
         // The mode decides first: on the fast path (`auto`, a page that is
-        // no shell) nothing else is looked at.
-        let wanted = match self.settings.render {
-            RenderMode::Off => false,
-            RenderMode::Auto => only.page.not_content == Some(PageKind::ScriptShell),
-            RenderMode::Always => {
-                only.page.not_content == Some(PageKind::ScriptShell)
-                    || (context.kind == SourceKind::Website && only.page.not_content.is_none())
+        // neither a shell nor built by its scripts) nothing else is looked at.
+        let shell_or_scripted = || {
+            if only.page.not_content == Some(PageKind::ScriptShell) {
+                Some(RenderReason::ScriptShell)
+            } else if only.page.script_built {
+                Some(RenderReason::ScriptPayload)
+            } else {
+                None
             }
         };
-        if !wanted || !(200..300).contains(&fetched.status) || media_kind(fetched) != Media::Html {
-            return false;
+        let reason = match self.settings.render {
+            RenderMode::Off => None,
+            RenderMode::Auto => shell_or_scripted(),
+            RenderMode::Always => shell_or_scripted().or_else(|| {
+                (context.kind == SourceKind::Website && only.page.not_content.is_none())
+                    .then_some(RenderReason::Always)
+            }),
+        }?;
+        if !(200..300).contains(&fetched.status) || media_kind(fetched) != Media::Html {
+            return None;
         }
         let site = super::visit::site_of(&fetched.final_url);
         let mut budget = self
@@ -126,10 +139,10 @@ impl Shared {
         let used = budget.entry(site).or_insert(0);
         if *used >= self.settings.render_max_pages {
             renderer.note_not_rendered();
-            return false;
+            return None;
         }
         *used += 1;
-        true
+        Some(reason)
     }
 
     /// Renders the page when it should be, and reads it as the browser
@@ -141,9 +154,9 @@ impl Shared {
         visit: Visit,
         context: &GroupContext,
     ) -> Visit {
-        if !self.wants_render(fetched, &visit, context) {
+        let Some(reason) = self.render_reason(fetched, &visit, context) else {
             return visit;
-        }
+        };
         let Some(renderer) = self.renderer.as_ref().map(Arc::clone) else {
             return visit;
         };
@@ -269,6 +282,7 @@ impl Shared {
             rendered_at: output.rendered_at.clone(),
             content_sha256: dom_sha256,
             bytes: output.dom.len() as u64,
+            reason: Some(reason),
             requests_served: output.served,
             requests_refused: output.refused,
             warc_file: warc_file.clone(),

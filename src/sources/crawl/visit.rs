@@ -303,6 +303,7 @@ impl Shared {
             item_page.score = classification.score;
             item_page.role = Some(classification.role);
             item_page.not_content = classification.page_kind;
+            item_page.script_built = classification.script_built;
             set_record(&mut item_page, record.as_ref());
             let mut findings = classification.findings;
             for finding in &mut findings {
@@ -515,6 +516,7 @@ pub(crate) fn page_of(item: &QueuedUrl, fetched: &Fetched, kind: SourceKind) -> 
         links: Vec::new(),
         revalidated: None,
         rendered: false,
+        script_built: false,
         rendering: None,
         attribution: None,
     }
