@@ -256,51 +256,79 @@ pub fn write_manifest_with(
 }
 
 /// The archived DOMs and screenshots a report's pages cite, in report order.
+///
+/// The report on disk is what the manifest seals, so it is read back, but
+/// as a stream into the few fields needed: everything else (findings above
+/// all) is skipped as it is read. Parsing a large report whole would hold
+/// several times its size in memory at the very end of a scan.
 fn rendered_captures(report_path: &Path) -> Result<Vec<CaptureDigest>, EvidenceError> {
-    let bytes = std::fs::read(report_path).map_err(|source| io_error(report_path, source))?;
-    let report: serde_json::Value = serde_json::from_slice(&bytes)?;
+    let file = std::fs::File::open(report_path).map_err(|source| io_error(report_path, source))?;
+    let report: CitedCaptures = serde_json::from_reader(std::io::BufReader::new(file))?;
     let mut captures = Vec::new();
-    let firms = report["firms"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for page in firms.iter().flat_map(|firm| {
-        firm["pages"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-    }) {
-        let Some(rendering) = page.get("rendering") else {
+    for page in report.firms.iter().flat_map(|firm| &firm.pages) {
+        let Some(rendering) = &page.rendering else {
             continue;
         };
-        let page_url = page["url"].as_str().unwrap_or_default();
         for (kind, capture) in [
             ("dom", Some(rendering)),
-            ("screenshot", rendering.get("screenshot")),
+            ("screenshot", rendering.screenshot.as_deref()),
         ] {
             let Some(capture) = capture else {
                 continue;
             };
-            let text = |key: &str| capture[key].as_str().map(str::to_string);
             if let (Some(sha256), Some(warc_file), Some(warc_record_id), Some(warc_offset)) = (
-                text("content_sha256"),
-                text("warc_file"),
-                text("warc_record_id"),
-                capture["warc_offset"].as_u64(),
+                &capture.content_sha256,
+                &capture.warc_file,
+                &capture.warc_record_id,
+                capture.warc_offset,
             ) {
                 captures.push(CaptureDigest {
-                    page_url: page_url.to_string(),
+                    page_url: page.url.clone(),
                     kind: kind.to_string(),
-                    sha256,
-                    bytes: capture["bytes"].as_u64().unwrap_or_default(),
-                    warc_file,
-                    warc_record_id,
+                    sha256: sha256.clone(),
+                    bytes: capture.bytes.unwrap_or_default(),
+                    warc_file: warc_file.clone(),
+                    warc_record_id: warc_record_id.clone(),
                     warc_offset,
                 });
             }
         }
     }
     Ok(captures)
+}
+
+/// The parts of a report [`rendered_captures`] reads; serde skips the rest
+/// without building it.
+#[derive(Deserialize)]
+struct CitedCaptures {
+    #[serde(default)]
+    firms: Vec<CapturesOfFirm>,
+}
+
+#[derive(Deserialize)]
+struct CapturesOfFirm {
+    #[serde(default)]
+    pages: Vec<CapturesOfPage>,
+}
+
+#[derive(Deserialize)]
+struct CapturesOfPage {
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    rendering: Option<CaptureFields>,
+}
+
+/// A rendered DOM's or a screenshot's hash and record.
+#[derive(Deserialize)]
+struct CaptureFields {
+    content_sha256: Option<String>,
+    bytes: Option<u64>,
+    warc_file: Option<String>,
+    warc_record_id: Option<String>,
+    warc_offset: Option<u64>,
+    #[serde(default)]
+    screenshot: Option<Box<CaptureFields>>,
 }
 
 /// SHA-256 and size of a file, read in chunks (archives can be large).
