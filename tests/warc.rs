@@ -788,3 +788,137 @@ fn derived_quotes_verify_against_the_archive_and_a_forged_link_target_does_not()
     );
     assert!(text.contains("link target"), "{text}");
 }
+
+#[test]
+fn a_report_cut_short_is_named_once_and_nothing_it_cites_is_counted() {
+    let bundle = write_archive();
+    let (report_path, _) = write_report(&bundle);
+    let text = std::fs::read(&report_path).unwrap();
+    // Cut after the pages, inside the findings: what was read before the
+    // cut must not be counted as verified.
+    let cut = text.len() * 3 / 4;
+    std::fs::write(&report_path, &text[..cut]).unwrap();
+    write_manifest_even_if_unreadable(&report_path, &bundle.files);
+    let verification = verify(&report_path).unwrap();
+    let text = problem_text(&verification);
+    assert_eq!(verification.problems.len(), 1, "{text}");
+    assert!(text.contains("not JSON"), "{text}");
+    assert_eq!(
+        (verification.pages_checked, verification.findings_checked),
+        (0, 0)
+    );
+
+    // Valid JSON that is not a report is named as such.
+    std::fs::write(&report_path, br#"{"firms": [{"pages": "none"}]}"#).unwrap();
+    assert!(write_manifest(&report_path, &bundle.files).is_err());
+    write_manifest_even_if_unreadable(&report_path, &bundle.files);
+    let verification = verify(&report_path).unwrap();
+    let text = problem_text(&verification);
+    assert_eq!(verification.problems.len(), 1, "{text}");
+    assert!(text.contains("not a micar-scan report"), "{text}");
+}
+
+/// The manifest of a report that is not valid JSON: digests only (the
+/// captures the report cites cannot be read from it), written by hand.
+fn write_manifest_even_if_unreadable(report_path: &Path, files: &[PathBuf]) {
+    let bytes = std::fs::read(report_path).unwrap();
+    let dir = report_path.parent().unwrap();
+    let digest = |path: &Path| {
+        let data = std::fs::read(path).unwrap();
+        json!({
+            "name": path.strip_prefix(dir).unwrap().to_string_lossy(),
+            "sha256": sha256_hex(&data),
+            "bytes": data.len(),
+        })
+    };
+    let manifest = json!({
+        "manifest_version": "1.1.0",
+        "created_at": "2026-11-28T16:05:09Z",
+        "tool": {"name": "micar-scan", "version": "0.0.0-test"},
+        "report": {
+            "name": report_path.file_name().unwrap().to_string_lossy(),
+            "sha256": sha256_hex(&bytes),
+            "bytes": bytes.len(),
+        },
+        "warc_files": files.iter().map(|f| digest(f)).collect::<Vec<_>>(),
+        "captures": [],
+    });
+    save(&manifest_path(report_path), &manifest);
+}
+
+/// Many more records than verify keeps read at once: a finding that cites a
+/// record read long before is checked against it all the same, and a
+/// forged one is still named.
+#[test]
+fn citations_of_records_read_long_before_are_checked_all_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = WarcWriter::create(&dir.path().join("warc"), "many", 1 << 20, info()).unwrap();
+    let request = headers(&[("User-Agent", "micar-scan-test/1")]);
+    let response = headers(&[("Content-Type", "text/html; charset=utf-8")]);
+    let fetched_at = time::macros::datetime!(2026-11-28 16:05:09.250 UTC);
+    let mut pages = Vec::new();
+    let mut cites = Vec::new();
+    for n in 0..150 {
+        let url = format!("http://127.0.0.1:8080/p/{n}");
+        let payload =
+            format!("<html><body><p>Seite {n}: Konto eröffnen ab {n} €.</p></body></html>");
+        let at = writer
+            .write_exchange(&Exchange {
+                url: &url,
+                method: "GET",
+                request_headers: &request,
+                http_version: "HTTP/1.1",
+                status: 200,
+                reason: "OK",
+                response_headers: &response,
+                payload: payload.as_bytes(),
+                content_decoded: false,
+                truncated: false,
+                ip: None,
+                fetched_at,
+            })
+            .unwrap();
+        let cite = json!({
+            "warc_file": at.warc_file,
+            "warc_record_id": at.warc_record_id,
+            "warc_offset": at.offset,
+            "content_sha256": sha256_hex(payload.as_bytes()),
+        });
+        let mut page = json!({"url": url, "status": 200});
+        merge(&mut page, cite.clone());
+        pages.push(page);
+        cites.push((url, n, cite));
+    }
+    let files = writer.finish().unwrap();
+    // Findings in the reverse order of their pages: each cites a record
+    // that has long left the records kept read.
+    let mut findings = Vec::new();
+    for (url, n, cite) in cites.iter().rev() {
+        let mut finding = json!({
+            "id": format!("f{n}"),
+            "url": url,
+            "matched": format!("ab {n} €"),
+            "snippet": format!("Konto eröffnen ab {n} €."),
+        });
+        merge(&mut finding, cite.clone());
+        findings.push(finding);
+    }
+    findings[100]["matched"] = json!("ab 1000 €");
+    let forged = findings[100]["id"].as_str().unwrap().to_string();
+    let report = json!({"firms": [{"name": "Many", "pages": pages, "findings": findings}]});
+    let report_path = dir.path().join("many.json");
+    save(&report_path, &report);
+    write_manifest(&report_path, &files).unwrap();
+    let verification = verify(&report_path).unwrap();
+    let text = problem_text(&verification);
+    assert_eq!(
+        (verification.pages_checked, verification.findings_checked),
+        (150, 150),
+        "{text}"
+    );
+    assert_eq!(verification.problems.len(), 1, "{text}");
+    assert_eq!(
+        verification.problems[0].location,
+        format!("report finding {forged}")
+    );
+}

@@ -6,97 +6,279 @@ use super::cited::*;
 use super::problems::*;
 use super::quotes::*;
 use crate::evidence::warc::WarcReader;
-use std::collections::HashMap;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
 pub(crate) struct Citations<'a> {
     pub(crate) archives: &'a HashMap<String, PathBuf>,
     pub(crate) cache: HashMap<(String, u64), Result<CitedRecord, String>>,
+    /// The keys of `cache`, oldest first.
+    pub(crate) read_order: VecDeque<(String, u64)>,
 }
 
-impl Citations<'_> {
+impl<'a> Citations<'a> {
+    pub(crate) fn new(archives: &'a HashMap<String, PathBuf>) -> Self {
+        Citations {
+            archives,
+            cache: HashMap::new(),
+            read_order: VecDeque::new(),
+        }
+    }
+
     pub(crate) fn record(&mut self, warc_file: &str, offset: u64) -> &Result<CitedRecord, String> {
         let archives = self.archives;
-        self.cache
-            .entry((warc_file.to_string(), offset))
-            .or_insert_with(|| {
-                let path = archives.get(warc_file).ok_or_else(|| {
-                    format!("cites {warc_file}, which the manifest does not list")
-                })?;
-                let record = WarcReader::read_at(path, offset)
-                    .map_err(|error| format!("cited record cannot be read: {error}"))?;
-                Ok(CitedRecord::from_record(&record))
-            })
+        let key = (warc_file.to_string(), offset);
+        if !self.cache.contains_key(&key) {
+            if self.cache.len() >= CACHED_RECORDS {
+                // Oldest first: the citations that will come next are those
+                // of the page read last.
+                if let Some(oldest) = self.read_order.pop_front() {
+                    self.cache.remove(&oldest);
+                }
+            }
+            self.read_order.push_back(key.clone());
+        }
+        self.cache.entry(key).or_insert_with(|| {
+            let path = archives
+                .get(warc_file)
+                .ok_or_else(|| format!("cites {warc_file}, which the manifest does not list"))?;
+            let record = WarcReader::read_at(path, offset)
+                .map_err(|error| format!("cited record cannot be read: {error}"))?;
+            Ok(CitedRecord::from_record(&record))
+        })
     }
 }
 
-/// Checks every page and finding of every firm that cites a record.
-pub(crate) fn check_citations(
-    report: &serde_json::Value,
+/// Records kept read between citations. Findings follow one another page
+/// by page, so the few last records serve nearly every lookup; a bundle of
+/// 100,000 pages must not keep every page's text in memory to verify it.
+const CACHED_RECORDS: usize = 64;
+
+/// Checks every page, finding, geo page and redirect hop of the report read
+/// from `report` that cites a record. The report is read as a stream, one
+/// page or finding at a time: verifying a large report never holds it whole.
+///
+/// On a report that is not valid JSON nothing it cites is counted or
+/// reported, only the error, as if it had not been read.
+pub(crate) fn check_report_citations(
+    report: impl std::io::Read,
     citations: &mut Citations,
     verification: &mut Verification,
     problems: &mut Problems,
-) {
-    let firms = report
-        .get("firms")
-        .and_then(|firms| firms.as_array())
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for firm in firms {
-        for page in items(firm, "pages") {
+) -> Result<(), serde_json::Error> {
+    let mut checker = Checker {
+        citations,
+        counts: Verification::default(),
+        problems: Problems::default(),
+    };
+    let mut stream = serde_json::Deserializer::from_reader(std::io::BufReader::new(report));
+    ReportSeed(&mut checker).deserialize(&mut stream)?;
+    stream.end()?;
+    verification.pages_checked += checker.counts.pages_checked;
+    verification.renderings_checked += checker.counts.renderings_checked;
+    verification.findings_checked += checker.counts.findings_checked;
+    verification.redirect_hops_checked += checker.counts.redirect_hops_checked;
+    verification.geo_pages_checked += checker.counts.geo_pages_checked;
+    problems.0.append(&mut checker.problems.0);
+    Ok(())
+}
+
+/// What the stream of a report is checked with, and what it found.
+struct Checker<'c, 'a> {
+    citations: &'c mut Citations<'a>,
+    counts: Verification,
+    problems: Problems,
+}
+
+impl Checker<'_, '_> {
+    fn page(&mut self, page: &serde_json::Value) {
+        let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
+        let location = format!("report page {url}");
+        if check_citation(page, &location, self.citations, &mut self.problems, false) {
+            self.counts.pages_checked += 1;
+        }
+        if let Some(rendering) = page.get("rendering") {
+            let location = format!("report page {url} (rendered DOM)");
+            if check_citation(
+                rendering,
+                &location,
+                self.citations,
+                &mut self.problems,
+                false,
+            ) {
+                self.counts.renderings_checked += 1;
+            }
+            if let Some(screenshot) = rendering.get("screenshot") {
+                let location = format!("report page {url} (screenshot)");
+                if check_citation(
+                    screenshot,
+                    &location,
+                    self.citations,
+                    &mut self.problems,
+                    false,
+                ) {
+                    self.counts.renderings_checked += 1;
+                }
+            }
+        }
+        if let Some(revalidated) = page.get("revalidated") {
+            let location = format!("report page {url} (revalidation)");
+            check_revalidation(revalidated, &location, self.citations, &mut self.problems);
+        }
+    }
+
+    fn finding(&mut self, finding: &serde_json::Value) {
+        let id = finding.get("id").and_then(|id| id.as_str()).unwrap_or("?");
+        let location = format!("report finding {id}");
+        if check_citation(finding, &location, self.citations, &mut self.problems, true) {
+            self.counts.findings_checked += 1;
+        }
+        let hops = finding
+            .pointer("/attribution/redirect/hops")
+            .and_then(|hops| hops.as_array())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for (n, hop) in hops.iter().enumerate() {
+            let location = format!("report finding {id}, redirect hop {}", n + 1);
+            if check_hop_citation(hop, &location, self.citations, &mut self.problems) {
+                self.counts.redirect_hops_checked += 1;
+            }
+        }
+    }
+
+    fn vantage(&mut self, vantage: &serde_json::Value) {
+        let name = vantage
+            .get("vantage")
+            .and_then(|name| name.as_str())
+            .unwrap_or("?");
+        for page in items(vantage, "pages") {
             let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
-            let location = format!("report page {url}");
-            if check_citation(page, &location, citations, problems, false) {
-                verification.pages_checked += 1;
-            }
-            if let Some(rendering) = page.get("rendering") {
-                let location = format!("report page {url} (rendered DOM)");
-                if check_citation(rendering, &location, citations, problems, false) {
-                    verification.renderings_checked += 1;
-                }
-                if let Some(screenshot) = rendering.get("screenshot") {
-                    let location = format!("report page {url} (screenshot)");
-                    if check_citation(screenshot, &location, citations, problems, false) {
-                        verification.renderings_checked += 1;
-                    }
-                }
-            }
-            if let Some(revalidated) = page.get("revalidated") {
-                let location = format!("report page {url} (revalidation)");
-                check_revalidation(revalidated, &location, citations, problems);
+            let location = format!("report geo probe from {name}: {url}");
+            if check_citation(page, &location, self.citations, &mut self.problems, false) {
+                self.counts.geo_pages_checked += 1;
             }
         }
-        for finding in items(firm, "findings") {
-            let id = finding.get("id").and_then(|id| id.as_str()).unwrap_or("?");
-            let location = format!("report finding {id}");
-            if check_citation(finding, &location, citations, problems, true) {
-                verification.findings_checked += 1;
+    }
+}
+
+/// The report: only its `firms` are read; anything else is skipped unread.
+struct ReportSeed<'s, 'c, 'a>(&'s mut Checker<'c, 'a>);
+
+impl<'de> DeserializeSeed<'de> for ReportSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReportSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a micar-scan report")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            if key == "firms" {
+                map.next_value_seed(FirmsSeed(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
             }
-            let hops = finding
-                .pointer("/attribution/redirect/hops")
-                .and_then(|hops| hops.as_array())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            for (n, hop) in hops.iter().enumerate() {
-                let location = format!("report finding {id}, redirect hop {}", n + 1);
-                if check_hop_citation(hop, &location, citations, problems) {
-                    verification.redirect_hops_checked += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `firms[]`, one firm at a time.
+struct FirmsSeed<'s, 'c, 'a>(&'s mut Checker<'c, 'a>);
+
+impl<'de> DeserializeSeed<'de> for FirmsSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FirmsSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of firms")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(FirmSeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One firm: its `pages`, `findings` and `geo` items are checked one by
+/// one as they are read, and dropped.
+struct FirmSeed<'s, 'c, 'a>(&'s mut Checker<'c, 'a>);
+
+impl<'de> DeserializeSeed<'de> for FirmSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FirmSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a firm")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            let item = match key.as_ref() {
+                "pages" => Some(Item::Page),
+                "findings" => Some(Item::Finding),
+                "geo" => Some(Item::Vantage),
+                _ => None,
+            };
+            match item {
+                Some(item) => map.next_value_seed(ItemsSeed(&mut *self.0, item))?,
+                None => {
+                    map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        for vantage in items(firm, "geo") {
-            let name = vantage
-                .get("vantage")
-                .and_then(|name| name.as_str())
-                .unwrap_or("?");
-            for page in items(vantage, "pages") {
-                let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
-                let location = format!("report geo probe from {name}: {url}");
-                if check_citation(page, &location, citations, problems, false) {
-                    verification.geo_pages_checked += 1;
-                }
+        Ok(())
+    }
+}
+
+/// What a firm's list holds.
+#[derive(Clone, Copy)]
+enum Item {
+    Page,
+    Finding,
+    Vantage,
+}
+
+/// A list of pages, findings or vantage points, each read whole (it is
+/// small), checked and dropped.
+struct ItemsSeed<'s, 'c, 'a>(&'s mut Checker<'c, 'a>, Item);
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_, '_, '_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_, '_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let ItemsSeed(checker, kind) = self;
+        while let Some(item) = seq.next_element::<serde_json::Value>()? {
+            match kind {
+                Item::Page => checker.page(&item),
+                Item::Finding => checker.finding(&item),
+                Item::Vantage => checker.vantage(&item),
             }
         }
+        Ok(())
     }
 }
 

@@ -71,10 +71,7 @@ pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
     }
 
     // Each capture the manifest pins is the record it names, with those bytes.
-    let mut citations = Citations {
-        archives: &archives,
-        cache: HashMap::new(),
-    };
+    let mut citations = Citations::new(&archives);
     for capture in &manifest.captures {
         let location = format!("manifest {} of {}", capture.kind, capture.page_url);
         match citations.record(&capture.warc_file, capture.warc_offset) {
@@ -106,12 +103,16 @@ pub fn verify(report_path: &Path) -> Result<Verification, EvidenceError> {
     }
 
     // An unreadable report has already been named by the digest check above.
-    if let Ok(bytes) = std::fs::read(report_path) {
-        match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(report) => {
-                check_citations(&report, &mut citations, &mut verification, &mut problems);
-            }
-            Err(error) => problems.add(file_name(report_path), format!("not JSON: {error}")),
+    if let Ok(report) = std::fs::File::open(report_path) {
+        if let Err(error) =
+            check_report_citations(report, &mut citations, &mut verification, &mut problems)
+        {
+            let what = if error.is_data() {
+                "not a micar-scan report"
+            } else {
+                "not JSON"
+            };
+            problems.add(file_name(report_path), format!("{what}: {error}"));
         }
     }
     verification.problems = problems.0;
