@@ -469,7 +469,7 @@ pub(crate) fn check_hop_citation(
         // points on from its body.
         let points_there = cited.redirect_target.as_deref() == Some(claimed)
             || (cited.redirect_target.is_none()
-                && cited.link_targets.iter().any(|target| target == claimed));
+                && cited.link_targets().iter().any(|target| target == claimed));
         if !points_there {
             problems.add(
                 location,

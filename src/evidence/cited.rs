@@ -11,13 +11,15 @@ pub(crate) struct CitedRecord {
     pub(crate) record_id: Option<String>,
     pub(crate) warc_type: Option<String>,
     pub(crate) payload_sha256: Option<String>,
-    /// The payload as text in several readings, whitespace removed.
-    pub(crate) text_views: Vec<String>,
     /// `WARC-Target-URI`: the URL the payload was fetched from.
     pub(crate) target_uri: Option<String>,
-    /// Every `href`, `src` and refresh target of the payload, resolved
-    /// against the target URI (and `<base href>`), http(s) only.
-    pub(crate) link_targets: Vec<String>,
+    /// The payload and its media type, read as text only when a quote is
+    /// checked against it: most records are cited by pages, whose check
+    /// needs only the digest, and reading a payload as text is most of
+    /// what verifying costs.
+    pub(crate) payload: Option<Vec<u8>>,
+    pub(crate) content_type: Option<String>,
+    pub(crate) reading: std::cell::OnceCell<PayloadReading>,
     /// The `Content-Language` response header, which locale findings quote.
     pub(crate) content_language: Option<String>,
     /// The HTTP status of an `application/http` response record.
@@ -37,25 +39,21 @@ impl CitedRecord {
                 .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
                 .map(|(_, value)| value.clone())
         };
-        let reading = payload
-            .map(|payload| {
-                // A resource record (a rendered DOM) says its type in the WARC header.
-                let content_type = http_header("content-type").or_else(|| {
-                    matches!(record.header("WARC-Type"), Some("resource" | "conversion"))
-                        .then(|| record.header("Content-Type").map(str::to_string))
-                        .flatten()
-                });
-                read_payload(payload, content_type.as_deref(), target_uri.as_deref())
-            })
-            .unwrap_or_default();
+        // A resource record (a rendered DOM) says its type in the WARC header.
+        let content_type = http_header("content-type").or_else(|| {
+            matches!(record.header("WARC-Type"), Some("resource" | "conversion"))
+                .then(|| record.header("Content-Type").map(str::to_string))
+                .flatten()
+        });
         CitedRecord {
             location: record_location(record),
             record_id: record.header("WARC-Record-ID").map(str::to_string),
             warc_type: record.header("WARC-Type").map(str::to_string),
             payload_sha256: payload.map(sha256_hex),
-            text_views: reading.views,
             target_uri,
-            link_targets: reading.link_targets,
+            payload: payload.map(<[u8]>::to_vec),
+            content_type,
+            reading: std::cell::OnceCell::new(),
             content_language: http_header("content-language"),
             http_status: payload.and_then(|_| http_status(&record.block)),
             redirect_target: http_header("location").and_then(|location| {
@@ -65,9 +63,37 @@ impl CitedRecord {
         }
     }
 
+    /// The payload read as text (several readings, whitespace removed) and
+    /// its link targets; read on first use.
+    fn reading(&self) -> &PayloadReading {
+        self.reading.get_or_init(|| {
+            self.payload
+                .as_deref()
+                .map(|payload| {
+                    read_payload(
+                        payload,
+                        self.content_type.as_deref(),
+                        self.target_uri.as_deref(),
+                    )
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// Every `href`, `src` and refresh target of the payload, resolved
+    /// against the target URI (and `<base href>`), http(s) only.
+    pub(crate) fn link_targets(&self) -> &[String] {
+        &self.reading().link_targets
+    }
+
     pub(crate) fn contains(&self, text: &str) -> bool {
         let needle = squash(text);
-        needle.is_empty() || self.text_views.iter().any(|view| view.contains(&needle))
+        needle.is_empty()
+            || self
+                .reading()
+                .views
+                .iter()
+                .any(|view| view.contains(&needle))
     }
 
     /// As [`CitedRecord::contains`], ignoring ASCII case: language tags
@@ -76,7 +102,8 @@ impl CitedRecord {
         let needle = squash(text).to_ascii_lowercase();
         needle.is_empty()
             || self
-                .text_views
+                .reading()
+                .views
                 .iter()
                 .any(|view| view.to_ascii_lowercase().contains(&needle))
     }

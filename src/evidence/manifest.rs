@@ -263,10 +263,12 @@ pub fn write_manifest_with(
 /// several times its size in memory at the very end of a scan.
 fn rendered_captures(report_path: &Path) -> Result<Vec<CaptureDigest>, EvidenceError> {
     let file = std::fs::File::open(report_path).map_err(|source| io_error(report_path, source))?;
-    let report: CitedCaptures = serde_json::from_reader(std::io::BufReader::new(file))
-        .map_err(|source| EvidenceError::Parse {
-            path: report_path.to_path_buf(),
-            source,
+    let report: CitedCaptures =
+        serde_json::from_reader(std::io::BufReader::new(file)).map_err(|source| {
+            EvidenceError::Parse {
+                path: report_path.to_path_buf(),
+                source,
+            }
         })?;
     let mut captures = Vec::new();
     for page in report.firms.iter().flat_map(|firm| &firm.pages) {

@@ -183,7 +183,7 @@ pub(crate) fn link_target_stands(
     let whole = (!snippet.contains('…'))
         .then(|| absolute_http_url(snippet))
         .flatten();
-    let resolved = cited.link_targets.iter().any(|target| {
+    let resolved = cited.link_targets().iter().any(|target| {
         let is_quoted = match &whole {
             Some(url) => target == url.as_str() || target == snippet.trim(),
             None => {

@@ -1,6 +1,5 @@
 use super::cited::http_status;
 use super::cited::CitedRecord;
-use super::payload::read_payload;
 use super::*;
 use crate::evidence::quotes::quote_problems;
 use crate::evidence::quotes::QuoteSource;
@@ -44,15 +43,15 @@ fn http_status_is_read_from_the_status_line() {
 
 /// A cited record holding `payload`, fetched from `target_uri`.
 fn cited(payload: &str, content_type: &str, target_uri: &str) -> CitedRecord {
-    let reading = read_payload(payload.as_bytes(), Some(content_type), Some(target_uri));
     CitedRecord {
         location: "test.warc.gz @ 0".into(),
         record_id: None,
         warc_type: None,
         payload_sha256: None,
-        text_views: reading.views,
         target_uri: Some(target_uri.into()),
-        link_targets: reading.link_targets,
+        payload: Some(payload.as_bytes().to_vec()),
+        content_type: Some(content_type.into()),
+        reading: std::cell::OnceCell::new(),
         content_language: Some("de-AT".into()),
         http_status: Some(200),
         redirect_target: None,
