@@ -325,14 +325,27 @@ impl Report {
     /// # Errors
     /// [`ReportError::Io`] or [`ReportError::Parse`] naming the path.
     pub fn read(path: &Path) -> Result<Report, ReportError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+        let file = std::fs::File::open(path).map_err(|source| ReportError::Io {
             path: path.to_path_buf(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|source| ReportError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })
+        // Read as a stream: the text of a large report is never held beside
+        // the report it describes (a nightly diff reads two).
+        serde_json::from_reader(std::io::BufReader::with_capacity(1 << 16, file)).map_err(
+            |source| {
+                if source.is_io() {
+                    ReportError::Io {
+                        path: path.to_path_buf(),
+                        source: source.into(),
+                    }
+                } else {
+                    ReportError::Parse {
+                        path: path.to_path_buf(),
+                        source,
+                    }
+                }
+            },
+        )
     }
 }
 
