@@ -162,7 +162,10 @@ impl Classifier {
         }
         discount_restricted_places(doc, &mut findings);
         let builtin = &self.rules.scoring().builtin;
-        let readable = readable_chars(doc);
+        // Counted only for the few pages that may be a kind of page or
+        // built by scripts: most pages are neither, and this walks every block.
+        let readable = std::cell::OnceCell::new();
+        let readable = || *readable.get_or_init(|| readable_chars(doc));
         let page_kind = page_kind(&findings, readable, builtin);
         let script_built = page_kind.is_none() && looks_script_built(doc, readable, builtin);
         if page_kind.is_some() {
@@ -444,7 +447,11 @@ impl Classifier {
 /// The kind of a page that is not the firm's content, from its bot-wall and
 /// not-content findings, when its readable text is short enough to be that
 /// page and not an article about it.
-fn page_kind(findings: &[Finding], readable: usize, params: &BuiltinParams) -> Option<PageKind> {
+fn page_kind(
+    findings: &[Finding],
+    readable: impl Fn() -> usize,
+    params: &BuiltinParams,
+) -> Option<PageKind> {
     let kind = findings.iter().find_map(|f| match f.signal {
         Signal::BotWall => Some(PageKind::BotWall),
         Signal::NotContent if f.rule_id.contains(".login") => Some(PageKind::LoginWall),
@@ -458,7 +465,7 @@ fn page_kind(findings: &[Finding], readable: usize, params: &BuiltinParams) -> O
     } else {
         params.not_content_max_text_chars
     };
-    (readable <= max_text_chars).then_some(kind)
+    (readable() <= max_text_chars).then_some(kind)
 }
 
 /// Characters of the page's own text: its body outside the site's header,
@@ -485,11 +492,15 @@ fn readable_chars(doc: &Document) -> usize {
 /// files, or a large inline program. A shell without a known application
 /// root or `<noscript>` notice looks like this; so may a very short page
 /// with a big script, which rendering then shows to be just short.
-fn looks_script_built(doc: &Document, readable: usize, params: &BuiltinParams) -> bool {
+fn looks_script_built(
+    doc: &Document,
+    readable: impl Fn() -> usize,
+    params: &BuiltinParams,
+) -> bool {
     let scripts = doc.scripts;
-    readable <= params.script_built_max_text_chars
-        && (scripts.external >= params.script_built_min_external_scripts
-            || scripts.inline_bytes >= params.script_built_min_inline_bytes)
+    (scripts.external >= params.script_built_min_external_scripts
+        || scripts.inline_bytes >= params.script_built_min_inline_bytes)
+        && readable() <= params.script_built_max_text_chars
 }
 
 /// Locale markup values with where they stood, in a stable order.

@@ -325,22 +325,21 @@ fn runs_as_code(script_type: Option<&str>) -> bool {
     let Some(script_type) = script_type.map(str::trim).filter(|t| !t.is_empty()) else {
         return true;
     };
-    let essence = script_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    matches!(
-        essence.as_str(),
-        "module"
-            | "text/javascript"
-            | "application/javascript"
-            | "application/x-javascript"
-            | "text/ecmascript"
-            | "application/ecmascript"
-            | "text/x-javascript"
-            | "text/jscript"
-            | "text/livescript"
-    )
+    let essence = script_type.split(';').next().unwrap_or("").trim();
+    CODE_SCRIPT_TYPES
+        .iter()
+        .any(|code| essence.eq_ignore_ascii_case(code))
 }
+
+/// `<script type>` essences a browser runs as code.
+const CODE_SCRIPT_TYPES: [&str; 9] = [
+    "module",
+    "text/javascript",
+    "application/javascript",
+    "application/x-javascript",
+    "text/ecmascript",
+    "application/ecmascript",
+    "text/x-javascript",
+    "text/jscript",
+    "text/livescript",
+];
