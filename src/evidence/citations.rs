@@ -67,71 +67,61 @@ pub(crate) fn check_report_citations(
     verification: &mut Verification,
     problems: &mut Problems,
 ) -> Result<(), serde_json::Error> {
+    // What the stream checked before it broke is taken back on an error.
+    let counted_before = verification.clone();
+    let problems_before = problems.0.len();
     let mut checker = Checker {
         citations,
-        counts: Verification::default(),
-        problems: Problems::default(),
+        counts: &mut *verification,
+        problems: &mut *problems,
     };
     let mut stream = serde_json::Deserializer::from_reader(std::io::BufReader::new(report));
-    ReportSeed(&mut checker).deserialize(&mut stream)?;
-    stream.end()?;
-    verification.pages_checked += checker.counts.pages_checked;
-    verification.renderings_checked += checker.counts.renderings_checked;
-    verification.findings_checked += checker.counts.findings_checked;
-    verification.redirect_hops_checked += checker.counts.redirect_hops_checked;
-    verification.geo_pages_checked += checker.counts.geo_pages_checked;
-    problems.0.append(&mut checker.problems.0);
-    Ok(())
+    let read = ReportSeed(&mut checker)
+        .deserialize(&mut stream)
+        .and_then(|()| stream.end());
+    if read.is_err() {
+        *verification = counted_before;
+        problems.0.truncate(problems_before);
+    }
+    read
 }
 
-/// What the stream of a report is checked with, and what it found.
+/// What the stream of a report is checked with, and where what it finds goes.
 struct Checker<'c, 'a> {
     citations: &'c mut Citations<'a>,
-    counts: Verification,
-    problems: Problems,
+    counts: &'c mut Verification,
+    problems: &'c mut Problems,
 }
 
 impl Checker<'_, '_> {
     fn page(&mut self, page: &serde_json::Value) {
         let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
         let location = format!("report page {url}");
-        if check_citation(page, &location, self.citations, &mut self.problems, false) {
+        if check_citation(page, &location, self.citations, self.problems, false) {
             self.counts.pages_checked += 1;
         }
         if let Some(rendering) = page.get("rendering") {
             let location = format!("report page {url} (rendered DOM)");
-            if check_citation(
-                rendering,
-                &location,
-                self.citations,
-                &mut self.problems,
-                false,
-            ) {
+            if check_citation(rendering, &location, self.citations, self.problems, false) {
                 self.counts.renderings_checked += 1;
             }
             if let Some(screenshot) = rendering.get("screenshot") {
                 let location = format!("report page {url} (screenshot)");
-                if check_citation(
-                    screenshot,
-                    &location,
-                    self.citations,
-                    &mut self.problems,
-                    false,
-                ) {
+                if check_citation(screenshot, &location, self.citations, self.problems, false) {
                     self.counts.renderings_checked += 1;
                 }
             }
         }
         if let Some(revalidated) = page.get("revalidated") {
             let location = format!("report page {url} (revalidation)");
-            check_revalidation(revalidated, &location, self.citations, &mut self.problems);
+            check_revalidation(revalidated, &location, self.citations, self.problems);
         }
     }
 
     fn finding(&mut self, finding: &serde_json::Value) {
         let id = finding.get("id").and_then(|id| id.as_str()).unwrap_or("?");
         let location = format!("report finding {id}");
-        if check_citation(finding, &location, self.citations, &mut self.problems, true) {
+        if check_citation(finding, &location, self.citations, self.problems, true) {
             self.counts.findings_checked += 1;
         }
         let hops = finding
@@ -141,7 +131,7 @@ impl Checker<'_, '_> {
             .unwrap_or_default();
         for (n, hop) in hops.iter().enumerate() {
             let location = format!("report finding {id}, redirect hop {}", n + 1);
-            if check_hop_citation(hop, &location, self.citations, &mut self.problems) {
+            if check_hop_citation(hop, &location, self.citations, self.problems) {
                 self.counts.redirect_hops_checked += 1;
             }
         }
@@ -155,7 +145,7 @@ impl Checker<'_, '_> {
         for page in items(vantage, "pages") {
             let url = page.get("url").and_then(|url| url.as_str()).unwrap_or("?");
             let location = format!("report geo probe from {name}: {url}");
-            if check_citation(page, &location, self.citations, &mut self.problems, false) {
+            if check_citation(page, &location, self.citations, self.problems, false) {
                 self.counts.geo_pages_checked += 1;
             }
         }
