@@ -380,16 +380,6 @@ pub enum RenderReason {
     Always,
 }
 
-impl RenderReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RenderReason::ScriptShell => "script_shell",
-            RenderReason::ScriptPayload => "script_payload",
-            RenderReason::Always => "always",
-        }
-    }
-}
-
 /// A full-page PNG screenshot of a rendered page, archived as a WARC
 /// `resource` record.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
