@@ -12,7 +12,13 @@ use crate::model::{Finding, Level, Page, PageKind, Signal, SourceKind, Verdict};
 
 /// Error kinds that are not a failed request: the answer was read (and cut,
 /// or not followed), or the URL was never asked for.
-const NOT_FAILURES: &[&str] = &["too_large", "robots_disallowed", "http_status", "warc"];
+const NOT_FAILURES: &[&str] = &[
+    "too_large",
+    "robots_disallowed",
+    "http_status",
+    "warc",
+    "spill",
+];
 
 /// More than this share of requests not read puts a coverage warning among
 /// the reasons of a firm that was assessed.
@@ -28,35 +34,48 @@ pub fn coverage<'a>(
     sources: &[SourceReport],
 ) -> Coverage {
     let mut coverage = Coverage::default();
-    let mut add = |kind: SourceKind, bump: &dyn Fn(&mut CoverageCounts)| {
-        bump(&mut coverage.total);
-        bump(coverage.by_source_kind.entry(kind).or_default());
-    };
     for (page, findings) in pages {
-        // Reports written before page kinds existed marked walls only by
-        // their findings, and kept no other findings on an error answer.
-        let walled = page.not_content == Some(PageKind::BotWall)
-            || (page.status >= 400 && findings.iter().any(|f| f.signal == Signal::BotWall));
-        let read = (200..300).contains(&page.status) || page.revalidated.is_some();
-        if walled {
-            add(page.source_kind, &|c| c.bot_walls += 1);
-        } else if page.not_content.is_some() {
-            add(page.source_kind, &|c| c.not_content += 1);
-        } else if read {
-            add(page.source_kind, &|c| c.pages_ok += 1);
-        } else {
-            add(page.source_kind, &|c| c.pages_failed += 1);
-        }
+        count_page(&mut coverage, page, findings);
     }
+    count_errors(&mut coverage, errors, sources);
+    coverage
+}
+
+fn bump(coverage: &mut Coverage, kind: SourceKind, bump: impl Fn(&mut CoverageCounts)) {
+    bump(&mut coverage.total);
+    bump(coverage.by_source_kind.entry(kind).or_default());
+}
+
+/// Counts one page with its findings, for a caller that reads pages one at
+/// a time (see [`coverage`]).
+pub fn count_page(coverage: &mut Coverage, page: &Page, findings: &[Finding]) {
+    // Reports written before page kinds existed marked walls only by
+    // their findings, and kept no other findings on an error answer.
+    let walled = page.not_content == Some(PageKind::BotWall)
+        || (page.status >= 400 && findings.iter().any(|f| f.signal == Signal::BotWall));
+    let read = (200..300).contains(&page.status) || page.revalidated.is_some();
+    let kind = page.source_kind;
+    if walled {
+        bump(coverage, kind, |c| c.bot_walls += 1);
+    } else if page.not_content.is_some() {
+        bump(coverage, kind, |c| c.not_content += 1);
+    } else if read {
+        bump(coverage, kind, |c| c.pages_ok += 1);
+    } else {
+        bump(coverage, kind, |c| c.pages_failed += 1);
+    }
+}
+
+/// Counts the firm's errors (see [`coverage`]).
+pub fn count_errors(coverage: &mut Coverage, errors: &[ErrorEntry], sources: &[SourceReport]) {
     for error in errors {
         let kind = source_kind_of(&error.url, sources);
         if error.kind == "robots_disallowed" {
-            add(kind, &|c| c.robots_disallowed += 1);
+            bump(coverage, kind, |c| c.robots_disallowed += 1);
         } else if !NOT_FAILURES.contains(&error.kind.as_str()) {
-            add(kind, &|c| c.pages_failed += 1);
+            bump(coverage, kind, |c| c.pages_failed += 1);
         }
     }
-    coverage
 }
 
 /// The kind of the source `url` belongs to, as the crawl attributes errors

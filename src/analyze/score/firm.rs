@@ -1,4 +1,9 @@
 //! A firm's verdict from its pages' evidence and the geo probe's results.
+//!
+//! The verdict is tallied one page at a time ([`FirmTally`]): a crawl of
+//! 100,000 pages never has to hold every page's findings at once to be
+//! judged. What a reason quotes (the decisive page, a few examples per
+//! signal, the first disclaimer) is kept as the pages go by; nothing else.
 
 use super::page::*;
 use crate::analyze::rules::scoring::Scoring;
@@ -30,179 +35,432 @@ pub fn firm_verdict_with_geo(
     let firm_crypto = pages
         .iter()
         .any(|p| p.findings.iter().any(|f| f.signal == Signal::Crypto));
-    let mut scored: Vec<(&PageEvidence, PageBreakdown)> = pages
-        .iter()
-        .map(|p| (p, page_breakdown(p.findings, scoring, firm_crypto)))
-        .collect();
-    // Solicitation is a firm promoting its own offer. EU references on pages
-    // of a firm that offers nothing anywhere (a law firm's or a newspaper's
-    // explainers) are not evidence of it, however many there are — but the
-    // firm's own voice (its help, account, legal and product pages, and its
-    // own academy) and what affiliates say for it are, offer or not.
-    let offers_anything = scored.iter().any(|(_, b)| b.solicitation);
-    let keeps_level = |b: &PageBreakdown| {
-        offers_anything
-            || matches!(
-                b.role,
-                PageRole::Offer
-                    | PageRole::Account
-                    | PageRole::Legal
-                    | PageRole::Affiliate
-                    | PageRole::Education
-            )
-    };
-    let mut dropped_without_offer = false;
-    for (_, breakdown) in scored.iter_mut() {
-        if breakdown.level > Level::None && !keeps_level(breakdown) {
-            breakdown.level = Level::None;
-            dropped_without_offer = true;
+    let mut tally = FirmTally::new(scoring, firm_crypto);
+    for page in pages {
+        tally.add(page);
+    }
+    tally.finish(geo)
+}
+
+/// Upper bounds of what a reason quotes, so that a tally keeps only these.
+const SUMMARY_EXAMPLES: usize = 2;
+const NON_EU_EXAMPLES: usize = 3;
+const DECISIVE_EXAMPLES: usize = 4;
+
+/// A firm's verdict in the making: fed its pages one at a time, in report
+/// order, it gives the same verdict as [`firm_verdict_with_geo`] over all of
+/// them, holding only counts and what the reasons quote.
+///
+/// `firm_crypto` must be known up front (whether any page of the firm shows
+/// crypto context): a page's score depends on it.
+pub struct FirmTally<'s> {
+    scoring: &'s Scoring,
+    firm_crypto: bool,
+    pages: usize,
+    offers_anything: bool,
+    /// The tally as it stands if some page offers anything (no page's level
+    /// is dropped), and as it stands if none does (pages whose role is not
+    /// the firm's voice drop to `none`). Which one holds is known only at
+    /// the end.
+    if_offer: LevelTally,
+    if_no_offer: LevelTally,
+    blocked: usize,
+    disclaimers: usize,
+    first_disclaimer: Option<String>,
+    combined: usize,
+    offset_pages: usize,
+    non_eu_examples: Examples,
+    gated: usize,
+}
+
+/// What the level and its reasons need from the pages, under one reading
+/// of whether the firm offers anything.
+#[derive(Default)]
+struct LevelTally {
+    strong: usize,
+    moderate: usize,
+    weak: usize,
+    weak_soliciting: usize,
+    moderate_inviting: usize,
+    dropped_without_offer: bool,
+    /// The best pages, best first (level, then score; the earlier page on a tie).
+    top: Vec<RankedPage>,
+    evidential: usize,
+    languages: BTreeMap<String, usize>,
+    totals: BTreeMap<Signal, f64>,
+    examples: BTreeMap<Signal, Examples>,
+}
+
+/// A page among the best, with what a reason says of it.
+struct RankedPage {
+    url: String,
+    level: Level,
+    score: f64,
+    role: PageRole,
+    decisive: Examples,
+}
+
+/// The first few distinct matched texts (folded for comparison), in order.
+#[derive(Default, Clone)]
+struct Examples {
+    seen: BTreeSet<String>,
+    texts: Vec<String>,
+}
+
+impl Examples {
+    fn offer(&mut self, matched: &str, limit: usize) {
+        if self.texts.len() >= limit {
+            return;
+        }
+        if self.seen.insert(crate::model::text::fold_str(matched)) {
+            self.texts.push(matched.to_string());
         }
     }
-    let count = |level: Level| scored.iter().filter(|(_, b)| b.level == level).count();
-    let (strong, moderate, weak) = (
-        count(Level::Strong),
-        count(Level::Moderate),
-        count(Level::Weak),
-    );
-    // Weak pages add up to a moderate firm only where the firm speaks of its
-    // own offer on them: a law firm's many explainers full of EU words do not.
-    let weak_soliciting = scored
-        .iter()
-        .filter(|(_, b)| b.level == Level::Weak && b.solicitation)
-        .count();
-    // Moderate pages add up to a strong firm only where they carry an offer
-    // (a call to act, euro prices, EU rails): many help articles for EU
-    // clients that offer nothing are still the firm's voice, not a campaign.
-    let moderate_inviting = scored
-        .iter()
-        .filter(|(_, b)| b.level == Level::Moderate && b.solicitation)
-        .count();
-    let firm = &scoring.firm;
-    let mut level = if strong > 0
-        || (firm.strong_min_moderate_pages > 0
-            && moderate_inviting >= firm.strong_min_moderate_pages)
-    {
-        Level::Strong
-    } else if moderate > 0
-        || (firm.moderate_min_weak_pages > 0 && weak_soliciting >= firm.moderate_min_weak_pages)
-    {
-        Level::Moderate
-    } else if weak > 0 {
-        Level::Weak
-    } else {
-        Level::None
-    };
-    let no_offer = level == Level::None && dropped_without_offer;
-    let mut ranked: Vec<&(&PageEvidence, PageBreakdown)> = scored.iter().collect();
-    // The decisive page is the one with the highest level, then the highest score.
-    ranked.sort_by(|a, b| {
-        b.1.level
-            .cmp(&a.1.level)
-            .then(b.1.score.total_cmp(&a.1.score))
-    });
-    let score = round2(
-        ranked
-            .iter()
-            .zip(&firm.top_page_weights)
-            .map(|((_, b), w)| b.score * w)
-            .sum(),
-    );
 
-    let mut reasons = Vec::new();
-    let blocked = scored
-        .iter()
-        .filter(|(p, _)| p.findings.iter().any(|f| f.signal == Signal::GeoBlock))
-        .count();
-    let geo_blocked = geo.is_empty()
-        && !pages.is_empty()
-        && blocked > 0
-        && blocked as f64 / pages.len() as f64 >= firm.geo_block_min_share;
-    if geo_blocked {
-        level = lower_one_step(level);
+    /// Up to `limit` of them, quoted: “SEPA”, “iDEAL”.
+    fn quoted(&self, limit: usize) -> String {
+        self.texts
+            .iter()
+            .take(limit)
+            .map(|text| format!("“{}”", shorten(text, 60)))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
-    let disclaimers: Vec<&Finding> = all_findings(pages, Signal::Disclaimer);
-    let geo_effect = geo_effect(geo, disclaimers.first().copied(), offers_anything, scoring);
-    if geo_effect.lowers {
-        level = lower_one_step(level);
+}
+
+impl<'s> FirmTally<'s> {
+    pub fn new(scoring: &'s Scoring, firm_crypto: bool) -> FirmTally<'s> {
+        FirmTally {
+            scoring,
+            firm_crypto,
+            pages: 0,
+            offers_anything: false,
+            if_offer: LevelTally::default(),
+            if_no_offer: LevelTally::default(),
+            blocked: 0,
+            disclaimers: 0,
+            first_disclaimer: None,
+            combined: 0,
+            offset_pages: 0,
+            non_eu_examples: Examples::default(),
+            gated: 0,
+        }
     }
-    let score = round2(score + geo_effect.score);
-    reasons.push(headline(
-        level,
-        strong,
-        moderate,
-        weak,
-        pages.len(),
-        ranked.first().copied(),
-    ));
-    if no_offer {
-        reasons.push(
-            "EU references without any offer of the firm's own (no call to action, promotion, payment or price anywhere): explainers and news are not solicitation".to_string(),
-        );
-    }
-    if let Some(summary) = evidence_summary(&scored, scoring) {
-        reasons.push(summary);
-    }
-    if let Some(decisive) = decisive_page(ranked.first().copied(), scoring) {
-        reasons.push(decisive);
-    }
-    // What EU visitors actually get weighs more than how the pages read, so
-    // it comes straight after the evidence.
-    reasons.extend(geo_effect.reasons);
-    let combined = scored.iter().filter(|(_, b)| b.combined).count();
-    // Without an offer of the firm's own, combined hooks prove nothing
-    // either; saying "strong evidence" next to a `none` verdict misleads.
-    if combined > 0 && !no_offer {
-        reasons.push(format!(
-            "{} combine{} {} or more distinct kinds of EU hook — several weak hooks together are strong evidence (CJEU Pammer/Alpenhof)",
-            plural(combined, "page", "pages"),
-            if combined == 1 { "s" } else { "" },
-            scoring.page.combination_min_kinds
-        ));
-    }
-    if let Some(first) = disclaimers.first() {
-        reasons.push(format!(
-            "{} found (e.g. “{}”) — recorded, not a cure",
-            plural(disclaimers.len(), "disclaimer", "disclaimers"),
-            first.matched
-        ));
-    }
-    let offset_pages = scored.iter().filter(|(_, b)| b.non_eu_offset > 0.0).count();
-    if offset_pages > 0 {
-        let examples = distinct_examples(&all_findings(pages, Signal::NonEu), 3);
-        reasons.push(format!(
-            "non-EU markers ({}) on {} offset evidence written in shared languages there",
-            examples,
-            plural(offset_pages, "page", "pages")
-        ));
-    }
-    let gated: usize = scored.iter().map(|(_, b)| b.uncounted_without_crypto).sum();
-    if gated > 0 {
-        reasons.push(format!(
-            "{} without crypto context not counted",
-            plural(
-                gated,
-                "call to action or promotion",
-                "calls to action or promotions"
-            )
-        ));
-    }
-    if blocked > 0 && geo.is_empty() {
-        reasons.push(format!(
-            "{} of {} showed a block page from this vantage point{}",
-            blocked,
-            plural(pages.len(), "page", "pages"),
-            if geo_blocked {
-                " — level lowered one step"
-            } else {
-                " — too few to lower the level"
+
+    /// Counts one page; pages must come in the order the report lists them.
+    pub fn add(&mut self, page: &PageEvidence) {
+        let scoring = self.scoring;
+        let breakdown = page_breakdown(page.findings, scoring, self.firm_crypto);
+        self.pages += 1;
+        self.offers_anything |= breakdown.solicitation;
+        if page.findings.iter().any(|f| f.signal == Signal::GeoBlock) {
+            self.blocked += 1;
+        }
+        for finding in page.findings {
+            match finding.signal {
+                Signal::Disclaimer => {
+                    self.disclaimers += 1;
+                    if self.first_disclaimer.is_none() {
+                        self.first_disclaimer = Some(finding.matched.clone());
+                    }
+                }
+                Signal::NonEu => self
+                    .non_eu_examples
+                    .offer(&finding.matched, NON_EU_EXAMPLES),
+                _ => {}
             }
-        ));
+        }
+        if breakdown.combined {
+            self.combined += 1;
+        }
+        if breakdown.non_eu_offset > 0.0 {
+            self.offset_pages += 1;
+        }
+        self.gated += breakdown.uncounted_without_crypto;
+        // Solicitation is a firm promoting its own offer. EU references on
+        // pages of a firm that offers nothing anywhere (a law firm's or a
+        // newspaper's explainers) are not evidence of it, however many there
+        // are — but the firm's own voice (its help, account, legal and
+        // product pages, and its own academy) and what affiliates say for it
+        // are, offer or not.
+        let keeps_level = matches!(
+            breakdown.role,
+            PageRole::Offer
+                | PageRole::Account
+                | PageRole::Legal
+                | PageRole::Affiliate
+                | PageRole::Education
+        );
+        let top = scoring.firm.top_page_weights.len().max(1);
+        self.if_offer
+            .add(page, &breakdown, breakdown.level, top, scoring);
+        let level = if breakdown.level > Level::None && !keeps_level {
+            self.if_no_offer.dropped_without_offer = true;
+            Level::None
+        } else {
+            breakdown.level
+        };
+        self.if_no_offer.add(page, &breakdown, level, top, scoring);
     }
-    Verdict {
-        level,
-        score,
-        reasons,
+
+    /// The verdict, with what the geo probe saw from each vantage point.
+    pub fn finish(self, geo: &[crate::model::geo::GeoResult]) -> Verdict {
+        let scoring = self.scoring;
+        let tally = if self.offers_anything {
+            &self.if_offer
+        } else {
+            &self.if_no_offer
+        };
+        let firm = &scoring.firm;
+        let (strong, moderate, weak) = (tally.strong, tally.moderate, tally.weak);
+        // Weak pages add up to a moderate firm only where the firm speaks of
+        // its own offer on them: a law firm's many explainers full of EU
+        // words do not. Moderate pages add up to a strong firm only where
+        // they carry an offer (a call to act, euro prices, EU rails): many
+        // help articles for EU clients that offer nothing are still the
+        // firm's voice, not a campaign.
+        let mut level = if strong > 0
+            || (firm.strong_min_moderate_pages > 0
+                && tally.moderate_inviting >= firm.strong_min_moderate_pages)
+        {
+            Level::Strong
+        } else if moderate > 0
+            || (firm.moderate_min_weak_pages > 0
+                && tally.weak_soliciting >= firm.moderate_min_weak_pages)
+        {
+            Level::Moderate
+        } else if weak > 0 {
+            Level::Weak
+        } else {
+            Level::None
+        };
+        let no_offer = level == Level::None && tally.dropped_without_offer;
+        let score = round2(
+            tally
+                .top
+                .iter()
+                .zip(&firm.top_page_weights)
+                .map(|(page, w)| page.score * w)
+                .sum(),
+        );
+
+        let mut reasons = Vec::new();
+        let blocked = self.blocked;
+        let geo_blocked = geo.is_empty()
+            && self.pages > 0
+            && blocked > 0
+            && blocked as f64 / self.pages as f64 >= firm.geo_block_min_share;
+        if geo_blocked {
+            level = lower_one_step(level);
+        }
+        let geo_effect = geo_effect(
+            geo,
+            self.first_disclaimer.as_deref(),
+            self.offers_anything,
+            scoring,
+        );
+        if geo_effect.lowers {
+            level = lower_one_step(level);
+        }
+        let score = round2(score + geo_effect.score);
+        let best = tally.top.first();
+        reasons.push(headline(level, strong, moderate, weak, self.pages, best));
+        if no_offer {
+            reasons.push(
+                "EU references without any offer of the firm's own (no call to action, promotion, payment or price anywhere): explainers and news are not solicitation".to_string(),
+            );
+        }
+        if let Some(summary) = tally.evidence_summary(scoring) {
+            reasons.push(summary);
+        }
+        if let Some(decisive) = decisive_page(best) {
+            reasons.push(decisive);
+        }
+        // What EU visitors actually get weighs more than how the pages read,
+        // so it comes straight after the evidence.
+        reasons.extend(geo_effect.reasons);
+        let combined = self.combined;
+        // Without an offer of the firm's own, combined hooks prove nothing
+        // either; saying "strong evidence" next to a `none` verdict misleads.
+        if combined > 0 && !no_offer {
+            reasons.push(format!(
+                "{} combine{} {} or more distinct kinds of EU hook — several weak hooks together are strong evidence (CJEU Pammer/Alpenhof)",
+                plural(combined, "page", "pages"),
+                if combined == 1 { "s" } else { "" },
+                scoring.page.combination_min_kinds
+            ));
+        }
+        if let Some(first) = &self.first_disclaimer {
+            reasons.push(format!(
+                "{} found (e.g. “{}”) — recorded, not a cure",
+                plural(self.disclaimers, "disclaimer", "disclaimers"),
+                first
+            ));
+        }
+        if self.offset_pages > 0 {
+            reasons.push(format!(
+                "non-EU markers ({}) on {} offset evidence written in shared languages there",
+                self.non_eu_examples.quoted(NON_EU_EXAMPLES),
+                plural(self.offset_pages, "page", "pages")
+            ));
+        }
+        if self.gated > 0 {
+            reasons.push(format!(
+                "{} without crypto context not counted",
+                plural(
+                    self.gated,
+                    "call to action or promotion",
+                    "calls to action or promotions"
+                )
+            ));
+        }
+        if blocked > 0 && geo.is_empty() {
+            reasons.push(format!(
+                "{} of {} showed a block page from this vantage point{}",
+                blocked,
+                plural(self.pages, "page", "pages"),
+                if geo_blocked {
+                    " — level lowered one step"
+                } else {
+                    " — too few to lower the level"
+                }
+            ));
+        }
+        Verdict {
+            level,
+            score,
+            reasons,
+        }
     }
+}
+
+impl LevelTally {
+    /// Counts a page at `level` (its own, or `none` where it was dropped).
+    fn add(
+        &mut self,
+        page: &PageEvidence,
+        breakdown: &PageBreakdown,
+        level: Level,
+        top: usize,
+        scoring: &Scoring,
+    ) {
+        match level {
+            Level::Strong => self.strong += 1,
+            Level::Moderate => {
+                self.moderate += 1;
+                if breakdown.solicitation {
+                    self.moderate_inviting += 1;
+                }
+            }
+            Level::Weak => {
+                self.weak += 1;
+                if breakdown.solicitation {
+                    self.weak_soliciting += 1;
+                }
+            }
+            Level::None | Level::Unassessed => {}
+        }
+        // The decisive page is the one with the highest level, then the
+        // highest score; on a tie the earlier page stays first.
+        let position = self
+            .top
+            .iter()
+            .position(|ranked| {
+                level
+                    .cmp(&ranked.level)
+                    .then(breakdown.score.total_cmp(&ranked.score))
+                    .is_gt()
+            })
+            .unwrap_or(self.top.len());
+        if position < top {
+            self.top.insert(
+                position,
+                RankedPage {
+                    url: page.url.to_string(),
+                    level,
+                    score: breakdown.score,
+                    role: breakdown.role,
+                    decisive: decisive_examples(page.findings, scoring),
+                },
+            );
+            self.top.truncate(top);
+        }
+        if level < Level::Weak {
+            return;
+        }
+        self.evidential += 1;
+        if let Some(language) = page.language {
+            for code in &language.eu_languages {
+                *self.languages.entry(code.clone()).or_default() += 1;
+            }
+        }
+        for (signal, value) in &breakdown.by_signal {
+            if *value > 0.0 && !matches!(signal, Signal::Language | Signal::Crypto | Signal::NonEu)
+            {
+                *self.totals.entry(*signal).or_default() += value;
+                let examples = self.examples.entry(*signal).or_default();
+                for finding in page.findings.iter().filter(|f| f.signal == *signal) {
+                    examples.offer(&finding.matched, SUMMARY_EXAMPLES);
+                }
+            }
+        }
+    }
+
+    /// "German-language pages with sign-up calls to action (e.g. “Jetzt
+    /// registrieren”), euro amounts (e.g. “100 €”) and EU payment methods
+    /// (e.g. “SEPA”) on 14 pages".
+    fn evidence_summary(&self, scoring: &Scoring) -> Option<String> {
+        if self.evidential == 0 {
+            return None;
+        }
+        let mut language_list: Vec<(&String, &usize)> = self.languages.iter().collect();
+        language_list.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let names: Vec<String> = language_list
+            .iter()
+            .take(3)
+            .map(|(code, _)| scoring.language_name(code))
+            .collect();
+        let subject = if names.is_empty() {
+            "Pages".to_string()
+        } else {
+            format!("{}-language pages", join_and(&names))
+        };
+        let mut ranked: Vec<(Signal, f64)> = self.totals.iter().map(|(s, v)| (*s, *v)).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let parts: Vec<String> = ranked
+            .iter()
+            .take(4)
+            .map(|(signal, _)| {
+                let found = self
+                    .examples
+                    .get(signal)
+                    .map(|e| e.quoted(SUMMARY_EXAMPLES))
+                    .unwrap_or_default();
+                format!("{} (e.g. {})", scoring.label(*signal), found)
+            })
+            .collect();
+        let on = plural(self.evidential, "page", "pages");
+        Some(if parts.is_empty() {
+            format!("{subject} on {on}")
+        } else {
+            format!("{subject} with {} on {on}", join_and(&parts))
+        })
+    }
+}
+
+/// The words on a page that can carry its level: addressees, what a strong
+/// page needs, and EU hooks other than the language.
+fn decisive_examples(findings: &[Finding], scoring: &Scoring) -> Examples {
+    let params = &scoring.page;
+    let mut examples = Examples::default();
+    for finding in findings.iter().filter(|f| {
+        f.signal == Signal::Addressee
+            || params.strong_requires_any.contains(&f.signal)
+            || (params.eu_signals.contains(&f.signal) && f.signal != Signal::Language)
+    }) {
+        examples.offer(&finding.matched, DECISIVE_EXAMPLES);
+    }
+    examples
 }
 
 fn lower_one_step(level: Level) -> Level {
@@ -226,7 +484,7 @@ struct GeoEffect {
 /// infrastructure evidence; a disclaimer beside open access is no cure.
 fn geo_effect(
     geo: &[crate::model::geo::GeoResult],
-    disclaimer: Option<&Finding>,
+    disclaimer: Option<&str>,
     offers_anything: bool,
     scoring: &Scoring,
 ) -> GeoEffect {
@@ -305,7 +563,7 @@ fn geo_effect(
         if let Some(disclaimer) = disclaimer {
             effect.reasons.push(format!(
                 "the disclaimer (“{}”) stands beside open access from {}: a disclaimer is not a cure, only a real block is",
-                disclaimer.matched,
+                disclaimer,
                 names(&open)
             ));
         }
@@ -380,7 +638,7 @@ fn headline(
     moderate: usize,
     weak: usize,
     total: usize,
-    best: Option<&(&PageEvidence, PageBreakdown)>,
+    best: Option<&RankedPage>,
 ) -> String {
     if level == Level::None && strong + moderate + weak == 0 {
         return format!(
@@ -400,104 +658,13 @@ fn headline(
         weak,
         plural(total, "page", "pages")
     );
-    if let Some((page, breakdown)) = best {
+    if let Some(page) = best {
         text.push_str(&format!(
             "; best page {} (score {:.1})",
-            page.url, breakdown.score
+            page.url, page.score
         ));
     }
     text
-}
-
-/// "German-language pages with sign-up calls to action (e.g. “Jetzt
-/// registrieren”), euro amounts (e.g. “100 €”) and EU payment methods (e.g.
-/// “SEPA”) on 14 pages".
-fn evidence_summary(
-    scored: &[(&PageEvidence, PageBreakdown)],
-    scoring: &Scoring,
-) -> Option<String> {
-    let evidential: Vec<&(&PageEvidence, PageBreakdown)> = scored
-        .iter()
-        .filter(|(_, b)| b.level >= Level::Weak)
-        .collect();
-    if evidential.is_empty() {
-        return None;
-    }
-    let mut languages: BTreeMap<String, usize> = BTreeMap::new();
-    let mut totals: BTreeMap<Signal, f64> = BTreeMap::new();
-    let mut examples: BTreeMap<Signal, Vec<&Finding>> = BTreeMap::new();
-    for (page, breakdown) in &evidential {
-        if let Some(language) = page.language {
-            for code in &language.eu_languages {
-                *languages.entry(code.clone()).or_default() += 1;
-            }
-        }
-        for (signal, value) in &breakdown.by_signal {
-            if *value > 0.0 && !matches!(signal, Signal::Language | Signal::Crypto | Signal::NonEu)
-            {
-                *totals.entry(*signal).or_default() += value;
-                examples
-                    .entry(*signal)
-                    .or_default()
-                    .extend(page.findings.iter().filter(|f| f.signal == *signal));
-            }
-        }
-    }
-    let mut language_list: Vec<(String, usize)> = languages.into_iter().collect();
-    language_list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let names: Vec<String> = language_list
-        .iter()
-        .take(3)
-        .map(|(code, _)| scoring.language_name(code))
-        .collect();
-    let subject = if names.is_empty() {
-        "Pages".to_string()
-    } else {
-        format!("{}-language pages", join_and(&names))
-    };
-    let mut ranked: Vec<(Signal, f64)> = totals.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let parts: Vec<String> = ranked
-        .iter()
-        .take(4)
-        .map(|(signal, _)| {
-            let found = examples.get(signal).map(Vec::as_slice).unwrap_or(&[]);
-            format!(
-                "{} (e.g. {})",
-                scoring.label(*signal),
-                distinct_examples(found, 2)
-            )
-        })
-        .collect();
-    let on = plural(evidential.len(), "page", "pages");
-    Some(if parts.is_empty() {
-        format!("{subject} on {on}")
-    } else {
-        format!("{subject} with {} on {on}", join_and(&parts))
-    })
-}
-
-fn all_findings<'a>(pages: &[PageEvidence<'a>], signal: Signal) -> Vec<&'a Finding> {
-    pages
-        .iter()
-        .flat_map(|p| p.findings.iter().filter(move |f| f.signal == signal))
-        .collect()
-}
-
-/// Up to `limit` distinct matched texts, quoted: “SEPA”, “iDEAL”.
-fn distinct_examples(findings: &[&Finding], limit: usize) -> String {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for finding in findings {
-        let key = crate::model::text::fold_str(&finding.matched);
-        if seen.insert(key) {
-            out.push(format!("“{}”", shorten(&finding.matched, 60)));
-            if out.len() == limit {
-                break;
-            }
-        }
-    }
-    out.join(", ")
 }
 
 fn shorten(text: &str, max_chars: usize) -> String {
@@ -531,12 +698,9 @@ fn join_and(items: &[String]) -> String {
 
 /// The page that decided the level, whose voice it is in, and the words
 /// that carried it: what a reader checks first.
-fn decisive_page(
-    best: Option<&(&PageEvidence, PageBreakdown)>,
-    scoring: &Scoring,
-) -> Option<String> {
-    let (page, breakdown) = best?;
-    let whose = match breakdown.role {
+fn decisive_page(best: Option<&RankedPage>) -> Option<String> {
+    let page = best?;
+    let whose = match page.role {
         PageRole::Offer => "the firm's offer page",
         PageRole::Account => "the firm's help or account page",
         PageRole::Legal => "the firm's terms or legal page",
@@ -546,24 +710,14 @@ fn decisive_page(
         PageRole::PublicBody => "a public body or law firm (not solicitation)",
         PageRole::Other => "a page",
     };
-    let params = &scoring.page;
-    let decisive: Vec<&Finding> = page
-        .findings
-        .iter()
-        .filter(|f| {
-            f.signal == Signal::Addressee
-                || params.strong_requires_any.contains(&f.signal)
-                || (params.eu_signals.contains(&f.signal) && f.signal != Signal::Language)
-        })
-        .collect();
     let mut text = format!(
         "decided by {} {} ({})",
         whose,
         page.url,
-        breakdown.level.as_str()
+        page.level.as_str()
     );
-    if !decisive.is_empty() {
-        text.push_str(&format!(": {}", distinct_examples(&decisive, 4)));
+    if !page.decisive.texts.is_empty() {
+        text.push_str(&format!(": {}", page.decisive.quoted(DECISIVE_EXAMPLES)));
     }
     Some(text)
 }

@@ -13,7 +13,7 @@ mod page;
 mod role;
 
 pub use crate::analyze::rules::scoring::{signal_from_str, Scoring, ALL_SIGNALS};
-pub use coverage::{coverage, coverage_warning, unassessed};
+pub use coverage::{count_errors, count_page, coverage, coverage_warning, unassessed};
 pub use firm::*;
 pub use page::*;
 pub use role::{in_site_chrome_at, RoleCues};
