@@ -12,7 +12,7 @@ pub mod rules;
 pub mod scan;
 pub mod verify;
 
-use micar_scan::model::report::Report;
+use micar_scan::model::report::{Report, WriteReport};
 use micar_scan::model::Level;
 use std::io::Write;
 use std::path::Path;
@@ -51,7 +51,7 @@ pub(crate) fn print_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
-pub(crate) fn write_report(report: &Report, output: &Path) -> Result<(), Failure> {
+pub(crate) fn write_report(report: &dyn WriteReport, output: &Path) -> Result<(), Failure> {
     if output == Path::new("-") {
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
         match report.write_json(&mut stdout).and_then(|()| stdout.flush()) {
@@ -61,7 +61,7 @@ pub(crate) fn write_report(report: &Report, output: &Path) -> Result<(), Failure
             Err(e) => Err(cannot_run(e)),
         }
     } else {
-        report.write_atomic(output).map_err(cannot_run)?;
+        report.write_report_atomic(output).map_err(cannot_run)?;
         eprintln!("report written to {}", output.display());
         Ok(())
     }

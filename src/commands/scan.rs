@@ -9,7 +9,7 @@ use micar_scan::analyze::rules::RuleSet;
 use micar_scan::config::Config;
 use micar_scan::evidence;
 use micar_scan::model::report::write_atomic;
-use micar_scan::model::report::Report;
+use micar_scan::model::report::{Report, WriteReport};
 use micar_scan::model::Level;
 use micar_scan::report;
 use micar_scan::report::{diff, html};
@@ -92,25 +92,35 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
     };
     let rules = scan::load_rules(Some(&config), args.patterns.as_deref()).map_err(usage)?;
     let revalidate_from = baseline.clone().filter(|_| !args.no_conditional);
-    let outcome = run_scan(&config, rules, revalidate_from).await?;
-    let mut report = outcome.report;
-    if let Some(baseline) = &baseline {
-        report.changes = Some(diff::diff(baseline, &report));
-    }
+    let outcome = run_scan_streamed(&config, rules, revalidate_from).await?;
+    let warc_files = outcome.warc_files;
+    // The report stays on disk, in the crawl's spill, and is written from
+    // there page by page. Only the steps that read every finding at once
+    // (the diff against a baseline, the HTML report) take it whole.
+    let report = if baseline.is_some() || args.html.is_some() {
+        let mut report = outcome.report.into_whole().map_err(cannot_run)?;
+        if let Some(baseline) = &baseline {
+            report.changes = Some(diff::diff(baseline, &report));
+        }
+        ScanReport::Whole(report)
+    } else {
+        ScanReport::Streamed(outcome.report)
+    };
+    let head = report.head();
     let default_output = args.output.is_none();
     let output = args.output.unwrap_or_else(|| {
         let slug = report::scan_slug(config.firms.iter().map(|f| f.slug()));
         let started = time::OffsetDateTime::parse(
-            &report.scan.started_at,
+            &head.scan.started_at,
             &time::format_description::well_known::Rfc3339,
         )
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
         report::default_path(Path::new("reports"), &slug, started)
     });
-    write_report(&report, &output)?;
+    write_report(report.as_write(), &output)?;
     // One line per firm for the nightly job's log: what it earned and how
     // much of it was read.
-    for firm in &report.firms {
+    for firm in &head.firms {
         eprintln!(
             "{}: {} (coverage: {})",
             firm.name,
@@ -119,15 +129,17 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         );
     }
     // Pages carried over on `304` cite the baseline's archives.
-    let earlier = match (&args.baseline, output != Path::new("-")) {
-        (Some(path), true) => evidence::earlier_archives(&report, path, &outcome.warc_files),
+    let earlier = match (&args.baseline, output != Path::new("-"), &report) {
+        (Some(path), true, ScanReport::Whole(report)) => {
+            evidence::earlier_archives(report, path, &warc_files)
+        }
         _ => evidence::EarlierArchives::default(),
     };
     if output != Path::new("-") {
         for name in &earlier.missing {
             eprintln!("warning: {name} is cited by pages carried over from the baseline but was not found through its manifest; verify will report it");
         }
-        let manifest = evidence::write_manifest_with(&output, &outcome.warc_files, &earlier.found)
+        let manifest = evidence::write_manifest_with(&output, &warc_files, &earlier.found)
             .map_err(cannot_run)?;
         eprintln!("manifest written to {}", manifest.display());
         if let Some(tsa) = &config.evidence.tsa {
@@ -146,37 +158,69 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         }
     }
     if default_output {
-        let latest =
-            report::update_latest(Path::new("reports"), &report, args.keep).map_err(cannot_run)?;
+        let latest = report::update_latest(Path::new("reports"), report.as_write(), args.keep)
+            .map_err(cannot_run)?;
         // Each latest file gets a manifest of its own, so that any of them
         // (the whole scan's or one firm's) verifies and can be the next
         // night's baseline together with the archives it cites.
         for path in &latest {
-            evidence::write_manifest_with(path, &outcome.warc_files, &earlier.found)
-                .map_err(cannot_run)?;
+            evidence::write_manifest_with(path, &warc_files, &earlier.found).map_err(cannot_run)?;
         }
     }
-    if let Some(html_path) = &args.html {
-        let screenshots = evidence::decisive_screenshots(&report, &outcome.warc_files);
-        let html = html::render_with_screenshots(&report, report.changes.as_ref(), &screenshots);
+    if let (Some(html_path), ScanReport::Whole(report)) = (&args.html, &report) {
+        let screenshots = evidence::decisive_screenshots(report, &warc_files);
+        let html = html::render_with_screenshots(report, report.changes.as_ref(), &screenshots);
         write_atomic(html_path, html.as_bytes()).map_err(cannot_run)?;
     }
-    if let (Some(level), Some(changes)) = (args.fail_on_new, &report.changes) {
+    if let (Some(level), Some(changes)) = (args.fail_on_new, &head.changes) {
         return Ok(if changes.new_at_or_above(level) {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS
         });
     }
-    Ok(verdict_exit_code(&report, args.fail_on))
+    Ok(verdict_exit_code(head, args.fail_on))
 }
 
-/// Runs a scan with Ctrl-C/SIGTERM handling and a progress line on a terminal.
+/// The scan's report as the command holds it: whole where a step needs
+/// every finding at once, else streamed from the crawl's spill.
+enum ScanReport {
+    Whole(Report),
+    Streamed(scan::StreamedReport),
+}
+
+impl ScanReport {
+    fn as_write(&self) -> &dyn WriteReport {
+        match self {
+            ScanReport::Whole(report) => report,
+            ScanReport::Streamed(report) => report,
+        }
+    }
+
+    fn head(&self) -> &Report {
+        self.as_write().head()
+    }
+}
+
+/// Runs a scan with Ctrl-C/SIGTERM handling and a progress line on a
+/// terminal, and takes its report whole.
 pub(crate) async fn run_scan(
     config: &Config,
     rules: RuleSet,
     baseline: Option<Arc<Report>>,
 ) -> Result<scan::ScanOutcome, Failure> {
+    run_scan_streamed(config, rules, baseline)
+        .await?
+        .into_whole()
+        .map_err(cannot_run)
+}
+
+/// Runs a scan with Ctrl-C/SIGTERM handling and a progress line on a terminal.
+pub(crate) async fn run_scan_streamed(
+    config: &Config,
+    rules: RuleSet,
+    baseline: Option<Arc<Report>>,
+) -> Result<scan::StreamedScan, Failure> {
     let options = ScanOptions {
         cancel: CancellationToken::new(),
         counters: Arc::new(CrawlCounters::default()),
@@ -184,7 +228,7 @@ pub(crate) async fn run_scan(
     };
     spawn_signal_handler(options.cancel.clone());
     let progress = start_progress(Arc::clone(&options.counters));
-    let result = scan::run(config, Arc::new(rules), options).await;
+    let result = scan::run_streamed(config, Arc::new(rules), options).await;
     if let Some((bar, task)) = progress {
         task.abort();
         bar.finish_and_clear();

@@ -19,6 +19,24 @@ pub struct ReportDiff {
     pub firms: Vec<FirmDiff>,
 }
 
+impl ReportDiff {
+    /// The same change with only the firm named `name` (none for `None`).
+    pub fn only_firm(&self, name: Option<&str>) -> ReportDiff {
+        ReportDiff {
+            old_scan_id: self.old_scan_id.clone(),
+            new_scan_id: self.new_scan_id.clone(),
+            old_started_at: self.old_started_at.clone(),
+            new_started_at: self.new_started_at.clone(),
+            firms: self
+                .firms
+                .iter()
+                .filter(|f| Some(f.name.as_str()) == name)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
 /// What changed for one firm.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq)]
 pub struct FirmDiff {

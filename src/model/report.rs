@@ -349,6 +349,63 @@ impl Report {
     }
 }
 
+/// A report that can be written: whole in memory, or streamed page by page
+/// from a scan's spill. Both give the same bytes.
+pub trait WriteReport {
+    /// The report; a streamed report's firms hold no pages or findings here
+    /// (their verdicts, coverage, sources and errors are all there).
+    fn head(&self) -> &Report;
+
+    /// Writes the report as [`Report::write_json`] does.
+    ///
+    /// # Errors
+    /// Whatever `out` fails with.
+    fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()>;
+
+    /// Writes the report of firm `firm` (an index into `head().firms`) alone:
+    /// the scan's header, errors and notice, that firm, and its changes.
+    ///
+    /// # Errors
+    /// Whatever `out` fails with.
+    fn write_firm_json(&self, firm: usize, out: &mut dyn Write) -> std::io::Result<()>;
+
+    /// Writes the report whole: temporary file in the same directory, then rename.
+    ///
+    /// # Errors
+    /// [`ReportError::Io`] naming the path.
+    fn write_report_atomic(&self, path: &Path) -> Result<(), ReportError> {
+        write_atomic_with(path, |out| self.write_json(out))
+    }
+}
+
+impl WriteReport for Report {
+    fn head(&self) -> &Report {
+        self
+    }
+
+    fn write_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        Report::write_json(self, out)
+    }
+
+    fn write_firm_json(&self, firm: usize, out: &mut dyn Write) -> std::io::Result<()> {
+        let firms: Vec<FirmReport> = self.firms.get(firm).cloned().into_iter().collect();
+        let single = Report {
+            schema_version: self.schema_version.clone(),
+            tool: self.tool.clone(),
+            scan: self.scan.clone(),
+            errors: self.errors.clone(),
+            watched: self.watched.clone(),
+            notice: self.notice.clone(),
+            changes: self
+                .changes
+                .as_ref()
+                .map(|changes| changes.only_firm(firms.first().map(|f| f.name.as_str()))),
+            firms,
+        };
+        single.write_json(out)
+    }
+}
+
 /// Writes `bytes` to `path` so that readers only ever see the old or the new whole file.
 ///
 /// # Errors

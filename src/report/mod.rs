@@ -8,7 +8,7 @@
 pub mod diff;
 pub mod html;
 
-use crate::model::report::{Report, ReportError};
+use crate::model::report::{Report, ReportError, WriteReport};
 use std::path::{Path, PathBuf};
 
 /// Keeps `dir/latest.json` (the whole report) and `dir/<firm-slug>/latest.json`
@@ -21,45 +21,21 @@ use std::path::{Path, PathBuf};
 /// [`ReportError::Io`] naming the path that could not be written or removed.
 pub fn update_latest(
     dir: &Path,
-    report: &Report,
+    report: &dyn WriteReport,
     keep: Option<usize>,
 ) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = vec![dir.join("latest.json")];
-    report.write_atomic(&written[0])?;
-    for firm in &report.firms {
-        // Only this firm's part is copied, not the whole report once per firm.
-        let single = Report {
-            schema_version: report.schema_version.clone(),
-            tool: report.tool.clone(),
-            scan: report.scan.clone(),
-            firms: vec![firm.clone()],
-            errors: report.errors.clone(),
-            watched: report.watched.clone(),
-            notice: report.notice.clone(),
-            changes: report
-                .changes
-                .as_ref()
-                .map(|changes| crate::model::diff::ReportDiff {
-                    old_scan_id: changes.old_scan_id.clone(),
-                    new_scan_id: changes.new_scan_id.clone(),
-                    old_started_at: changes.old_started_at.clone(),
-                    new_started_at: changes.new_started_at.clone(),
-                    firms: changes
-                        .firms
-                        .iter()
-                        .filter(|f| f.name == firm.name)
-                        .cloned()
-                        .collect(),
-                }),
-        };
+    report.write_report_atomic(&written[0])?;
+    for (index, firm) in report.head().firms.iter().enumerate() {
+        // Only this firm's part is written, not the whole report once per firm.
         let path = dir.join(&firm.slug).join("latest.json");
-        single.write_atomic(&path)?;
+        crate::model::report::write_atomic_with(&path, |out| report.write_firm_json(index, out))?;
         written.push(path);
     }
     let Some(keep) = keep else {
         return Ok(written);
     };
-    let slug = scan_slug(report.firms.iter().map(|f| f.slug.clone()));
+    let slug = scan_slug(report.head().firms.iter().map(|f| f.slug.clone()));
     let prefix = format!("{slug}-");
     let entries = std::fs::read_dir(dir).map_err(|source| ReportError::Io {
         path: dir.to_path_buf(),

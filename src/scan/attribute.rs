@@ -41,7 +41,9 @@ pub fn attribute_across_firms(
         .chain(watched.map(|crawl| (None, crawl)));
     for (origin, crawl) in origins {
         let found_via = origin.and_then(|i| firms.get(i)).map(|f| f.name.clone());
-        for crawled in &crawl.pages {
+        // Only pages that name a brand can be credited, and the store keeps
+        // every such page in memory.
+        for crawled in crawl.pages.resident() {
             if crawled.page.source_kind == SourceKind::Website {
                 continue;
             }
@@ -87,7 +89,7 @@ pub fn attribute_across_firms(
     for (firm, pages) in by_brand.into_iter().enumerate() {
         for crawled in pages {
             let crawl = &mut crawls[firm];
-            if crawl.pages.iter().any(|c| c.page.url == crawled.page.url) {
+            if crawl.pages.contains_url(&crawled.page.url) {
                 continue;
             }
             *added[firm]
@@ -98,20 +100,22 @@ pub fn attribute_across_firms(
     }
     for (firm, page, finding) in by_redirect {
         let crawl = &mut crawls[firm];
-        match crawl.pages.iter_mut().find(|c| c.page.url == page.url) {
-            Some(existing) => {
-                if !existing.findings.iter().any(|f| f.id == finding.id) {
-                    existing.findings.push(finding);
-                }
+        if crawl.pages.contains_url(&page.url) {
+            if let Err(e) = crawl.pages.add_finding(&page.url, finding) {
+                crawl.errors.push(crate::model::report::ErrorEntry::new(
+                    page.url.clone(),
+                    "spill",
+                    e.to_string(),
+                    crate::model::time::now_rfc3339(),
+                ));
             }
-            None => {
-                *added[firm]
-                    .entry((site_root(&page.url), page.source_kind))
-                    .or_default() += 1;
-                let mut page = page;
-                page.attribution = finding.attribution.as_deref().cloned();
-                crawl.pages.push(CrawledPage::new(page, vec![finding]));
-            }
+        } else {
+            *added[firm]
+                .entry((site_root(&page.url), page.source_kind))
+                .or_default() += 1;
+            let mut page = page;
+            page.attribution = finding.attribution.as_deref().cloned();
+            crawl.pages.push(CrawledPage::new(page, vec![finding]));
         }
     }
     for (firm, sites) in added.into_iter().enumerate() {

@@ -6,6 +6,9 @@
 //! report to disk (the caller decides where a report goes).
 
 pub mod attribute;
+mod streamed;
+
+pub use streamed::StreamedReport;
 
 use crate::analyze::classify::Classifier;
 use crate::analyze::rules::{RuleSet, RulesError};
@@ -19,7 +22,6 @@ use crate::model::report::{
     FirmReport, RenderSummary, Report, ScanInfo, ScanStatus, Tool, NOTICE, SCHEMA_VERSION,
 };
 use crate::model::time::now_rfc3339;
-use crate::model::Finding;
 use crate::sources::crawl::{CrawlCounters, Crawler};
 use crate::sources::fetch::FetchError;
 use crate::sources::geo::GeoProber;
@@ -42,6 +44,8 @@ pub enum ScanError {
     Register(#[from] crate::sources::register::RegisterError),
     #[error("render = \"always\" needs a browser: {0}")]
     Browser(#[from] crate::sources::render::BrowserError),
+    #[error("{0}")]
+    Store(#[from] crate::sources::crawl::StoreError),
 }
 
 /// Knobs a caller holds while the scan runs.
@@ -135,16 +139,34 @@ async fn render_summary(
     summary
 }
 
-/// Runs the scan described by `config` with `rules`.
+/// Runs the scan described by `config` with `rules`, and returns the report
+/// whole in memory. A large scan is better written by [`run_streamed`].
 ///
 /// # Errors
-/// [`ScanError::Client`] when the HTTP client cannot be built. Failures of
-/// single requests are recorded in the report, never returned here.
+/// As [`run_streamed`].
 pub async fn run(
     config: &Config,
     rules: Arc<RuleSet>,
     options: ScanOptions,
 ) -> Result<ScanOutcome, ScanError> {
+    run_streamed(config, rules, options).await?.into_whole()
+}
+
+/// Runs the scan described by `config` with `rules`. The pages and findings
+/// stay on disk, in the crawl's spill, until the report is written: memory
+/// holds the frontier, per-host state and the figures of the verdicts, not
+/// the evidence.
+///
+/// # Errors
+/// [`ScanError::Client`] when the HTTP client cannot be built,
+/// [`ScanError::Store`] when crawled pages cannot be read back from the
+/// spill. Failures of single requests are recorded in the report, never
+/// returned here.
+pub async fn run_streamed(
+    config: &Config,
+    rules: Arc<RuleSet>,
+    options: ScanOptions,
+) -> Result<StreamedScan, ScanError> {
     let started = time::OffsetDateTime::now_utc();
     let started_at = crate::model::time::rfc3339(started);
     let classifier = Arc::new(Classifier::new(Arc::clone(&rules)));
@@ -253,60 +275,42 @@ pub async fn run(
     }
 
     let mut firms = Vec::with_capacity(config.firms.len());
+    let mut stores = Vec::with_capacity(config.firms.len());
     for ((firm, mut crawl), (geo, geo_errors)) in config.firms.iter().zip(crawls).zip(probes) {
         crawl.errors.extend(geo_errors);
-        // Pages finish in whatever order the network allows; the report lists
-        // them (and their findings) by URL so that two scans of the same site
-        // differ only where the site does.
-        crawl.pages.sort_by(|a, b| {
-            a.page
-                .url
-                .cmp(&b.page.url)
-                .then(a.page.depth.cmp(&b.page.depth))
-        });
+        crawl.pages.sort();
         for reason in &crawl.partial_reasons {
             let reason = format!("{}: {reason}", firm.name);
             if !partial_reasons.contains(&reason) {
                 partial_reasons.push(reason);
             }
         }
-        let evidence: Vec<PageEvidence> = crawl
-            .pages
-            .iter()
-            .map(|crawled| PageEvidence {
-                url: &crawled.page.url,
-                findings: &crawled.findings,
-                language: crawled.page.language.as_ref(),
-            })
-            .collect();
-        let coverage = score::coverage(
-            crawl
-                .pages
-                .iter()
-                .map(|crawled| (&crawled.page, crawled.findings.as_slice())),
-            &crawl.errors,
-            &crawl.sources,
-        );
+        // One pass over the pages, read back one at a time, judges the firm:
+        // its coverage and its verdict are tallied as the pages go by.
+        let mut coverage = crate::model::report::Coverage::default();
+        let mut tally = score::FirmTally::new(rules.scoring(), crawl.pages.any_crypto());
+        for record in crawl.pages.records() {
+            let (page, findings) = record?;
+            score::count_page(&mut coverage, &page, &findings);
+            tally.add(&PageEvidence {
+                url: &page.url,
+                findings: &findings,
+                language: page.language.as_ref(),
+            });
+        }
+        score::count_errors(&mut coverage, &crawl.errors, &crawl.sources);
         // A verdict only where the scanner saw the firm: nothing read is
         // `unassessed`, never `none`.
         let mut verdict = match score::unassessed(&coverage, &crawl.errors) {
             Some(unassessed) => unassessed,
             None => {
-                let mut verdict = score::firm_verdict_with_geo(&evidence, &geo, rules.scoring());
+                let mut verdict = tally.finish(&geo);
                 if let Some(warning) = score::coverage_warning(&coverage) {
                     verdict.reasons.push(warning);
                 }
                 verdict
             }
         };
-        // Moved, not copied: on a large crawl the findings are most of the memory.
-        let finding_count = crawl.pages.iter().map(|c| c.findings.len()).sum();
-        let mut findings: Vec<Finding> = Vec::with_capacity(finding_count);
-        let mut pages = Vec::with_capacity(crawl.pages.len());
-        for crawled in crawl.pages {
-            findings.extend(crawled.findings);
-            pages.push(crawled.page);
-        }
         let register = (!config.register.is_empty()).then(|| {
             let entry = register.lookup(firm, &today);
             verdict.reasons.push(entry.reason());
@@ -319,14 +323,17 @@ pub async fn run(
             home_country: firm.home_country.clone(),
             verdict,
             sources: crawl.sources,
-            pages,
-            findings,
+            // The pages and findings stay in the store until the report is
+            // written (`StreamedReport`).
+            pages: Vec::new(),
+            findings: Vec::new(),
             errors: crawl.errors,
             outgoing_links: crawl.outgoing_links,
             app_store: crawl.app_store,
             geo,
             coverage,
         });
+        stores.push(crawl.pages);
     }
     let mut errors = Vec::new();
     let mut watched_sources = Vec::new();
@@ -357,7 +364,7 @@ pub async fn run(
     } else {
         ScanStatus::Partial
     };
-    let report = Report {
+    let head = Report {
         schema_version: SCHEMA_VERSION.to_string(),
         tool: Tool::default(),
         scan: ScanInfo {
@@ -377,7 +384,10 @@ pub async fn run(
         notice: NOTICE.to_string(),
         changes: None,
     };
-    Ok(ScanOutcome { report, warc_files })
+    Ok(StreamedScan {
+        report: StreamedReport::new(head, stores),
+        warc_files,
+    })
 }
 
 /// Probes one firm from every vantage, archiving each exchange with the crawl's.
@@ -388,11 +398,22 @@ async fn probe_firm(
     crawl: &crate::sources::crawl::FirmCrawl,
     cancel: &CancellationToken,
 ) -> (Vec<GeoResult>, Vec<crate::model::report::ErrorEntry>) {
-    let crawled: Vec<&str> = crawl
-        .pages
-        .iter()
-        .map(|p| p.page.final_url.as_str())
-        .collect();
+    // Shallowest first, then by URL: the probe takes the first sign-up and
+    // product pages it is given, and pages finish in whatever order the
+    // network allows, so that order must not decide what is probed.
+    let mut found: Vec<(u32, String)> = Vec::with_capacity(crawl.pages.len());
+    for page in crawl.pages.pages() {
+        match page {
+            Ok(page) => found.push((page.depth, page.final_url)),
+            Err(e) => {
+                tracing::warn!("the geo probe goes without the crawl's pages: {e}");
+                found.clear();
+                break;
+            }
+        }
+    }
+    found.sort();
+    let crawled: Vec<&str> = found.iter().map(|(_, url)| url.as_str()).collect();
     let mut disallowed: Vec<String> = crawl
         .errors
         .iter()
@@ -453,6 +474,27 @@ fn vantage_description(vantages: &[crate::config::Vantage]) -> String {
 pub struct ScanOutcome {
     pub report: Report,
     pub warc_files: Vec<std::path::PathBuf>,
+}
+
+/// A finished scan whose pages and findings wait on disk: the report is
+/// written from it by streaming ([`StreamedReport::write_atomic`]).
+#[derive(Debug)]
+pub struct StreamedScan {
+    pub report: StreamedReport,
+    pub warc_files: Vec<std::path::PathBuf>,
+}
+
+impl StreamedScan {
+    /// The scan with its report whole in memory.
+    ///
+    /// # Errors
+    /// [`ScanError::Store`] when a page cannot be read back from the spill.
+    pub fn into_whole(self) -> Result<ScanOutcome, ScanError> {
+        Ok(ScanOutcome {
+            report: self.report.into_whole()?,
+            warc_files: self.warc_files,
+        })
+    }
 }
 
 /// A readable, unique-enough id: start time plus a slice of the config hash and the process id.

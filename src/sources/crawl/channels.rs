@@ -5,6 +5,7 @@
 use super::crawler::Crawler;
 use super::crawler::MAX_PARALLEL_RESOLUTIONS;
 use super::output::*;
+use super::store::{CrawledPage, RedirectLink};
 use crate::config::FirmConfig;
 use crate::model::report::{ErrorEntry, SourceReport};
 use crate::model::time::now_rfc3339;
@@ -33,7 +34,7 @@ impl Crawler {
         let mut seen = HashSet::new();
         let mut pending: Vec<(Page, RedirectLink)> = Vec::new();
         let mut skipped = 0usize;
-        for crawled in &out.pages {
+        for crawled in out.pages.resident() {
             for link in &crawled.redirect_links {
                 if !seen.insert(link.url.to_string()) {
                     continue;

@@ -3,6 +3,7 @@
 
 use super::output::*;
 use super::seeds::*;
+use super::store::PageStore;
 use crate::analyze::attribute::{BrandIndex, SiteOwners};
 use crate::analyze::classify::Classifier;
 use crate::config::{FirmConfig, ScanSettings};
@@ -127,7 +128,10 @@ impl Crawler {
     /// resolves their redirector links; which firm a page counts for is
     /// decided afterwards from what it names and where its links land.
     pub async fn crawl_watched(&self, sites: &[Url], cancel: &CancellationToken) -> FirmCrawl {
-        let mut out = FirmCrawl::default();
+        let mut out = FirmCrawl {
+            pages: PageStore::spilling(),
+            ..FirmCrawl::default()
+        };
         let mut outgoing_seen = HashSet::new();
         let group = SeedGroup {
             kind: SourceKind::Watched,
@@ -184,7 +188,10 @@ impl Crawler {
     /// Crawls every website, affiliate, feed and social profile of `firm`
     /// until the frontiers are empty, a budget is spent, or `cancel` fires.
     pub async fn crawl_firm(&self, firm: &FirmConfig, cancel: &CancellationToken) -> FirmCrawl {
-        let mut out = FirmCrawl::default();
+        let mut out = FirmCrawl {
+            pages: PageStore::spilling(),
+            ..FirmCrawl::default()
+        };
         let mut outgoing_seen = HashSet::new();
         let baseline = self
             .baseline

@@ -1,9 +1,9 @@
 //! What the crawl of one firm produces: pages with their findings, errors,
 //! sources, outgoing links, resolved redirector links, and live counters.
 
-use crate::analyze::attribute::NamedFirm;
+use super::store::{PageStore, RedirectLink};
 use crate::model::report::{ErrorEntry, OutgoingLink, SourceReport};
-use crate::model::{Finding, Location, Page};
+use crate::model::Page;
 use crate::sources::redirect::Resolution;
 use std::sync::atomic::{AtomicU64, Ordering};
 use url::Url;
@@ -47,39 +47,6 @@ impl CrawlCounters {
     }
 }
 
-/// A page with what was found on it.
-#[derive(Debug, Clone)]
-pub struct CrawledPage {
-    pub page: Page,
-    pub findings: Vec<Finding>,
-    /// Firms whose brands the page names (pages of other hosts than the
-    /// firm's own websites only; see `attribute`).
-    pub named: Vec<NamedFirm>,
-    /// Shortener and redirector links on the page, to be resolved.
-    pub redirect_links: Vec<RedirectLink>,
-}
-
-impl CrawledPage {
-    pub(crate) fn new(page: Page, findings: Vec<Finding>) -> CrawledPage {
-        CrawledPage {
-            page,
-            findings,
-            named: Vec::new(),
-            redirect_links: Vec::new(),
-        }
-    }
-}
-
-/// A shortener or tracking-redirector link as it stood on a page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RedirectLink {
-    pub url: Url,
-    /// Where the link stood (its block, `[href]`).
-    pub location: Location,
-    /// Language of the link's block, if known.
-    pub language: Option<String>,
-}
-
 /// A redirector link whose chain landed on a configured firm's website.
 #[derive(Debug, Clone)]
 pub struct ResolvedLink {
@@ -94,7 +61,8 @@ pub struct ResolvedLink {
 /// Everything the crawl of one firm produced.
 #[derive(Debug, Default)]
 pub struct FirmCrawl {
-    pub pages: Vec<CrawledPage>,
+    /// The pages, spilled to disk as they come (see [`PageStore`]).
+    pub pages: PageStore,
     pub errors: Vec<ErrorEntry>,
     pub sources: Vec<SourceReport>,
     pub outgoing_links: Vec<OutgoingLink>,

@@ -3,8 +3,8 @@
 //! fetch them, and the rendered page read and archived in place of the shell.
 
 use super::crawler::Shared;
-use super::output::CrawledPage;
 use super::seeds::{GroupContext, Visit};
+use super::store::CrawledPage;
 use super::visit::{media_kind, Media};
 use crate::analyze::extract::{self, DocMeta};
 use crate::config::RenderMode;

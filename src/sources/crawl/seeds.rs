@@ -2,7 +2,7 @@
 //! affiliates, feeds, social profiles), how each seed's responses are read,
 //! and what a visit returns.
 
-use super::output::*;
+use super::store::CrawledPage;
 use crate::config::{FeedKind, FirmConfig};
 use crate::evidence::conditional::FirmBaseline;
 use crate::model::report::ErrorEntry;

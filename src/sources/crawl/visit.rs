@@ -3,8 +3,8 @@
 //! and archiving the exchange.
 
 use super::crawler::{HostRobots, Shared};
-use super::output::*;
 use super::seeds::{GroupContext, Visit};
+use super::store::{CrawledPage, RedirectLink};
 use crate::analyze::charset;
 use crate::analyze::extract::{self, DocMeta};
 use crate::evidence::conditional::{self};
