@@ -22,7 +22,9 @@ async fn a_demo_scan_streamed_from_its_spill_is_the_whole_report_byte_for_byte()
         .expect("the scan runs");
     let head = scan.report.head();
     assert!(
-        head.firms.iter().all(|f| f.pages.is_empty() && f.findings.is_empty()),
+        head.firms
+            .iter()
+            .all(|f| f.pages.is_empty() && f.findings.is_empty()),
         "the head holds no evidence: it waits in the spill"
     );
     let pages = scan.report.page_count();
@@ -41,9 +43,14 @@ async fn a_demo_scan_streamed_from_its_spill_is_the_whole_report_byte_for_byte()
         whole.firms.iter().map(|f| f.pages.len()).sum::<usize>(),
         pages
     );
-    assert!(whole.firms.iter().any(|f| f.findings.iter().any(|x| x.attribution.is_some())));
+    assert!(whole
+        .firms
+        .iter()
+        .any(|f| f.findings.iter().any(|x| x.attribution.is_some())));
     let mut written = Vec::new();
-    whole.write_json(&mut written).expect("the whole report writes");
+    whole
+        .write_json(&mut written)
+        .expect("the whole report writes");
     assert!(
         streamed == written,
         "the streamed report differs from the whole one"
