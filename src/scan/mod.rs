@@ -289,14 +289,24 @@ pub async fn run_streamed(
         // its coverage and its verdict are tallied as the pages go by.
         let mut coverage = crate::model::report::Coverage::default();
         let mut tally = score::FirmTally::new(rules.scoring(), crawl.pages.any_crypto());
-        for record in crawl.pages.records() {
-            let (page, findings) = record?;
-            score::count_page(&mut coverage, &page, &findings);
-            tally.add(&PageEvidence {
-                url: &page.url,
-                findings: &findings,
-                language: page.language.as_ref(),
-            });
+        let mut unreadable = None;
+        crawl.pages.for_each_record(|record| match record {
+            Ok((page, findings)) => {
+                score::count_page(&mut coverage, &page, &findings);
+                tally.add(&PageEvidence {
+                    url: &page.url,
+                    findings: &findings,
+                    language: page.language.as_ref(),
+                });
+                true
+            }
+            Err(e) => {
+                unreadable = Some(e);
+                false
+            }
+        });
+        if let Some(error) = unreadable {
+            return Err(error.into());
         }
         score::count_errors(&mut coverage, &crawl.errors, &crawl.sources);
         // A verdict only where the scanner saw the firm: nothing read is

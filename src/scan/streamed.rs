@@ -175,8 +175,15 @@ impl Serialize for PagesOut<'_> {
         for page in &self.firm.pages {
             seq.serialize_element(page)?;
         }
-        for page in self.store.pages() {
-            seq.serialize_element(&page.map_err(S::Error::custom)?)?;
+        let mut failed = None;
+        self.store.for_each_page(|page| {
+            let written = page
+                .map_err(S::Error::custom)
+                .and_then(|page| seq.serialize_element(&page));
+            written.map_err(|e| failed = Some(e)).is_ok()
+        });
+        if let Some(error) = failed {
+            return Err(error);
         }
         seq.end()
     }
@@ -194,10 +201,17 @@ impl Serialize for FindingsOut<'_> {
         for finding in &self.firm.findings {
             seq.serialize_element(finding)?;
         }
-        for findings in self.store.findings() {
-            for finding in &findings.map_err(S::Error::custom)? {
-                seq.serialize_element(finding)?;
-            }
+        let mut failed = None;
+        self.store.for_each_findings(|findings| {
+            let written = findings.map_err(S::Error::custom).and_then(|findings| {
+                findings
+                    .iter()
+                    .try_for_each(|finding| seq.serialize_element(finding))
+            });
+            written.map_err(|e| failed = Some(e)).is_ok()
+        });
+        if let Some(error) = failed {
+            return Err(error);
         }
         seq.end()
     }

@@ -127,3 +127,49 @@ fn a_finding_credited_after_the_spill_joins_its_page_once() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].1, expected);
 }
+
+#[test]
+fn a_large_store_reads_back_in_order_and_stops_when_asked() {
+    let report = sample();
+    let firm = &report.firms[0];
+    let template = firm.pages[0].clone();
+    let finding = firm.findings[0].clone();
+    let mut store = PageStore::spilling();
+    // Pushed out of order, as the network finishes them; enough pages for
+    // every decoding worker to take many chunks.
+    let mut numbers: Vec<usize> = (0..500).collect();
+    numbers.reverse();
+    numbers.rotate_left(137);
+    for n in &numbers {
+        let mut page = template.clone();
+        page.url = format!("https://many.example/{n:04}");
+        let mut found = finding.clone();
+        found.url = page.url.as_str().into();
+        found.occurrences = u32::try_from(*n).expect("small");
+        store.push(CrawledPage::new(page, vec![found]));
+    }
+    store.sort();
+    let expected: Vec<String> = (0..500)
+        .map(|n| format!("https://many.example/{n:04}"))
+        .collect();
+    let mut urls = Vec::new();
+    store.for_each_page(|page| {
+        urls.push(page.expect("reads back").url);
+        true
+    });
+    assert_eq!(urls, expected);
+    let mut counts = Vec::new();
+    store.for_each_findings(|findings| {
+        counts.extend(findings.expect("reads back").iter().map(|f| f.occurrences));
+        true
+    });
+    assert_eq!(counts, (0..500).collect::<Vec<u32>>());
+    let mut seen = 0;
+    store.for_each_record(|record| {
+        let (page, findings) = record.expect("reads back");
+        assert_eq!(*findings[0].url, page.url);
+        seen += 1;
+        seen < 40
+    });
+    assert_eq!(seen, 40, "reading stops where the consumer says");
+}

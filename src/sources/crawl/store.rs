@@ -63,6 +63,9 @@ pub enum StoreError {
     Decode(#[from] serde_json::Error),
 }
 
+/// Threads that decode spilled pages when they are read back.
+const MAX_DECODE_WORKERS: usize = 4;
+
 /// A page and its findings, as the crawl made them.
 pub type PageRecord = (Page, Vec<Finding>);
 
@@ -262,29 +265,99 @@ impl PageStore {
         });
     }
 
-    /// Every page's record in store order, one at a time.
-    pub fn records(&self) -> impl Iterator<Item = Result<PageRecord, StoreError>> + '_ {
-        self.entries.iter().map(|entry| self.record(entry))
+    /// Hands every page's record to `consume` in store order, until it
+    /// returns `false`.
+    pub fn for_each_record(&self, consume: impl FnMut(Result<PageRecord, StoreError>) -> bool) {
+        self.in_order(|entry| self.record(entry), consume);
     }
 
     /// Every page in store order, without its findings.
     pub fn pages(&self) -> impl Iterator<Item = Result<Page, StoreError>> + '_ {
-        self.entries.iter().map(|entry| match entry {
-            Entry::Resident(crawled) => Ok(crawled.page.clone()),
-            Entry::Spilled(stub) => self.read_page(stub),
-        })
+        self.entries.iter().map(|entry| self.page(entry))
     }
 
-    /// Every page's findings in store order.
-    pub fn findings(&self) -> impl Iterator<Item = Result<Vec<Finding>, StoreError>> + '_ {
-        self.entries.iter().map(|entry| match entry {
-            Entry::Resident(crawled) => Ok(crawled.findings.clone()),
-            Entry::Spilled(stub) => {
-                let mut findings = self.read_findings(stub)?;
-                findings.extend(stub.added.iter().cloned());
-                Ok(findings)
+    /// Hands every page, without its findings, to `consume` in store order,
+    /// until it returns `false`.
+    pub fn for_each_page(&self, consume: impl FnMut(Result<Page, StoreError>) -> bool) {
+        self.in_order(|entry| self.page(entry), consume);
+    }
+
+    /// Hands every page's findings to `consume` in store order, until it
+    /// returns `false`.
+    pub fn for_each_findings(&self, consume: impl FnMut(Result<Vec<Finding>, StoreError>) -> bool) {
+        self.in_order(
+            |entry| match entry {
+                Entry::Resident(crawled) => Ok(crawled.findings.clone()),
+                Entry::Spilled(stub) => {
+                    let mut findings = self.read_findings(stub)?;
+                    findings.extend(stub.added.iter().cloned());
+                    Ok(findings)
+                }
+            },
+            consume,
+        );
+    }
+
+    /// Decodes the entries on worker threads, a chunk at a time, and hands
+    /// the results to `consume` on this thread in store order. Reading a
+    /// large crawl back is mostly JSON decoding, which the workers share,
+    /// while this thread folds or writes what they decoded. At most a few
+    /// chunks per worker are in flight, so memory stays flat.
+    fn in_order<T: Send>(
+        &self,
+        decode: impl Fn(&Entry) -> Result<T, StoreError> + Sync,
+        mut consume: impl FnMut(Result<T, StoreError>) -> bool,
+    ) {
+        const CHUNK: usize = 16;
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(MAX_DECODE_WORKERS);
+        if workers < 2 || self.entries.len() <= CHUNK {
+            for entry in &self.entries {
+                if !consume(decode(entry)) {
+                    return;
+                }
             }
-        })
+            return;
+        }
+        let decode = &decode;
+        std::thread::scope(|scope| {
+            let mut batches = Vec::with_capacity(workers);
+            for worker in 0..workers {
+                let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<Result<T, _>>>(2);
+                batches.push(receiver);
+                let entries = &self.entries;
+                scope.spawn(move || {
+                    // Worker w decodes chunks w, w + workers, w + 2 workers ...
+                    for chunk in entries.chunks(CHUNK).skip(worker).step_by(workers) {
+                        let decoded = chunk.iter().map(decode).collect();
+                        if sender.send(decoded).is_err() {
+                            // The consumer stopped early.
+                            return;
+                        }
+                    }
+                });
+            }
+            'chunks: for index in 0..self.entries.len().div_ceil(CHUNK) {
+                let Ok(batch) = batches[index % workers].recv() else {
+                    break;
+                };
+                for item in batch {
+                    if !consume(item) {
+                        break 'chunks;
+                    }
+                }
+            }
+            // Dropping the receivers ends workers blocked on a full channel.
+            drop(batches);
+        });
+    }
+
+    fn page(&self, entry: &Entry) -> Result<Page, StoreError> {
+        match entry {
+            Entry::Resident(crawled) => Ok(crawled.page.clone()),
+            Entry::Spilled(stub) => self.read_page(stub),
+        }
     }
 
     /// Every page and finding, whole in memory.
