@@ -221,18 +221,17 @@ pub fn write_manifest_with(
 ) -> Result<PathBuf, EvidenceError> {
     let manifest_path = manifest_path(report_path);
     let base = bundle_dir(&manifest_path)?;
-    let report = FileDigest {
-        name: file_name(report_path),
-        ..digest_file(report_path)?
-    };
-    let mut warcs = Vec::with_capacity(warc_files.len());
-    for path in warc_files {
-        let absolute = std::fs::canonicalize(path).map_err(|source| io_error(path, source))?;
-        warcs.push(FileDigest {
-            name: relative_name(&base, &absolute),
-            ..digest_file(path)?
-        });
-    }
+    // The report is read twice, to hash it and to find the captures its
+    // pages cite; on a large scan each read takes a while, so they overlap.
+    let (digests, captures) = std::thread::scope(|scope| {
+        let captures = scope.spawn(|| rendered_captures(report_path));
+        let digests = digest_bundle(report_path, warc_files, &base);
+        let captures = captures
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (digests, captures)
+    });
+    let (report, mut warcs) = digests?;
     for archive in earlier {
         let absolute = std::fs::canonicalize(&archive.path)
             .map_err(|source| io_error(&archive.path, source))?;
@@ -247,12 +246,33 @@ pub fn write_manifest_with(
         tool: Tool::default(),
         report,
         warc_files: warcs,
-        captures: rendered_captures(report_path)?,
+        captures: captures?,
     };
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
     report::write_atomic(&manifest_path, text.as_bytes())?;
     Ok(manifest_path)
+}
+
+/// The digests of the report and of this scan's WARC files.
+fn digest_bundle(
+    report_path: &Path,
+    warc_files: &[PathBuf],
+    base: &Path,
+) -> Result<(FileDigest, Vec<FileDigest>), EvidenceError> {
+    let report = FileDigest {
+        name: file_name(report_path),
+        ..digest_file(report_path)?
+    };
+    let mut warcs = Vec::with_capacity(warc_files.len());
+    for path in warc_files {
+        let absolute = std::fs::canonicalize(path).map_err(|source| io_error(path, source))?;
+        warcs.push(FileDigest {
+            name: relative_name(base, &absolute),
+            ..digest_file(path)?
+        });
+    }
+    Ok((report, warcs))
 }
 
 /// The archived DOMs and screenshots a report's pages cite, in report order.
