@@ -47,11 +47,16 @@ pub struct FirmBaseline {
     pages: HashMap<(SourceKind, String), Reusable>,
 }
 
-/// A baseline page that may be revalidated, with the findings drawn from it.
+/// A baseline page that may be revalidated, with the findings drawn from
+/// it: a place in the baseline report, not a copy of it (the report is held
+/// for the diff anyway, and copying its pages would hold them twice).
 #[derive(Debug, Clone)]
 pub struct Reusable {
-    page: Page,
-    findings: Vec<Finding>,
+    report: Arc<Report>,
+    firm: usize,
+    page: usize,
+    /// Indices into the firm's findings.
+    findings: Vec<usize>,
 }
 
 impl Baseline {
@@ -61,7 +66,7 @@ impl Baseline {
     /// # Errors
     /// [`BaselineUnusable`] when the report was made with other rules or by
     /// another tool version, whose findings the running scan might not draw.
-    pub fn new(report: &Report, patterns_sha256: &str) -> Result<Baseline, BaselineUnusable> {
+    pub fn new(report: &Arc<Report>, patterns_sha256: &str) -> Result<Baseline, BaselineUnusable> {
         if report.scan.patterns_sha256 != patterns_sha256 {
             return Err(BaselineUnusable::OtherRules {
                 baseline: short(&report.scan.patterns_sha256),
@@ -76,27 +81,30 @@ impl Baseline {
             });
         }
         let mut firms = HashMap::new();
-        for firm in &report.firms {
+        for (firm_index, firm) in report.firms.iter().enumerate() {
             let mut pages: HashMap<(SourceKind, String), Reusable> = firm
                 .pages
                 .iter()
-                .filter(|page| is_reusable(page))
-                .map(|page| {
+                .enumerate()
+                .filter(|(_, page)| is_reusable(page))
+                .map(|(page_index, page)| {
                     (
                         (page.source_kind, normalise_url(&page.url)),
                         Reusable {
-                            page: page.clone(),
+                            report: Arc::clone(report),
+                            firm: firm_index,
+                            page: page_index,
                             findings: Vec::new(),
                         },
                     )
                 })
                 .collect();
-            for finding in &firm.findings {
+            for (finding_index, finding) in firm.findings.iter().enumerate() {
                 let key = (finding.source_kind, normalise_url(&finding.url));
                 if let Some(reusable) = pages.get_mut(&key) {
                     // A finding of the same URL from another capture is not this page's.
-                    if *finding.content_sha256 == *reusable.page.content_sha256 {
-                        reusable.findings.push(finding.clone());
+                    if *finding.content_sha256 == *firm.pages[reusable.page].content_sha256 {
+                        reusable.findings.push(finding_index);
                     }
                 }
             }
@@ -147,15 +155,23 @@ pub fn is_reusable(page: &Page) -> bool {
 impl Reusable {
     /// The earlier page as the baseline recorded it.
     pub fn page(&self) -> &Page {
-        &self.page
+        // Built from this very report, which nothing mutates behind the Arc.
+        &self.report.firms[self.firm].pages[self.page]
+    }
+
+    /// The findings the baseline drew from this page, in report order.
+    fn findings(&self) -> impl Iterator<Item = &Finding> {
+        let all = &self.report.firms[self.firm].findings;
+        self.findings.iter().map(move |&index| &all[index])
     }
 
     /// The validators to send, for the URL whose response carried them.
     pub fn conditions(&self) -> Option<Conditions> {
+        let page = self.page();
         Some(Conditions {
-            url: Url::parse(&self.page.final_url).ok()?,
-            etag: self.page.etag.clone(),
-            last_modified: self.page.last_modified.clone(),
+            url: Url::parse(&page.final_url).ok()?,
+            etag: page.etag.clone(),
+            last_modified: page.last_modified.clone(),
         })
     }
 
@@ -168,12 +184,11 @@ impl Reusable {
         redirects: Vec<String>,
         revalidation: Revalidation,
     ) -> (Page, Vec<Finding>) {
-        let mut page = self.page.clone();
+        let mut page = self.page().clone();
         page.depth = depth;
         page.redirects = redirects;
         let findings = self
-            .findings
-            .iter()
+            .findings()
             .map(|finding| Finding {
                 revalidated_at: Some(revalidation.at.clone()),
                 rendered: false,
@@ -187,7 +202,7 @@ impl Reusable {
     /// The page's recorded links, for the crawl to follow as if it had read
     /// the body again.
     pub fn links(&self) -> Vec<Link> {
-        self.page
+        self.page()
             .links
             .iter()
             .map(|link| Link {
@@ -380,16 +395,17 @@ mod tests {
 
     #[test]
     fn a_baseline_of_other_rules_or_another_tool_is_not_used() {
-        let base = report(
+        let base = Arc::new(report(
             vec![page("https://krypto.example/a", Some("\"v1\""))],
             vec![],
-        );
+        ));
         assert!(matches!(
             Baseline::new(&base, "rules-2"),
             Err(BaselineUnusable::OtherRules { .. })
         ));
-        let mut other_tool = base.clone();
+        let mut other_tool = (*base).clone();
         other_tool.tool.version = "0.0.0-other".into();
+        let other_tool = Arc::new(other_tool);
         assert!(matches!(
             Baseline::new(&other_tool, "rules-1"),
             Err(BaselineUnusable::OtherTool { .. })
@@ -415,6 +431,7 @@ mod tests {
                 ),
             ],
         );
+        let base = Arc::new(base);
         let baseline = Baseline::new(&base, "rules-1").unwrap();
         let firm = baseline.firm("Krypto").unwrap();
         assert!(baseline.firm("Other").is_none());
