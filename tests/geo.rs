@@ -327,7 +327,7 @@ async fn run_scan() -> Option<Scan> {
             "--warc".into(),
             arg(&warc_dir),
         ],
-        vec![("RUST_LOG", "trace")],
+        vec![("RUST_LOG", "trace".to_string())],
     )
     .await;
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
@@ -394,7 +394,7 @@ async fn scan_to_stdout(config: &str) -> (Report, String, String) {
             "--output".into(),
             "-".into(),
         ],
-        vec![("RUST_LOG", "trace")],
+        vec![("RUST_LOG", "trace".to_string())],
     )
     .await;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();

@@ -183,7 +183,7 @@ pub async fn micar_scan(args: Vec<String>) -> std::process::Output {
 /// [`micar_scan`] with extra environment variables (`RUST_LOG`, …).
 pub async fn micar_scan_with_env(
     args: Vec<String>,
-    env: Vec<(&'static str, &'static str)>,
+    env: Vec<(&'static str, String)>,
 ) -> std::process::Output {
     tokio::task::spawn_blocking(move || {
         assert_cmd::Command::cargo_bin("micar-scan")
