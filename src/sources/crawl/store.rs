@@ -4,8 +4,9 @@
 //! 25 KB a page), so each page is written to an unnamed temporary file (the
 //! spill) as soon as the crawl is done with it, and only a small stub stays
 //! in memory: its URL, depth and where its record lies. The scan reads the
-//! pages back one at a time to judge the firm and again to write the report,
-//! so memory holds one page at a time however many there are.
+//! pages back in store order to judge the firm and again to write the
+//! report (worker threads decode a few chunks of pages ahead), so memory
+//! holds a few dozen pages at a time however many there are.
 //!
 //! Pages that later stages need whole stay in memory (resident): those that
 //! name another firm's brand or carry redirector links to resolve. They are
