@@ -117,7 +117,24 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
         report::default_path(Path::new("reports"), &slug, started)
     });
-    write_report(report.as_write(), &output)?;
+    // A file is hashed as it is written, and the captures its pages cite
+    // are taken from the pages: the manifest then need not read a report
+    // of hundreds of megabytes back.
+    let sealed = if output == Path::new("-") {
+        write_report(report.as_write(), &output)?;
+        None
+    } else {
+        let (sha256, bytes) = report
+            .as_write()
+            .write_report_atomic_hashed(&output)
+            .map_err(cannot_run)?;
+        eprintln!("report written to {}", output.display());
+        Some(evidence::SealedReport {
+            sha256,
+            bytes,
+            captures: report.page_captures()?,
+        })
+    };
     // One line per firm for the nightly job's log: what it earned and how
     // much of it was read.
     for firm in &head.firms {
@@ -139,8 +156,9 @@ pub(crate) async fn scan_command(args: ScanArgs) -> Result<ExitCode, Failure> {
         for name in &earlier.missing {
             eprintln!("warning: {name} is cited by pages carried over from the baseline but was not found through its manifest; verify will report it");
         }
-        let manifest = evidence::write_manifest_with(&output, &warc_files, &earlier.found)
-            .map_err(cannot_run)?;
+        let manifest =
+            evidence::write_manifest_sealing(&output, sealed, &warc_files, &earlier.found)
+                .map_err(cannot_run)?;
         eprintln!("manifest written to {}", manifest.display());
         if let Some(tsa) = &config.evidence.tsa {
             let (tsr, token) = micar_scan::evidence::timestamp::stamp_manifest(
@@ -199,6 +217,18 @@ impl ScanReport {
 
     fn head(&self) -> &Report {
         self.as_write().head()
+    }
+
+    fn page_captures(&self) -> Result<Vec<evidence::CaptureDigest>, Failure> {
+        match self {
+            ScanReport::Whole(report) => Ok(report
+                .firms
+                .iter()
+                .flat_map(|firm| &firm.pages)
+                .flat_map(evidence::page_captures)
+                .collect()),
+            ScanReport::Streamed(report) => report.page_captures().map_err(cannot_run),
+        }
     }
 }
 

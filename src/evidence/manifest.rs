@@ -219,19 +219,64 @@ pub fn write_manifest_with(
     warc_files: &[PathBuf],
     earlier: &[EarlierArchive],
 ) -> Result<PathBuf, EvidenceError> {
+    write_manifest_sealing(report_path, None, warc_files, earlier)
+}
+
+/// What a manifest says of the report it seals, taken as the report was
+/// written: the digest of the bytes written and the captures of the pages
+/// they came from. A scan that writes a large report knows both already,
+/// and reading the report back for them takes a while.
+#[derive(Debug, Clone)]
+pub struct SealedReport {
+    /// Lower-case hex SHA-256 of the bytes written.
+    pub sha256: String,
+    pub bytes: u64,
+    /// The captures its pages cite, in report order ([`page_captures`]).
+    pub captures: Vec<CaptureDigest>,
+}
+
+/// Like [`write_manifest_with`], with the report's digest and captures as
+/// the writer of the report took them (`None`: read the report back).
+///
+/// # Errors
+/// As [`write_manifest_with`].
+pub fn write_manifest_sealing(
+    report_path: &Path,
+    sealed: Option<SealedReport>,
+    warc_files: &[PathBuf],
+    earlier: &[EarlierArchive],
+) -> Result<PathBuf, EvidenceError> {
     let manifest_path = manifest_path(report_path);
     let base = bundle_dir(&manifest_path)?;
-    // The report is read twice, to hash it and to find the captures its
-    // pages cite; on a large scan each read takes a while, so they overlap.
-    let (digests, captures) = std::thread::scope(|scope| {
-        let captures = scope.spawn(|| rendered_captures(report_path));
-        let digests = digest_bundle(report_path, warc_files, &base);
-        let captures = captures
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (digests, captures)
-    });
-    let (report, mut warcs) = digests?;
+    let (report, mut warcs, captures) = match sealed {
+        Some(sealed) => {
+            let report = FileDigest {
+                name: file_name(report_path),
+                sha256: sealed.sha256,
+                bytes: sealed.bytes,
+            };
+            (report, digest_warcs(warc_files, &base)?, sealed.captures)
+        }
+        None => {
+            // The report is read twice, to hash it and to find the captures
+            // its pages cite; on a large scan each read takes a while, so
+            // they overlap.
+            let (report, warcs, captures) = std::thread::scope(|scope| {
+                let captures = scope.spawn(|| rendered_captures(report_path));
+                let report = digest_file(report_path);
+                let warcs = digest_warcs(warc_files, &base);
+                let captures = captures
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (report, warcs, captures)
+            });
+            let report = FileDigest {
+                name: file_name(report_path),
+                ..report?
+            };
+            (report, warcs?, captures?)
+        }
+    };
     for archive in earlier {
         let absolute = std::fs::canonicalize(&archive.path)
             .map_err(|source| io_error(&archive.path, source))?;
@@ -246,7 +291,7 @@ pub fn write_manifest_with(
         tool: Tool::default(),
         report,
         warc_files: warcs,
-        captures: captures?,
+        captures,
     };
     let mut text = serde_json::to_string_pretty(&manifest)?;
     text.push('\n');
@@ -254,16 +299,8 @@ pub fn write_manifest_with(
     Ok(manifest_path)
 }
 
-/// The digests of the report and of this scan's WARC files.
-fn digest_bundle(
-    report_path: &Path,
-    warc_files: &[PathBuf],
-    base: &Path,
-) -> Result<(FileDigest, Vec<FileDigest>), EvidenceError> {
-    let report = FileDigest {
-        name: file_name(report_path),
-        ..digest_file(report_path)?
-    };
+/// The digests of this scan's WARC files.
+fn digest_warcs(warc_files: &[PathBuf], base: &Path) -> Result<Vec<FileDigest>, EvidenceError> {
     let mut warcs = Vec::with_capacity(warc_files.len());
     for path in warc_files {
         let absolute = std::fs::canonicalize(path).map_err(|source| io_error(path, source))?;
@@ -272,7 +309,47 @@ fn digest_bundle(
             ..digest_file(path)?
         });
     }
-    Ok((report, warcs))
+    Ok(warcs)
+}
+
+/// The archived DOM and screenshot a page cites, as the manifest lists
+/// them: only captures with a WARC record.
+pub fn page_captures(page: &crate::model::Page) -> Vec<CaptureDigest> {
+    let Some(rendering) = &page.rendering else {
+        return Vec::new();
+    };
+    let dom = (
+        "dom",
+        &rendering.content_sha256,
+        rendering.bytes,
+        &rendering.warc_file,
+        &rendering.warc_record_id,
+        rendering.warc_offset,
+    );
+    let screenshot = rendering.screenshot.as_ref().map(|shot| {
+        (
+            "screenshot",
+            &shot.content_sha256,
+            shot.bytes,
+            &shot.warc_file,
+            &shot.warc_record_id,
+            shot.warc_offset,
+        )
+    });
+    std::iter::once(dom)
+        .chain(screenshot)
+        .filter_map(|(kind, sha256, bytes, file, record, offset)| {
+            Some(CaptureDigest {
+                page_url: page.url.clone(),
+                kind: kind.to_string(),
+                sha256: sha256.clone(),
+                bytes,
+                warc_file: file.clone()?,
+                warc_record_id: record.clone()?,
+                warc_offset: offset?,
+            })
+        })
+        .collect()
 }
 
 /// The archived DOMs and screenshots a report's pages cite, in report order.

@@ -318,3 +318,71 @@ fn quotes_are_read_by_where_they_came_from() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].starts_with("snippet text \"Code EUWELCOME50\""));
 }
+
+#[test]
+fn a_manifest_sealed_as_the_report_was_written_is_the_one_read_back() {
+    use crate::model::report::{Report, WriteReport};
+    use crate::model::{Rendering, Screenshot};
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/reports/sample.json");
+    let mut report = Report::read(&sample).expect("the sample report");
+    let cited = |n: u64| {
+        (
+            Some("a.warc.gz".to_string()),
+            Some(format!("<urn:uuid:{n}>")),
+        )
+    };
+    // One page with a DOM and a screenshot archived, one whose screenshot
+    // was not archived (not listed), one with neither archived.
+    for (index, page) in report.firms[0].pages.iter_mut().take(3).enumerate() {
+        let n = index as u64;
+        let (file, record) = cited(n);
+        let (shot_file, shot_record) = cited(100 + n);
+        page.rendering = Some(Box::new(Rendering {
+            rendered_at: "2026-12-07T00:00:00Z".into(),
+            content_sha256: format!("{n:064}"),
+            bytes: 1000 + n,
+            reason: None,
+            requests_served: 1,
+            requests_refused: 0,
+            warc_file: (index < 2).then_some(file).flatten(),
+            warc_record_id: record,
+            warc_offset: Some(10 * n),
+            screenshot: Some(Screenshot {
+                content_sha256: format!("{:064}", 100 + n),
+                bytes: 2000 + n,
+                warc_file: (index == 0).then_some(shot_file).flatten(),
+                warc_record_id: shot_record,
+                warc_offset: Some(20 * n),
+            }),
+        }));
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("report.json");
+    let (sha256, bytes) = report
+        .write_report_atomic_hashed(&path)
+        .expect("the report is written");
+    let read_back: Manifest = serde_json::from_slice(
+        &std::fs::read(write_manifest(&path, &[]).expect("read back")).expect("manifest"),
+    )
+    .expect("a manifest");
+    let captures = report
+        .firms
+        .iter()
+        .flat_map(|firm| &firm.pages)
+        .flat_map(page_captures)
+        .collect();
+    let sealed = SealedReport {
+        sha256,
+        bytes,
+        captures,
+    };
+    let sealed: Manifest = serde_json::from_slice(
+        &std::fs::read(write_manifest_sealing(&path, Some(sealed), &[], &[]).expect("sealed"))
+            .expect("manifest"),
+    )
+    .expect("a manifest");
+    assert_eq!(sealed.report, read_back.report);
+    assert_eq!(sealed.captures, read_back.captures);
+    let kinds: Vec<&str> = sealed.captures.iter().map(|c| c.kind.as_str()).collect();
+    assert_eq!(kinds, ["dom", "screenshot", "dom"]);
+}

@@ -376,6 +376,56 @@ pub trait WriteReport {
     fn write_report_atomic(&self, path: &Path) -> Result<(), ReportError> {
         write_atomic_with(path, |out| self.write_json(out))
     }
+
+    /// Writes the report whole, as [`WriteReport::write_report_atomic`]
+    /// does, and returns the lower-case hex SHA-256 and the length of the
+    /// bytes written: what a manifest says of the file, without reading a
+    /// large report back to hash it.
+    ///
+    /// # Errors
+    /// [`ReportError::Io`] naming the path.
+    fn write_report_atomic_hashed(&self, path: &Path) -> Result<(String, u64), ReportError> {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        let mut bytes = 0u64;
+        write_atomic_with(path, |out| {
+            // The serialiser writes a token at a time: the hash takes them
+            // in large chunks, which is many times faster.
+            let mut hashing = std::io::BufWriter::with_capacity(
+                1 << 16,
+                HashingWriter {
+                    inner: out,
+                    hasher: &mut hasher,
+                    bytes: &mut bytes,
+                },
+            );
+            self.write_json(&mut hashing)?;
+            hashing.flush()
+        })?;
+        Ok((hex::encode(hasher.finalize()), bytes))
+    }
+}
+
+/// Passes bytes on and hashes them on the way.
+struct HashingWriter<'a> {
+    inner: &'a mut dyn Write,
+    hasher: &'a mut sha2::Sha256,
+    bytes: &'a mut u64,
+}
+
+impl Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let written = self.inner.write(buf)?;
+        let taken = buf.get(..written).unwrap_or(buf);
+        self.hasher.update(taken);
+        *self.bytes += taken.len() as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl WriteReport for Report {

@@ -6,6 +6,7 @@
 //! `tests` compare its bytes with the whole report's, so that the two cannot
 //! drift apart. It never changes what a report says.
 
+use crate::evidence::{page_captures, CaptureDigest};
 use crate::model::diff::ReportDiff;
 use crate::model::report::{
     Coverage, ErrorEntry, FirmReport, OutgoingLink, Report, ScanInfo, SourceReport, Tool,
@@ -54,6 +55,33 @@ impl StreamedReport {
     /// What changed since a baseline, for `scan --baseline`.
     pub fn set_changes(&mut self, changes: Option<ReportDiff>) {
         self.head.changes = changes;
+    }
+
+    /// The rendered captures the report's pages cite, in report order, as
+    /// the manifest lists them.
+    ///
+    /// # Errors
+    /// [`StoreError`] when a page cannot be read back from the spill.
+    pub fn page_captures(&self) -> Result<Vec<CaptureDigest>, StoreError> {
+        let mut captures = Vec::new();
+        let mut unreadable = None;
+        for (firm, store) in self.head.firms.iter().zip(&self.stores) {
+            captures.extend(firm.pages.iter().flat_map(page_captures));
+            store.for_each_page(|page| match page {
+                Ok(page) => {
+                    captures.extend(page_captures(&page));
+                    true
+                }
+                Err(e) => {
+                    unreadable = Some(e);
+                    false
+                }
+            });
+            if let Some(error) = unreadable {
+                return Err(error);
+            }
+        }
+        Ok(captures)
     }
 
     /// Pages in the report, over all firms.
