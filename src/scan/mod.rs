@@ -289,25 +289,15 @@ pub async fn run_streamed(
         // its coverage and its verdict are tallied as the pages go by.
         let mut coverage = crate::model::report::Coverage::default();
         let mut tally = score::FirmTally::new(rules.scoring(), crawl.pages.any_crypto());
-        let mut unreadable = None;
-        crawl.pages.for_each_record(|record| match record {
-            Ok((page, findings)) => {
-                score::count_page(&mut coverage, &page, &findings);
-                tally.add(&PageEvidence {
-                    url: &page.url,
-                    findings: &findings,
-                    language: page.language.as_ref(),
-                });
-                true
-            }
-            Err(e) => {
-                unreadable = Some(e);
-                false
-            }
-        });
-        if let Some(error) = unreadable {
-            return Err(error.into());
-        }
+        crawl.pages.for_each_record(|(page, findings)| {
+            score::count_page(&mut coverage, &page, &findings);
+            tally.add(&PageEvidence {
+                url: &page.url,
+                findings: &findings,
+                language: page.language.as_ref(),
+            });
+            Ok::<_, crate::sources::crawl::StoreError>(())
+        })?;
         score::count_errors(&mut coverage, &crawl.errors, &crawl.sources);
         // A verdict only where the scanner saw the firm: nothing read is
         // `unassessed`, never `none`.

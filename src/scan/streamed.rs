@@ -14,7 +14,7 @@ use crate::model::report::{
 };
 use crate::model::Verdict;
 use crate::sources::crawl::{PageStore, StoreError};
-use serde::ser::{Error as _, SerializeSeq};
+use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
 use std::io::Write;
 
@@ -64,22 +64,12 @@ impl StreamedReport {
     /// [`StoreError`] when a page cannot be read back from the spill.
     pub fn page_captures(&self) -> Result<Vec<CaptureDigest>, StoreError> {
         let mut captures = Vec::new();
-        let mut unreadable = None;
         for (firm, store) in self.head.firms.iter().zip(&self.stores) {
             captures.extend(firm.pages.iter().flat_map(page_captures));
-            store.for_each_page(|page| match page {
-                Ok(page) => {
-                    captures.extend(page_captures(&page));
-                    true
-                }
-                Err(e) => {
-                    unreadable = Some(e);
-                    false
-                }
-            });
-            if let Some(error) = unreadable {
-                return Err(error);
-            }
+            store.for_each_page(|page| {
+                captures.extend(page_captures(&page));
+                Ok::<_, StoreError>(())
+            })?;
         }
         Ok(captures)
     }
@@ -203,16 +193,9 @@ impl Serialize for PagesOut<'_> {
         for page in &self.firm.pages {
             seq.serialize_element(page)?;
         }
-        let mut failed = None;
-        self.store.for_each_page(|page| {
-            let written = page
-                .map_err(S::Error::custom)
-                .and_then(|page| seq.serialize_element(&page));
-            written.map_err(|e| failed = Some(e)).is_ok()
-        });
-        if let Some(error) = failed {
-            return Err(error);
-        }
+        self.store
+            .for_each_page(|page| seq.serialize_element(&page).map_err(Stop::Write))
+            .map_err(Stop::into_error)?;
         seq.end()
     }
 }
@@ -229,19 +212,37 @@ impl Serialize for FindingsOut<'_> {
         for finding in &self.firm.findings {
             seq.serialize_element(finding)?;
         }
-        let mut failed = None;
-        self.store.for_each_findings(|findings| {
-            let written = findings.map_err(S::Error::custom).and_then(|findings| {
+        self.store
+            .for_each_findings(|findings| {
                 findings
                     .iter()
                     .try_for_each(|finding| seq.serialize_element(finding))
-            });
-            written.map_err(|e| failed = Some(e)).is_ok()
-        });
-        if let Some(error) = failed {
-            return Err(error);
-        }
+                    .map_err(Stop::Write)
+            })
+            .map_err(Stop::into_error)?;
         seq.end()
+    }
+}
+
+/// Why writing from a store stopped: a page could not be read back, or
+/// the serialiser failed.
+enum Stop<E> {
+    Read(StoreError),
+    Write(E),
+}
+
+impl<E> From<StoreError> for Stop<E> {
+    fn from(error: StoreError) -> Self {
+        Stop::Read(error)
+    }
+}
+
+impl<E: serde::ser::Error> Stop<E> {
+    fn into_error(self) -> E {
+        match self {
+            Stop::Read(error) => E::custom(error),
+            Stop::Write(error) => error,
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::sources::crawl::CrawledPage;
+use crate::sources::crawl::{CrawledPage, StoreError};
 
 fn sample() -> Report {
     let path =
@@ -153,23 +153,34 @@ fn a_large_store_reads_back_in_order_and_stops_when_asked() {
         .map(|n| format!("https://many.example/{n:04}"))
         .collect();
     let mut urls = Vec::new();
-    store.for_each_page(|page| {
-        urls.push(page.expect("reads back").url);
-        true
-    });
+    store
+        .for_each_page(|page| {
+            urls.push(page.url);
+            Ok::<_, StoreError>(())
+        })
+        .expect("reads back");
     assert_eq!(urls, expected);
     let mut counts = Vec::new();
-    store.for_each_findings(|findings| {
-        counts.extend(findings.expect("reads back").iter().map(|f| f.occurrences));
-        true
-    });
+    store
+        .for_each_findings(|findings| {
+            counts.extend(findings.iter().map(|f| f.occurrences));
+            Ok::<_, StoreError>(())
+        })
+        .expect("reads back");
     assert_eq!(counts, (0..500).collect::<Vec<u32>>());
     let mut seen = 0;
-    store.for_each_record(|record| {
-        let (page, findings) = record.expect("reads back");
+    let stopped = store.for_each_record(|(page, findings)| {
         assert_eq!(*findings[0].url, page.url);
         seen += 1;
-        seen < 40
+        if seen < 40 {
+            Ok(())
+        } else {
+            Err(StoreError::Io(std::io::Error::other("enough")))
+        }
     });
+    assert!(
+        matches!(stopped, Err(StoreError::Io(_))),
+        "the consumer's error comes back"
+    );
     assert_eq!(seen, 40, "reading stops where the consumer says");
 }

@@ -266,10 +266,16 @@ impl PageStore {
         });
     }
 
-    /// Hands every page's record to `consume` in store order, until it
-    /// returns `false`.
-    pub fn for_each_record(&self, consume: impl FnMut(Result<PageRecord, StoreError>) -> bool) {
-        self.in_order(|entry| self.record(entry), consume);
+    /// Hands every page's record to `consume` in store order; stops at the
+    /// first error, a page that cannot be read back or `consume`'s own.
+    ///
+    /// # Errors
+    /// The first error met.
+    pub fn for_each_record<E: From<StoreError>>(
+        &self,
+        consume: impl FnMut(PageRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.in_order(|entry| self.record(entry), consume)
     }
 
     /// Every page in store order, without its findings.
@@ -278,25 +284,27 @@ impl PageStore {
     }
 
     /// Hands every page, without its findings, to `consume` in store order,
-    /// until it returns `false`.
-    pub fn for_each_page(&self, consume: impl FnMut(Result<Page, StoreError>) -> bool) {
-        self.in_order(|entry| self.page(entry), consume);
+    /// as [`PageStore::for_each_record`] does.
+    ///
+    /// # Errors
+    /// The first error met.
+    pub fn for_each_page<E: From<StoreError>>(
+        &self,
+        consume: impl FnMut(Page) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.in_order(|entry| self.page(entry), consume)
     }
 
-    /// Hands every page's findings to `consume` in store order, until it
-    /// returns `false`.
-    pub fn for_each_findings(&self, consume: impl FnMut(Result<Vec<Finding>, StoreError>) -> bool) {
-        self.in_order(
-            |entry| match entry {
-                Entry::Resident(crawled) => Ok(crawled.findings.clone()),
-                Entry::Spilled(stub) => {
-                    let mut findings = self.read_findings(stub)?;
-                    findings.extend(stub.added.iter().cloned());
-                    Ok(findings)
-                }
-            },
-            consume,
-        );
+    /// Hands every page's findings to `consume` in store order, as
+    /// [`PageStore::for_each_record`] does.
+    ///
+    /// # Errors
+    /// The first error met.
+    pub fn for_each_findings<E: From<StoreError>>(
+        &self,
+        consume: impl FnMut(Vec<Finding>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.in_order(|entry| self.findings(entry), consume)
     }
 
     /// Decodes the entries on worker threads, a chunk at a time, and hands
@@ -304,22 +312,20 @@ impl PageStore {
     /// large crawl back is mostly JSON decoding, which the workers share,
     /// while this thread folds or writes what they decoded. At most a few
     /// chunks per worker are in flight, so memory stays flat.
-    fn in_order<T: Send>(
+    fn in_order<T: Send, E: From<StoreError>>(
         &self,
         decode: impl Fn(&Entry) -> Result<T, StoreError> + Sync,
-        mut consume: impl FnMut(Result<T, StoreError>) -> bool,
-    ) {
+        mut consume: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
         const CHUNK: usize = 16;
         let workers = std::thread::available_parallelism()
             .map_or(1, std::num::NonZeroUsize::get)
             .min(MAX_DECODE_WORKERS);
         if workers < 2 || self.entries.len() <= CHUNK {
-            for entry in &self.entries {
-                if !consume(decode(entry)) {
-                    return;
-                }
-            }
-            return;
+            return self
+                .entries
+                .iter()
+                .try_for_each(|entry| consume(decode(entry)?));
         }
         let decode = &decode;
         std::thread::scope(|scope| {
@@ -339,19 +345,36 @@ impl PageStore {
                     }
                 });
             }
+            let mut result = Ok(());
             'chunks: for index in 0..self.entries.len().div_ceil(CHUNK) {
+                // Only a worker that panicked hangs up early; the scope
+                // passes its panic on once the receivers are gone.
                 let Ok(batch) = batches[index % workers].recv() else {
                     break;
                 };
                 for item in batch {
-                    if !consume(item) {
+                    if let Err(error) = item.map_err(E::from).and_then(&mut consume) {
+                        result = Err(error);
                         break 'chunks;
                     }
                 }
             }
             // Dropping the receivers ends workers blocked on a full channel.
             drop(batches);
-        });
+            result
+        })
+    }
+
+    /// A page's findings: those it was spilled with, then those added since.
+    fn findings(&self, entry: &Entry) -> Result<Vec<Finding>, StoreError> {
+        match entry {
+            Entry::Resident(crawled) => Ok(crawled.findings.clone()),
+            Entry::Spilled(stub) => {
+                let mut findings = self.read_findings(stub)?;
+                findings.extend(stub.added.iter().cloned());
+                Ok(findings)
+            }
+        }
     }
 
     fn page(&self, entry: &Entry) -> Result<Page, StoreError> {
