@@ -318,38 +318,49 @@ pub fn page_captures(page: &crate::model::Page) -> Vec<CaptureDigest> {
     let Some(rendering) = &page.rendering else {
         return Vec::new();
     };
-    let dom = (
+    let dom = capture_digest(
+        &page.url,
         "dom",
         &rendering.content_sha256,
         rendering.bytes,
-        &rendering.warc_file,
-        &rendering.warc_record_id,
+        rendering.warc_file.as_ref(),
+        rendering.warc_record_id.as_ref(),
         rendering.warc_offset,
     );
-    let screenshot = rendering.screenshot.as_ref().map(|shot| {
-        (
+    let screenshot = rendering.screenshot.as_ref().and_then(|shot| {
+        capture_digest(
+            &page.url,
             "screenshot",
             &shot.content_sha256,
             shot.bytes,
-            &shot.warc_file,
-            &shot.warc_record_id,
+            shot.warc_file.as_ref(),
+            shot.warc_record_id.as_ref(),
             shot.warc_offset,
         )
     });
-    std::iter::once(dom)
-        .chain(screenshot)
-        .filter_map(|(kind, sha256, bytes, file, record, offset)| {
-            Some(CaptureDigest {
-                page_url: page.url.clone(),
-                kind: kind.to_string(),
-                sha256: sha256.clone(),
-                bytes,
-                warc_file: file.clone()?,
-                warc_record_id: record.clone()?,
-                warc_offset: offset?,
-            })
-        })
-        .collect()
+    dom.into_iter().chain(screenshot).collect()
+}
+
+/// A capture as the manifest lists it; `None` unless it was archived (a
+/// WARC file, record and offset), for the pages written and read back alike.
+fn capture_digest(
+    page_url: &str,
+    kind: &str,
+    sha256: &str,
+    bytes: u64,
+    warc_file: Option<&String>,
+    warc_record_id: Option<&String>,
+    warc_offset: Option<u64>,
+) -> Option<CaptureDigest> {
+    Some(CaptureDigest {
+        page_url: page_url.to_string(),
+        kind: kind.to_string(),
+        sha256: sha256.to_string(),
+        bytes,
+        warc_file: warc_file?.clone(),
+        warc_record_id: warc_record_id?.clone(),
+        warc_offset: warc_offset?,
+    })
 }
 
 /// The archived DOMs and screenshots a report's pages cite, in report order.
@@ -379,22 +390,17 @@ fn rendered_captures(report_path: &Path) -> Result<Vec<CaptureDigest>, EvidenceE
             let Some(capture) = capture else {
                 continue;
             };
-            if let (Some(sha256), Some(warc_file), Some(warc_record_id), Some(warc_offset)) = (
-                &capture.content_sha256,
-                &capture.warc_file,
-                &capture.warc_record_id,
-                capture.warc_offset,
-            ) {
-                captures.push(CaptureDigest {
-                    page_url: page.url.clone(),
-                    kind: kind.to_string(),
-                    sha256: sha256.clone(),
-                    bytes: capture.bytes.unwrap_or_default(),
-                    warc_file: warc_file.clone(),
-                    warc_record_id: warc_record_id.clone(),
-                    warc_offset,
-                });
-            }
+            captures.extend(capture.content_sha256.as_deref().and_then(|sha256| {
+                capture_digest(
+                    &page.url,
+                    kind,
+                    sha256,
+                    capture.bytes.unwrap_or_default(),
+                    capture.warc_file.as_ref(),
+                    capture.warc_record_id.as_ref(),
+                    capture.warc_offset,
+                )
+            }));
         }
     }
     Ok(captures)
