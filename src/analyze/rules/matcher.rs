@@ -21,12 +21,12 @@ pub(crate) struct Channel {
     /// front would dominate start-up.
     pub(crate) regexes: Vec<LazyRegex>,
     /// The automaton's first `phrase_count` patterns are phrases; the rest
-    /// are literals that every match of a regex must contain (its prefixes
-    /// or suffixes): a regex runs only on text holding them. One automaton
+    /// are literals that every match of a regex must contain (see
+    /// [`required_literals`]): a regex runs only on text holding them. One automaton
     /// for both saves a pass over every block.
     pub(crate) phrase_count: usize,
     /// Per literal: the regexes (indices into `regexes`) it stands for,
-    /// each with the bit of the literal group (prefixes, suffixes) it is in.
+    /// each with the bit of the literal group it is in.
     pub(crate) literal_regexes: Vec<Vec<(usize, u8)>>,
     /// Per regex: the bits of all its literal groups; a regex is a
     /// candidate only when a literal of every group occurs.
@@ -91,29 +91,40 @@ impl Channel {
     /// Appends the hits in `hay` (already folded or original, as the channel
     /// needs) to `out`, ranges in `hay`. Regexes of rules that do not look
     /// at blocks in `kinds` (a block-kind bit mask) are not run.
-    pub(crate) fn scan(&self, hay: &str, kinds: u32, out: &mut Vec<RuleHit>) {
-        // Literal groups seen per regex, and the regexes touched, in the
-        // order first seen; each literal's regexes are visited once per text.
-        let mut groups_seen: Vec<u8> = Vec::new();
-        let mut literal_seen: Vec<bool> = Vec::new();
-        let mut touched: Vec<usize> = Vec::new();
+    ///
+    /// `Prefilter::Off` runs every regex on the text, as the tests'
+    /// reference for what the literal prefilter may never lose.
+    pub(crate) fn scan(&self, hay: &str, kinds: u32, prefilter: Prefilter, out: &mut Vec<RuleHit>) {
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.scan_with(hay, kinds, prefilter, out, &mut scratch),
+            // Only if a scan ever ran inside another on one thread.
+            Err(_) => self.scan_with(hay, kinds, prefilter, out, &mut Scratch::default()),
+        });
+    }
+
+    fn scan_with(
+        &self,
+        hay: &str,
+        kinds: u32,
+        prefilter: Prefilter,
+        out: &mut Vec<RuleHit>,
+        scratch: &mut Scratch,
+    ) {
+        scratch.prepare(self.literal_regexes.len(), self.regexes.len());
         if let Some(automaton) = &self.automaton {
             for m in automaton.find_overlapping_iter(hay) {
                 let pattern = m.pattern().as_usize();
                 if pattern >= self.phrase_count {
                     let literal = pattern - self.phrase_count;
-                    if literal_seen.is_empty() {
-                        literal_seen = vec![false; self.literal_regexes.len()];
-                        groups_seen = vec![0; self.regexes.len()];
-                    }
-                    if std::mem::replace(&mut literal_seen[literal], true) {
+                    if std::mem::replace(&mut scratch.literal_seen[literal], true) {
                         continue;
                     }
+                    scratch.literals_touched.push(literal);
                     for &(regex, bit) in &self.literal_regexes[literal] {
-                        if groups_seen[regex] == 0 {
-                            touched.push(regex);
+                        if scratch.groups_seen[regex] == 0 {
+                            scratch.regexes_touched.push(regex);
                         }
-                        groups_seen[regex] |= bit;
+                        scratch.groups_seen[regex] |= bit;
                     }
                     continue;
                 }
@@ -132,35 +143,95 @@ impl Channel {
             }
         }
         if self.regexes.is_empty() {
+            scratch.reset();
             return;
         }
-        let mut candidates: Vec<usize> = touched
-            .into_iter()
-            .filter(|&regex| groups_seen[regex] == self.literal_groups[regex])
-            .collect();
+        let mut candidates = std::mem::take(&mut scratch.candidates);
+        candidates.extend(
+            scratch
+                .regexes_touched
+                .iter()
+                .copied()
+                .filter(|&regex| scratch.groups_seen[regex] == self.literal_groups[regex]),
+        );
+        scratch.reset();
         if let Some(set) = &self.residual {
             candidates.extend(set.matches(hay).iter().map(|i| self.residual_regexes[i]));
         }
+        if prefilter == Prefilter::Off {
+            candidates.clear();
+            candidates.extend(0..self.regexes.len());
+        }
         candidates.sort_unstable();
         candidates.dedup();
-        {
-            for index in candidates {
-                let lazy = &self.regexes[index];
-                if lazy.block_mask & kinds == 0 || !lazy.may_match(hay) {
-                    continue;
-                }
-                let Some(regex) = lazy.get() else { continue };
-                out.extend(
-                    regex
-                        .find_iter(hay)
-                        .filter(|m| m.end() > m.start())
-                        .map(|m| RuleHit {
-                            rule: lazy.rule,
-                            start: m.start(),
-                            end: m.end(),
-                        }),
-                );
+        for &index in &candidates {
+            let lazy = &self.regexes[index];
+            if lazy.block_mask & kinds == 0 || (prefilter == Prefilter::On && !lazy.may_match(hay))
+            {
+                continue;
             }
+            let Some(regex) = lazy.get() else { continue };
+            out.extend(
+                regex
+                    .find_iter(hay)
+                    .filter(|m| m.end() > m.start())
+                    .map(|m| RuleHit {
+                        rule: lazy.rule,
+                        start: m.start(),
+                        end: m.end(),
+                    }),
+            );
+        }
+        candidates.clear();
+        scratch.candidates = candidates;
+    }
+}
+
+/// Whether a scan runs only the regexes whose literals occur in the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prefilter {
+    On,
+    /// Every regex runs: the reference the prefilter is tested against.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Off,
+}
+
+thread_local! {
+    /// Per thread, so that scanning a block allocates nothing: a channel
+    /// has tens of thousands of literals, and clearing a table that size
+    /// for every block cost more than finding the literals.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
+/// What one scan has seen of a channel's literals, cleared entry by entry
+/// after use (a block touches a few dozen of them).
+#[derive(Default)]
+struct Scratch {
+    /// Per literal: seen in this text.
+    literal_seen: Vec<bool>,
+    literals_touched: Vec<usize>,
+    /// Per regex: the bits of its literal groups seen in this text.
+    groups_seen: Vec<u8>,
+    regexes_touched: Vec<usize>,
+    candidates: Vec<usize>,
+}
+
+impl Scratch {
+    fn prepare(&mut self, literals: usize, regexes: usize) {
+        if self.literal_seen.len() < literals {
+            self.literal_seen.resize(literals, false);
+        }
+        if self.groups_seen.len() < regexes {
+            self.groups_seen.resize(regexes, 0);
+        }
+    }
+
+    fn reset(&mut self) {
+        for literal in self.literals_touched.drain(..) {
+            self.literal_seen[literal] = false;
+        }
+        for regex in self.regexes_touched.drain(..) {
+            self.groups_seen[regex] = 0;
         }
     }
 }
@@ -451,40 +522,175 @@ fn widen(class: &regex_syntax::hir::ClassUnicode) -> regex_syntax::hir::ClassUni
 pub(crate) const MIN_PREFILTER_LITERAL: usize = 3;
 pub(crate) const MIN_PREFILTER_LITERAL_CASE_SENSITIVE: usize = 2;
 
-/// Groups of literals such that every match of `pattern` contains a
-/// literal of each group: its prefixes and its suffixes, each kept when
-/// long enough to be worth looking for. Requiring both cuts candidates
-/// sharply: "jetzt" alone is common, "jetzt" with "registrieren" is not.
-pub(crate) fn required_literals(pattern: &str, min_len: usize) -> Vec<Vec<Vec<u8>>> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+/// Literal groups a regex is selected by, at most this many: the most
+/// selective of its groups. Every group required cuts candidates, but its
+/// literals are looked for in every block.
+pub(crate) const MAX_LITERAL_GROUPS: usize = 2;
+
+/// A group of literals: every match of a regex contains one of them.
+pub(crate) type LiteralGroup = Vec<Vec<u8>>;
+
+/// Every group of literals such that each match of `pattern` contains a
+/// literal of the group: the prefixes of the whole pattern, its suffixes,
+/// and the prefixes of each part it is a sequence of
+/// (`\bkrypto\w*\s+(?:gratis|kostenlos)` has the part
+/// `(?:gratis|kostenlos)`). A group is kept when each of its literals is at
+/// least `min_len` bytes: shorter ones occur in almost every text.
+/// [`select_literal_groups`] picks the ones worth looking for.
+pub(crate) fn required_literals(pattern: &str, min_len: usize) -> Vec<LiteralGroup> {
+    use regex_syntax::hir::literal::ExtractKind;
     let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
         return Vec::new();
     };
-    let mut groups = Vec::new();
-    for prefix in [true, false] {
-        let kind = if prefix {
-            ExtractKind::Prefix
-        } else {
-            ExtractKind::Suffix
-        };
-        let mut seq = Extractor::new().kind(kind).extract(&hir);
-        if prefix {
-            seq.optimize_for_prefix_by_preference();
-        } else {
-            seq.optimize_for_suffix_by_preference();
+    let hir = spaces_as_written(&hir);
+    let mut groups: Vec<LiteralGroup> = Vec::new();
+    let mut consider = |group: Option<LiteralGroup>| {
+        if let Some(group) = group {
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
         }
-        let Some(literals) = seq.literals() else {
-            continue;
-        };
-        if literals.is_empty() || seq.min_literal_len().unwrap_or(0) < min_len {
-            continue;
-        }
-        let group: Vec<Vec<u8>> = literals.iter().map(|l| l.as_bytes().to_vec()).collect();
-        if !groups.contains(&group) {
-            groups.push(group);
-        }
+    };
+    consider(literal_group(&hir, ExtractKind::Prefix, min_len));
+    consider(literal_group(&hir, ExtractKind::Suffix, min_len));
+    for part in sequence_parts(&hir) {
+        consider(literal_group(part, ExtractKind::Prefix, min_len));
     }
     groups
+}
+
+/// Letters (bytes but spaces) from which a literal is taken to be a word
+/// of its own: "en " and "mi " occur in almost every text of their
+/// language, "kaufen" does not.
+pub(crate) const DISTINCTIVE_LITERAL: usize = 5;
+
+/// The groups, among `groups`, a regex is selected by: at most
+/// [`MAX_LITERAL_GROUPS`], the most selective first. A group is first
+/// ranked by its shortest literal, up to [`DISTINCTIVE_LITERAL`] letters.
+/// Among distinctive groups, a literal many rules look for ("crypto",
+/// "konto") is a word of the domain and on most pages we scan, so a group
+/// is then ranked by the most common of its literals (`popularity`: in how
+/// many regexes' groups a literal occurs), then by how few literals it has.
+/// A second group is required only when it is distinctive: a short one
+/// costs more to look for than it saves.
+pub(crate) fn select_literal_groups(
+    mut groups: Vec<LiteralGroup>,
+    popularity: &HashMap<Vec<u8>, usize>,
+) -> Vec<LiteralGroup> {
+    let letters = |group: &LiteralGroup| {
+        group
+            .iter()
+            .map(|l| l.iter().filter(|&&b| b != b' ').count())
+            .min()
+            .unwrap_or(0)
+    };
+    groups.sort_by_cached_key(|group| {
+        let most_common = group
+            .iter()
+            .map(|l| popularity.get(l).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        (
+            std::cmp::Reverse(letters(group).min(DISTINCTIVE_LITERAL)),
+            most_common,
+            group.len(),
+        )
+    });
+    let mut selected: Vec<LiteralGroup> = Vec::new();
+    for group in groups {
+        if selected.len() == MAX_LITERAL_GROUPS {
+            break;
+        }
+        if selected.is_empty() || letters(&group) >= DISTINCTIVE_LITERAL {
+            selected.push(group);
+        }
+    }
+    selected
+}
+
+/// `hir` as it can match a scanned text, for finding its literals: every
+/// text is scanned with its whitespace runs collapsed to one space
+/// ([`RuleSet::scan_block`](super::RuleSet::scan_block)), so `\s+` matches
+/// exactly " " and `\s*` at most one " ". Written so, "kostenlos\s+bitcoin"
+/// has the literal "kostenlos bitcoin" and not only "kostenlos". Used only
+/// to pick literals: the pattern itself still decides every match.
+fn spaces_as_written(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    static WHITESPACE: OnceLock<Option<Hir>> = OnceLock::new();
+    let whitespace = WHITESPACE.get_or_init(|| regex_syntax::Parser::new().parse(r"\s").ok());
+    match hir.kind() {
+        HirKind::Repetition(rep) if Some(rep.sub.as_ref()) == whitespace.as_ref() => {
+            let space = Hir::literal(*b" ");
+            match (rep.min, rep.max) {
+                (0, Some(0)) => Hir::empty(),
+                (0, _) => Hir::repetition(Repetition {
+                    min: 0,
+                    max: Some(1),
+                    greedy: true,
+                    sub: Box::new(space),
+                }),
+                // Two or more never match a collapsed text: any literal is
+                // then sound, and one space is the closest.
+                _ => space,
+            }
+        }
+        HirKind::Class(_) if Some(hir) == whitespace.as_ref() => Hir::literal(*b" "),
+        HirKind::Repetition(rep) => Hir::repetition(Repetition {
+            min: rep.min,
+            max: rep.max,
+            greedy: rep.greedy,
+            sub: Box::new(spaces_as_written(&rep.sub)),
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture {
+            index: capture.index,
+            name: capture.name.clone(),
+            sub: Box::new(spaces_as_written(&capture.sub)),
+        }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(spaces_as_written).collect()),
+        HirKind::Alternation(subs) => {
+            Hir::alternation(subs.iter().map(spaces_as_written).collect())
+        }
+        _ => hir.clone(),
+    }
+}
+
+/// The literals one of which every match of `hir` starts (or ends) with,
+/// when they are finite, none empty and none shorter than `min_len`.
+fn literal_group(
+    hir: &regex_syntax::hir::Hir,
+    kind: regex_syntax::hir::literal::ExtractKind,
+    min_len: usize,
+) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::Extractor;
+    // Not "optimized" as a regex prefilter would be: that trims literals
+    // to a few bytes for a fast vector search, and our automaton wants
+    // them whole ("cryptocurrency", not "cry").
+    let mut seq = Extractor::new().kind(kind).extract(hir);
+    seq.dedup();
+    let literals = seq.literals()?;
+    if literals.is_empty() || seq.min_literal_len().unwrap_or(0) < min_len {
+        return None;
+    }
+    Some(literals.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+/// The parts every match of `hir` is a sequence of: the items of its
+/// concatenation, looking through groups (a group around a sequence is
+/// itself a sequence of its items). An item that can match nothing gives
+/// no literals, so it needs no special case.
+fn sequence_parts(hir: &regex_syntax::hir::Hir) -> Vec<&regex_syntax::hir::Hir> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(capture) => sequence_parts(&capture.sub),
+        HirKind::Concat(items) => items
+            .iter()
+            .flat_map(|item| match item.kind() {
+                HirKind::Capture(_) | HirKind::Concat(_) => sequence_parts(item),
+                _ => vec![item],
+            })
+            .collect(),
+        _ => vec![hir],
+    }
 }
 
 /// Splits a channel's regexes into those its automaton can select by
@@ -509,8 +715,22 @@ pub(crate) fn build_regex_prefilter(
     let mut literal_regexes: Vec<Vec<(usize, u8)>> = Vec::new();
     let mut literal_groups = vec![0u8; channel.regexes.len()];
     let mut residual_sources = Vec::new();
-    for (index, lazy) in channel.regexes.iter().enumerate() {
-        let groups = required_literals(&lazy.pattern, min_len);
+    let candidates: Vec<Vec<LiteralGroup>> = channel
+        .regexes
+        .iter()
+        .map(|lazy| required_literals(&lazy.pattern, min_len))
+        .collect();
+    let mut popularity: HashMap<Vec<u8>, usize> = HashMap::new();
+    for groups in &candidates {
+        let mut literals: Vec<&Vec<u8>> = groups.iter().flatten().collect();
+        literals.sort();
+        literals.dedup();
+        for literal in literals {
+            *popularity.entry(literal.clone()).or_default() += 1;
+        }
+    }
+    for ((index, lazy), groups) in channel.regexes.iter().enumerate().zip(candidates) {
+        let groups = select_literal_groups(groups, &popularity);
         for (group_index, group) in groups.iter().enumerate() {
             let bit = 1u8 << group_index;
             literal_groups[index] |= bit;

@@ -258,6 +258,16 @@ impl RuleSet {
     /// As [`RuleSet::scan`], for a block of kind `kind`: rules that do not
     /// apply to that kind are left out.
     pub fn scan_block(&self, target: Target, text: &str, kind: Option<BlockKind>) -> Vec<RuleHit> {
+        self.scan_block_with(target, text, kind, Prefilter::On)
+    }
+
+    pub(crate) fn scan_block_with(
+        &self,
+        target: Target,
+        text: &str,
+        kind: Option<BlockKind>,
+        prefilter: Prefilter,
+    ) -> Vec<RuleHit> {
         let kinds = kind.map_or(u32::MAX, block_bit);
         let mut hits = Vec::new();
         let folded_channel = &self.channels[target.index() * 2];
@@ -273,18 +283,18 @@ impl RuleSet {
         };
         if !folded_channel.is_empty() && text.is_ascii() {
             // Folding ASCII is lower-casing, byte for byte: no map needed.
-            folded_channel.scan(&text.to_ascii_lowercase(), kinds, &mut hits);
+            folded_channel.scan(&text.to_ascii_lowercase(), kinds, prefilter, &mut hits);
         } else if !folded_channel.is_empty() {
             let folded = FoldedText::new(text);
             let start = hits.len();
-            folded_channel.scan(&folded.text, kinds, &mut hits);
+            folded_channel.scan(&folded.text, kinds, prefilter, &mut hits);
             for hit in &mut hits[start..] {
                 let (a, b) = folded.original_range(hit.start, hit.end);
                 hit.start = a;
                 hit.end = b;
             }
         }
-        exact_channel.scan(text, kinds, &mut hits);
+        exact_channel.scan(text, kinds, prefilter, &mut hits);
         if kind.is_some() {
             let rules = &self.rules;
             hits.retain(|hit| rules[hit.rule].block_mask & kinds != 0);

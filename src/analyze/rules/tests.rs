@@ -177,3 +177,121 @@ fn prefilter_form_widens_large_classes_and_matches_wherever_the_pattern_does() {
     assert_eq!(relaxed_pattern("caf[eé]"), None);
     assert_eq!(relaxed_pattern("bitcoin"), None);
 }
+
+/// The literal prefilter only decides which regexes run: on every rule's
+/// examples and on every block, link and address of the synthetic corpus,
+/// a scan finds exactly what running every regex finds.
+#[test]
+fn prefilter_loses_no_match() {
+    use crate::analyze::extract::{extract_html, DocMeta};
+    use crate::analyze::rules::matcher::Prefilter;
+    let rules = RuleSet::bundled().expect("the bundled rules load");
+    let mut cases: Vec<(Target, String, Option<crate::model::BlockKind>)> = Vec::new();
+    for rule in rules.rules() {
+        for example in rule.examples.matches.iter().chain(&rule.examples.no_match) {
+            let kind = (rule.target == Target::Text).then(|| rule.example_block_kind());
+            cases.push((rule.target, example.clone(), kind));
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("the fixtures are readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut pages = 0;
+    {
+        for path in files {
+            // A few fixtures test charsets: their bytes are not UTF-8.
+            let bytes = std::fs::read(&path).expect("a fixture is readable");
+            let html = String::from_utf8_lossy(&bytes);
+            let url = format!("https://corpus.example/{}", pages);
+            let doc = extract_html(
+                &html,
+                DocMeta {
+                    url: url.clone(),
+                    final_url: url,
+                    source_kind: crate::SourceKind::Website,
+                    fetched_at: String::new(),
+                    content_sha256: String::new(),
+                    content_language: None,
+                },
+            );
+            pages += 1;
+            for block in &doc.blocks {
+                cases.push((Target::Text, block.text.clone(), Some(block.kind)));
+                cases.push((Target::Text, block.text.clone(), None));
+            }
+            for link in &doc.links {
+                cases.push((Target::LinkUrl, link.url.clone(), None));
+                cases.push((Target::LinkRel, link.rel.join(" "), None));
+            }
+        }
+    }
+    assert!(pages > 100, "the fixtures were found: {pages} pages");
+    let mut matched = 0;
+    for (target, text, kind) in &cases {
+        let filtered = rules.scan_block_with(*target, text, *kind, Prefilter::On);
+        let every = rules.scan_block_with(*target, text, *kind, Prefilter::Off);
+        assert_eq!(
+            filtered, every,
+            "{target:?} {kind:?}: the prefilter changed what matched in {text:?}"
+        );
+        matched += usize::from(!every.is_empty());
+    }
+    // Not vacuous: many of the texts match something.
+    assert!(matched > 1000, "{matched} of {} texts matched", cases.len());
+}
+
+#[test]
+fn a_regex_is_selected_by_its_rarest_words_with_spaces_as_scanned() {
+    use crate::analyze::rules::matcher::{required_literals, select_literal_groups};
+    let text = |group: &Vec<Vec<u8>>| -> Vec<String> {
+        group
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect()
+    };
+    let groups = required_literals(r"\bkrypto\w*\s+(?:gratis|kostenlos)\b", 3);
+    let all: Vec<Vec<String>> = groups.iter().map(text).collect();
+    // The whole pattern's prefix, and the part after the space.
+    assert!(all.contains(&vec!["krypto".to_string()]), "{all:?}");
+    assert!(
+        all.contains(&vec!["gratis".to_string(), "kostenlos".to_string()]),
+        "{all:?}"
+    );
+    // Scanned text has single spaces, so `\s+` is written as one.
+    let groups = required_literals(r"\bkonto\s+eroffnen\b", 3);
+    assert_eq!(text(&groups[0]), vec!["konto eroffnen"]);
+    // A word many regexes share ranks after a rarer one, and a group of
+    // words too short to be distinctive is not required as well.
+    let popularity = std::collections::HashMap::from([
+        (b"krypto".to_vec(), 40),
+        (b"gratis".to_vec(), 1),
+        (b"kostenlos".to_vec(), 1),
+    ]);
+    let chosen = select_literal_groups(
+        required_literals(r"\bkrypto\w*\s+(?:gratis|kostenlos)\b", 3),
+        &popularity,
+    );
+    // The part after the space, or the pattern's suffix (the same words
+    // after their space).
+    let first: Vec<String> = text(&chosen[0])
+        .iter()
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert_eq!(first, vec!["gratis", "kostenlos"]);
+    let chosen = select_literal_groups(
+        required_literals(r"\b(?:bitcoin|krypto)\w*\s+(?:ein|une)\b", 3),
+        &popularity,
+    );
+    assert_eq!(chosen.len(), 1, "{chosen:?}");
+}
