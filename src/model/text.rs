@@ -12,17 +12,16 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 /// spaces and trim both ends.
 pub fn normalize_whitespace(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
-    let mut pending_space = false;
-    for ch in input.chars() {
-        if ch.is_whitespace() || ch == '\u{00a0}' || ch == '\u{200b}' {
-            pending_space = !out.is_empty();
-        } else {
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(ch);
+    // Word by word rather than character by character: every block of
+    // every page passes through here.
+    for word in input
+        .split(|c: char| c.is_whitespace() || c == '\u{200b}')
+        .filter(|word| !word.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(' ');
         }
+        out.push_str(word);
     }
     out
 }
@@ -194,6 +193,12 @@ mod tests {
     fn whitespace_is_collapsed_and_trimmed() {
         assert_eq!(normalize_whitespace("  a \n\t b\u{a0}c  "), "a b c");
         assert_eq!(normalize_whitespace(""), "");
+        assert_eq!(normalize_whitespace(" \u{200b} "), "");
+        assert_eq!(normalize_whitespace("a\u{200b}b\u{2003}\u{3000}c"), "a b c");
+        assert_eq!(
+            normalize_whitespace("Grüße\r\n  aus\tKöln "),
+            "Grüße aus Köln"
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ use crate::model::{
     PageRole, Signal, MAX_MORE_LOCATIONS,
 };
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+// Keys are rule ids and texts of the page: a fast hash with a random seed.
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Characters of context on each side of a match in a finding's snippet.
@@ -127,8 +128,8 @@ impl Classifier {
         let present: HashSet<Signal> = evidence.iter().map(|e| e.signal).collect();
         // The id hashes rule, URL and folded match: the same key is the same
         // finding, so a repeat only adds to the first one's count.
-        let mut index_of: HashMap<(String, String), usize> = HashMap::new();
-        let mut per_rule: HashMap<String, usize> = HashMap::new();
+        let mut index_of: HashMap<(Cow<'_, str>, String), usize> = HashMap::default();
+        let mut per_rule: HashMap<Cow<'_, str>, usize> = HashMap::default();
         let mut findings: Vec<Finding> = Vec::new();
         let page_texts = PageTexts::of(doc);
         for item in evidence {
@@ -142,7 +143,7 @@ impl Classifier {
                 continue;
             }
             let matched = item.haystack.get(item.start..item.end).unwrap_or("");
-            let key = (item.rule_id.to_string(), fold_str(matched));
+            let key = (item.rule_id.clone(), fold_str(matched));
             if let Some(&index) = index_of.get(&key) {
                 let first = &mut findings[index];
                 first.occurrences = first.occurrences.saturating_add(1);

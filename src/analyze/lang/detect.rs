@@ -5,7 +5,7 @@ use super::codes::*;
 use super::locale::*;
 use super::markers::LanguageModel;
 use crate::model::{BlockKind, Document, LanguageGuess, LanguageSource, PageLanguage};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Texts with fewer letters than this are not worth a statistical guess: a
 /// word like "Deutsch" in a switcher says nothing about the block's language.
@@ -234,7 +234,7 @@ impl LanguageModel {
             .and_then(markup_language);
         // Menus, buttons and footers repeat the same texts on a page: each
         // text is detected once (keyed by the text in place, not a copy).
-        let mut first_with_text: HashMap<&str, usize> = HashMap::new();
+        let mut first_with_text: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
         let mut guesses: Vec<Option<LanguageGuess>> = Vec::with_capacity(doc.blocks.len());
         let mut settled = SettledLanguage::default();
         for (index, block) in doc.blocks.iter().enumerate() {
@@ -255,8 +255,8 @@ impl LanguageModel {
                 block.language = None;
                 continue;
             }
-            let element_lang = block.lang_attr.as_deref().and_then(markup_language);
             block.language = guess.or_else(|| {
+                let element_lang = block.lang_attr.as_deref().and_then(markup_language);
                 let (code, confidence) = match (&element_lang, &html_lang, &content_language) {
                     // An element's own `lang` differing from the page's is a deliberate statement.
                     (Some(own), page, _) if page.as_ref() != Some(own) => {

@@ -96,12 +96,32 @@ pub(crate) const ISO3166_1: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX
 
 /// Whether `code` is an ISO 639-1 language code (lower case).
 pub fn is_iso639_1(code: &str) -> bool {
-    code.len() == 2 && ISO639_1.split(' ').any(|c| c == code)
+    static LANGUAGES: [bool; 26 * 26] = two_letter_table(ISO639_1);
+    matches!(code.as_bytes(), [a @ b'a'..=b'z', b @ b'a'..=b'z'] if LANGUAGES[pair_index(*a, *b)])
 }
 
 /// Whether `code` is an ISO 3166-1 alpha-2 country code (upper case).
 pub fn is_country(code: &str) -> bool {
-    code.len() == 2 && ISO3166_1.split(' ').any(|c| c == code)
+    static COUNTRIES: [bool; 26 * 26] = two_letter_table(ISO3166_1);
+    matches!(code.as_bytes(), [a @ b'A'..=b'Z', b @ b'A'..=b'Z'] if COUNTRIES[pair_index(*a, *b)])
+}
+
+/// A two-letter code's slot in a table of all pairs of letters, either case.
+const fn pair_index(a: u8, b: u8) -> usize {
+    (a.to_ascii_lowercase() - b'a') as usize * 26 + (b.to_ascii_lowercase() - b'a') as usize
+}
+
+/// The codes of a list written "aa ab ac" as a table of pairs of letters:
+/// a lookup per block of every page, where scanning the list was a hot spot.
+const fn two_letter_table(list: &str) -> [bool; 26 * 26] {
+    let bytes = list.as_bytes();
+    let mut table = [false; 26 * 26];
+    let mut at = 0;
+    while at + 1 < bytes.len() {
+        table[pair_index(bytes[at], bytes[at + 1])] = true;
+        at += 3;
+    }
+    table
 }
 
 /// Languages sites commonly put in paths and subdomains (`/de/`, `fr.`).

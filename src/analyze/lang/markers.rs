@@ -77,11 +77,13 @@ pub struct LanguageModel {
     pub(crate) languages: Vec<LanguageInfo>,
     pub(crate) by_code: HashMap<String, usize>,
     /// Whole-token markers: token → languages (indices) it is a marker of.
-    pub(crate) exact_markers: HashMap<String, Vec<usize>>,
+    /// Looked up once per word of every block: a fast hash (the keys are
+    /// the bundle's, so text cannot crowd them).
+    pub(crate) exact_markers: foldhash::HashMap<String, Vec<usize>>,
     /// Prefix markers (`il-`, `ta'`): matched against the start of a token.
     pub(crate) prefix_markers: Vec<(String, usize)>,
     /// Letters that tell a language from its neighbours: letter → languages.
-    pub(crate) letter_markers: HashMap<char, Vec<usize>>,
+    pub(crate) letter_markers: foldhash::HashMap<char, Vec<usize>>,
     /// Whether any marker letter is ASCII; they hardly ever are ("ő", "ą",
     /// "ħ"), and then only a text's non-ASCII characters are looked up.
     pub(crate) ascii_letter_markers: bool,
@@ -153,9 +155,9 @@ impl LanguageModel {
         let mut model = LanguageModel {
             languages: Vec::new(),
             by_code: HashMap::new(),
-            exact_markers: HashMap::new(),
+            exact_markers: foldhash::HashMap::default(),
             prefix_markers: Vec::new(),
-            letter_markers: HashMap::new(),
+            letter_markers: foldhash::HashMap::default(),
             ascii_letter_markers: false,
             covered_by_whatlang: Vec::new(),
             examples: Vec::new(),

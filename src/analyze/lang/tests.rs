@@ -307,3 +307,26 @@ fn finnish_rich_in_a_umlaut_is_not_read_as_slovak() {
         .expect("long enough to decide");
     assert_eq!(guess.code, "fi", "{guess:?}");
 }
+
+#[test]
+fn code_tables_hold_exactly_the_listed_codes() {
+    use crate::analyze::lang::locale::{is_country, is_iso639_1, ISO3166_1, ISO639_1};
+    for a in 'A'..='z' {
+        for b in 'A'..='z' {
+            let code = format!("{a}{b}");
+            assert_eq!(
+                is_iso639_1(&code),
+                ISO639_1.split(' ').any(|c| c == code),
+                "{code}"
+            );
+            assert_eq!(
+                is_country(&code),
+                ISO3166_1.split(' ').any(|c| c == code),
+                "{code}"
+            );
+        }
+    }
+    for odd in ["", "d", "deu", "é", "dé", "d-"] {
+        assert!(!is_iso639_1(odd) && !is_country(odd), "{odd}");
+    }
+}
