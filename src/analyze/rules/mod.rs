@@ -24,6 +24,7 @@
 //! reports where rules matched; `classify` turns matches into findings and
 //! `score` weighs them.
 
+mod compile;
 pub mod geo_data;
 mod matcher;
 mod parse;

@@ -2,6 +2,7 @@
 //! into the binary), checking every file and every example, and scanning a
 //! block for every rule at once.
 
+use super::compile::compile_channels;
 use super::geo_data::{self};
 use super::matcher::*;
 use super::parse::*;

@@ -154,7 +154,7 @@ fn whitespace_check() {
 
 #[test]
 fn prefilter_form_widens_large_classes_and_matches_wherever_the_pattern_does() {
-    use crate::analyze::rules::matcher::relaxed_pattern;
+    use crate::analyze::rules::compile::relaxed_pattern;
     let pattern = r"\bkonto\s+\w+\s+\d{2,}\b";
     let loose = relaxed_pattern(pattern).expect("\\w, \\s and \\d are widened");
     // Widened: the Unicode word class no longer spells out its ranges.
@@ -253,7 +253,7 @@ fn prefilter_loses_no_match() {
 
 #[test]
 fn a_regex_is_selected_by_its_rarest_words_with_spaces_as_scanned() {
-    use crate::analyze::rules::matcher::{required_literals, select_literal_groups};
+    use crate::analyze::rules::compile::{required_literals, select_literal_groups};
     let text = |group: &Vec<Vec<u8>>| -> Vec<String> {
         group
             .iter()
@@ -294,4 +294,15 @@ fn a_regex_is_selected_by_its_rarest_words_with_spaces_as_scanned() {
         &popularity,
     );
     assert_eq!(chosen.len(), 1, "{chosen:?}");
+}
+
+#[test]
+fn a_mark_folded_away_between_spaces_does_not_hide_a_match() {
+    let rules = bundle(TWO_RULES).expect("the rules load");
+    let folded = FoldedText::new("Konto \u{301} eröffnen");
+    assert_eq!(folded.text, "konto eroffnen");
+    let text = "Jetzt Konto \u{301} eröffnen";
+    let hits = rules.scan(Target::Text, text);
+    let matched: Vec<&str> = hits.iter().map(|h| &text[h.start..h.end]).collect();
+    assert_eq!(matched, vec!["Konto \u{301} eröffnen"]);
 }
