@@ -116,23 +116,36 @@ pub(crate) fn relaxed_pattern(pattern: &str) -> Option<String> {
 const MAX_EXACT_NON_ASCII_RANGES: usize = 8;
 
 pub(crate) fn relax(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
-    use regex_syntax::hir::{Capture, Class, Hir, HirKind, LookSet, Repetition};
+    use regex_syntax::hir::{Class, Hir, HirKind, LookSet};
     match hir.kind() {
         HirKind::Look(look) if LookSet::singleton(*look).contains_word_unicode() => Hir::empty(),
         HirKind::Class(Class::Unicode(class)) => Hir::class(Class::Unicode(widen(class))),
+        _ => map_children(hir, relax),
+    }
+}
+
+/// `hir` with `rewrite` applied to each of its direct sub-expressions (a
+/// leaf is returned as it is): the walk shared by the rewrites of patterns
+/// made for the prefilter.
+fn map_children(
+    hir: &regex_syntax::hir::Hir,
+    rewrite: fn(&regex_syntax::hir::Hir) -> regex_syntax::hir::Hir,
+) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    match hir.kind() {
         HirKind::Repetition(rep) => Hir::repetition(Repetition {
             min: rep.min,
             max: rep.max,
             greedy: rep.greedy,
-            sub: Box::new(relax(&rep.sub)),
+            sub: Box::new(rewrite(&rep.sub)),
         }),
         HirKind::Capture(capture) => Hir::capture(Capture {
             index: capture.index,
             name: capture.name.clone(),
-            sub: Box::new(relax(&capture.sub)),
+            sub: Box::new(rewrite(&capture.sub)),
         }),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(relax).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(relax).collect()),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(rewrite).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(rewrite).collect()),
         _ => hir.clone(),
     }
 }
@@ -254,7 +267,7 @@ pub(crate) fn select_literal_groups(
 /// has the literal "kostenlos bitcoin" and not only "kostenlos". Used only
 /// to pick literals: the pattern itself still decides every match.
 fn spaces_as_written(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
-    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    use regex_syntax::hir::{Hir, HirKind, Repetition};
     static WHITESPACE: OnceLock<Option<Hir>> = OnceLock::new();
     let whitespace = WHITESPACE.get_or_init(|| regex_syntax::Parser::new().parse(r"\s").ok());
     match hir.kind() {
@@ -274,22 +287,7 @@ fn spaces_as_written(hir: &regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
             }
         }
         HirKind::Class(_) if Some(hir) == whitespace.as_ref() => Hir::literal(*b" "),
-        HirKind::Repetition(rep) => Hir::repetition(Repetition {
-            min: rep.min,
-            max: rep.max,
-            greedy: rep.greedy,
-            sub: Box::new(spaces_as_written(&rep.sub)),
-        }),
-        HirKind::Capture(capture) => Hir::capture(Capture {
-            index: capture.index,
-            name: capture.name.clone(),
-            sub: Box::new(spaces_as_written(&capture.sub)),
-        }),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(spaces_as_written).collect()),
-        HirKind::Alternation(subs) => {
-            Hir::alternation(subs.iter().map(spaces_as_written).collect())
-        }
-        _ => hir.clone(),
+        _ => map_children(hir, spaces_as_written),
     }
 }
 
