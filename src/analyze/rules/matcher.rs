@@ -1,8 +1,9 @@
 //! The compiled matchers and the scan of a text: per target and case, one
 //! Aho–Corasick pass finds the phrases and the literals that select
 //! regexes (see `compile`), then only the selected regexes run; phrases are
-//! checked at word boundaries. Built once from the rules; a scan allocates
-//! nothing per block beyond its hits.
+//! checked at word boundaries. Built once from the rules; what a scan
+//! notes of the literals it saw lives in a per-thread table, not one per
+//! block.
 
 use super::rule::*;
 use crate::model::text::fold;
@@ -23,7 +24,7 @@ pub(crate) struct Channel {
     pub(crate) regexes: Vec<LazyRegex>,
     /// The automaton's first `phrase_count` patterns are phrases; the rest
     /// are literals that every match of a regex must contain (see
-    /// [`required_literals`]): a regex runs only on text holding them. One automaton
+    /// [`required_literals`](super::compile::required_literals)): a regex runs only on text holding them. One automaton
     /// for both saves a pass over every block.
     pub(crate) phrase_count: usize,
     /// Per literal: the regexes (indices into `regexes`) it stands for,
@@ -41,7 +42,7 @@ pub(crate) struct Channel {
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     pub(crate) pattern: String,
-    /// The pattern's loose form ([`relaxed_pattern`]), when it has one: it
+    /// The pattern's loose form ([`relaxed_pattern`](super::compile::relaxed_pattern)), when it has one: it
     /// matches wherever the pattern does (and more), runs on a DFA over
     /// non-ASCII text (the pattern's Unicode `\b` cannot) and keeps its
     /// automaton small. It is tried first, so that the slow or large exact
