@@ -474,3 +474,73 @@ async fn too_many_requests_with_retry_after_is_waited_out() {
     assert_eq!(arrivals.len(), 2);
     assert!(arrivals[1] - arrivals[0] >= Duration::from_millis(990));
 }
+
+/// A site where `/x` is two links from the home page through `/a` and three
+/// through `/b` and `/b2`; `slow` answers after a pause, so that one path's
+/// responses come back well before the other's.
+fn race_site(slow: &'static str) -> Router {
+    async fn pause_if(slow: &str, path: &str) {
+        if slow == path {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+    Router::new()
+        .route(
+            "/",
+            get(|| async { html(r#"<a href="/a">a</a> <a href="/b">b</a>"#) }),
+        )
+        .route(
+            "/a",
+            get(move || async move {
+                pause_if(slow, "/a").await;
+                html(r#"<a href="/x">x</a> <a href="/a2">a2</a>"#)
+            }),
+        )
+        .route(
+            "/b",
+            get(move || async move {
+                pause_if(slow, "/b").await;
+                html(r#"<a href="/b2">b2</a>"#)
+            }),
+        )
+        .route("/b2", get(|| async { html(r#"<a href="/x">x</a>"#) }))
+        .route("/a2", get(|| async { html(r#"<a href="/a3">a3</a>"#) }))
+        .route("/a3", get(|| async { html("end") }))
+        .route("/x", get(|| async { html(r#"<a href="/y">y</a>"#) }))
+        .route("/y", get(|| async { html("end") }))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn depth_and_budget_do_not_depend_on_which_response_comes_first() {
+    let mut outcomes = Vec::new();
+    for slow in ["/a", "/b"] {
+        let server = TestServer::start(race_site(slow)).await;
+        // Six of the eight pages: which six must not depend on timing either.
+        let config = config_for(
+            &server,
+            "sitemaps = false\nrespect_robots = false\nmax_pages_per_site = 6\nmax_depth = 100",
+        );
+        let report = scan(&config).await;
+        let mut pages: Vec<(String, u32)> = firm(&report)
+            .pages
+            .iter()
+            .map(|p| (url::Url::parse(&p.url).unwrap().path().to_string(), p.depth))
+            .collect();
+        pages.sort();
+        outcomes.push(pages);
+    }
+    // With `/a` slow, `/b2` used to be read before `/a` and put `/x` at depth 3.
+    let expected: Vec<(String, u32)> = [
+        ("/", 0),
+        ("/a", 1),
+        ("/a2", 2),
+        ("/b", 1),
+        ("/b2", 2),
+        ("/x", 2),
+    ]
+    .iter()
+    .map(|(path, depth)| (path.to_string(), *depth))
+    .collect();
+    assert_eq!(outcomes[0], expected, "with /a slow");
+    assert_eq!(outcomes[1], expected, "with /b slow");
+}

@@ -256,6 +256,13 @@ impl ErrorEntry {
             at: at.into(),
         }
     }
+
+    /// The order a report lists errors in: by URL, kind, message and rule,
+    /// not by when they happened, so that two scans of one site list the
+    /// same errors alike however their requests interleaved.
+    pub fn report_order(a: &ErrorEntry, b: &ErrorEntry) -> std::cmp::Ordering {
+        (&a.url, &a.kind, &a.message, &a.rule).cmp(&(&b.url, &b.kind, &b.message, &b.rule))
+    }
 }
 
 /// A link that leaves the firm's scope.

@@ -19,7 +19,8 @@ use crate::evidence::conditional::Baseline;
 use crate::evidence::warc::{WarcInfo, WarcWriter};
 use crate::model::geo::GeoResult;
 use crate::model::report::{
-    FirmReport, RenderSummary, Report, ScanInfo, ScanStatus, Tool, NOTICE, SCHEMA_VERSION,
+    ErrorEntry, FirmReport, RenderSummary, Report, ScanInfo, ScanStatus, Tool, NOTICE,
+    SCHEMA_VERSION,
 };
 use crate::model::time::now_rfc3339;
 use crate::sources::crawl::{CrawlCounters, Crawler};
@@ -278,6 +279,7 @@ pub async fn run_streamed(
     let mut stores = Vec::with_capacity(config.firms.len());
     for ((firm, mut crawl), (geo, geo_errors)) in config.firms.iter().zip(crawls).zip(probes) {
         crawl.errors.extend(geo_errors);
+        crawl.errors.sort_by(ErrorEntry::report_order);
         crawl.pages.sort();
         for reason in &crawl.partial_reasons {
             let reason = format!("{}: {reason}", firm.name);
@@ -342,6 +344,7 @@ pub async fn run_streamed(
             partial_reasons.push(format!("watched sites: {reason}"));
         }
         errors.extend(watched.errors);
+        errors.sort_by(ErrorEntry::report_order);
         watched_sources = watched.sources;
     }
     let rendering = Some(render_summary(&config.scan, renderer.as_deref(), render_notice).await);

@@ -5,6 +5,7 @@
 use super::crawler::Crawler;
 use super::crawler::MAX_OUTGOING_LINKS;
 use super::output::*;
+use super::round::{HeldLink, Round};
 use super::seeds::*;
 use super::visit::*;
 use crate::evidence::conditional::{self, FirmBaseline};
@@ -12,7 +13,7 @@ use crate::model::report::{ErrorEntry, OutgoingLink, SourceReport};
 use crate::model::time::now_rfc3339;
 use crate::model::SourceKind;
 use crate::sources::frontier::{
-    Admission, Frontier, FrontierSettings, QueuedUrl, ScopeRules, UrlNormalizer,
+    Admission, Frontier, FrontierSettings, Prospect, QueuedUrl, ScopeRules, UrlNormalizer,
 };
 use crate::sources::robots::RobotsDecision;
 use crate::sources::sitemap;
@@ -117,6 +118,7 @@ impl Crawler {
         }
 
         let mut in_flight = FuturesUnordered::new();
+        let mut round = Round::default();
         // Enough tasks to keep the global semaphore busy; the fetcher enforces the real cap.
         let max_tasks = self.shared.settings.concurrency.max(1) * 2;
         loop {
@@ -126,18 +128,44 @@ impl Crawler {
                     .counters
                     .queued
                     .store(frontier.pending() as u64, Ordering::Relaxed);
+                let order = item.order;
                 let task = self.visit_task(item, Arc::clone(&context));
-                in_flight.push(task);
+                in_flight.push(OrderedVisit { order, task });
             }
             if in_flight.is_empty() {
-                break;
+                if cancel.is_cancelled() || round.is_empty() {
+                    break;
+                }
+                // The round is over: its links go to the frontier in the
+                // order of the pages they were found on.
+                for link in round.close() {
+                    let admission = self.offer(
+                        &mut frontier,
+                        &link.url,
+                        link.depth(),
+                        Some(&link.from),
+                        out,
+                    );
+                    if admission == Admission::OutOfScope
+                        && matches!(link.url.scheme(), "http" | "https")
+                        && out.outgoing_links.len() < MAX_OUTGOING_LINKS
+                        && outgoing_seen.insert(link.url.to_string())
+                    {
+                        out.outgoing_links.push(OutgoingLink {
+                            url: link.url.to_string(),
+                            from: link.from.to_string(),
+                            rel: link.rel,
+                        });
+                    }
+                }
+                continue;
             }
             let next = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => None,
                 next = in_flight.next() => next,
             };
-            let Some(joined) = next else {
+            let Some((order, joined)) = next else {
                 break;
             };
             let visit = match joined {
@@ -175,29 +203,10 @@ impl Crawler {
                         attribute(&error.url, out, false);
                         out.errors.push(error);
                     }
-                    let from = page.final_url.clone();
-                    let base = Url::parse(&from).ok();
-                    for link in links {
-                        let Ok(target) = Url::parse(&link.url) else {
-                            continue;
-                        };
-                        if !conditional::is_followed(link.kind) {
-                            continue;
-                        }
-                        let admission =
-                            self.offer(&mut frontier, &target, page.depth + 1, base.as_ref(), out);
-                        if admission == Admission::OutOfScope
-                            && matches!(target.scheme(), "http" | "https")
-                            && out.outgoing_links.len() < MAX_OUTGOING_LINKS
-                            && outgoing_seen.insert(target.to_string())
-                        {
-                            out.outgoing_links.push(OutgoingLink {
-                                url: target.to_string(),
-                                from: from.clone(),
-                                rel: link.rel.clone(),
-                            });
-                        }
-                    }
+                    let outgoing_full = out.outgoing_links.len() >= MAX_OUTGOING_LINKS;
+                    let outgoing_wanted =
+                        |url: &Url| !outgoing_full && !outgoing_seen.contains(url.as_str());
+                    hold_links(&frontier, &mut round, &page, order, links, &outgoing_wanted);
                     out.pages.extend(pages);
                 }
                 Visit::Skipped(entry) | Visit::Failed(entry) => {
@@ -208,10 +217,10 @@ impl Crawler {
             }
         }
         if cancel.is_cancelled() {
-            for task in in_flight.iter() {
-                task.abort();
+            for visit in in_flight.iter() {
+                visit.task.abort();
             }
-            let pending = frontier.pending() + in_flight.len();
+            let pending = frontier.pending() + in_flight.len() + round.len();
             out.partial_reasons
                 .push(format!("interrupted with {pending} URLs not yet fetched"));
         }
@@ -347,5 +356,64 @@ impl Crawler {
             let robots = shared.robots_for(&item.url).await;
             shared.visit(item, robots, &context).await
         })
+    }
+}
+
+/// Holds the followed links of a page until its round ends; links the
+/// frontier settled, and out-of-scope ones once the list of outgoing
+/// links is full, are dropped at once.
+fn hold_links(
+    frontier: &Frontier,
+    round: &mut Round,
+    page: &crate::model::Page,
+    order: u64,
+    links: Vec<crate::model::Link>,
+    outgoing_wanted: &dyn Fn(&Url) -> bool,
+) {
+    let Ok(from) = Url::parse(&page.final_url) else {
+        return;
+    };
+    let from = Arc::new(from);
+    for (index, link) in links.into_iter().enumerate() {
+        if !conditional::is_followed(link.kind) {
+            continue;
+        }
+        let Ok(url) = Url::parse(&link.url) else {
+            continue;
+        };
+        let prospect = frontier.prospect(&url, page.depth + 1);
+        if matches!(prospect, Prospect::OutOfScope(_)) && !outgoing_wanted(&url) {
+            continue;
+        }
+        round.hold(
+            prospect,
+            HeldLink {
+                found_at: (page.depth, order, index),
+                url,
+                from: Arc::clone(&from),
+                rel: link.rel,
+            },
+        );
+    }
+}
+
+/// A visit task with the admission order of the URL it visits, which the
+/// loop needs when the visit ends to place the page's links in its round.
+struct OrderedVisit {
+    order: u64,
+    task: tokio::task::JoinHandle<Visit>,
+}
+
+impl std::future::Future for OrderedVisit {
+    type Output = (u64, Result<Visit, tokio::task::JoinError>);
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let order = self.order;
+        std::pin::Pin::new(&mut self.task)
+            .poll(cx)
+            .map(|joined| (order, joined))
     }
 }

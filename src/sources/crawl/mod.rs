@@ -14,6 +14,7 @@ mod crawler;
 mod group;
 mod output;
 mod rendered;
+mod round;
 mod seeds;
 mod store;
 mod visit;

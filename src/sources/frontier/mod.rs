@@ -107,6 +107,25 @@ pub struct QueuedUrl {
     pub site: String,
     /// The page the link was found on; `None` for seeds.
     pub referrer: Option<Url>,
+    /// Place in the order of admission (0 for the first URL queued): the
+    /// crawler offers a round's links in the order of the pages they were
+    /// found on, so that admission does not depend on which response came
+    /// back first.
+    pub order: u64,
+}
+
+/// What offering a link found now could come to once its round ends, as far
+/// as the frontier can tell already; see [`Frontier::prospect`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prospect {
+    /// Offering it could only be refused without a trace: it cannot be
+    /// fetched, is seen, or lies beyond the depth limit on an owned site.
+    Settled,
+    /// Not on an owned site: the crawler lists it, never fetches it.
+    OutOfScope(u128),
+    /// It may be queued; the fingerprint of its normalised form lets one
+    /// link found on many pages be held once.
+    Open(u128),
 }
 
 /// Per-host queues with de-duplication, scope, budgets and trap guards.
@@ -126,6 +145,8 @@ pub struct Frontier {
     /// Hosts with work, in the order they are served next.
     rotation: VecDeque<String>,
     pending: usize,
+    /// URLs queued so far, ever: the next [`QueuedUrl::order`].
+    admitted_total: u64,
     budget_exhausted: bool,
 }
 
@@ -141,6 +162,7 @@ impl Frontier {
             queues: HashMap::new(),
             rotation: VecDeque::new(),
             pending: 0,
+            admitted_total: 0,
             budget_exhausted: false,
         }
     }
@@ -213,7 +235,9 @@ impl Frontier {
             depth,
             site,
             referrer: referrer.cloned(),
+            order: self.admitted_total,
         });
+        self.admitted_total += 1;
         self.pending += 1;
         Admission::Queued
     }
@@ -226,6 +250,24 @@ impl Frontier {
             Some(url) => self.seen.insert(url_fingerprint(url.as_str())),
             None => false,
         }
+    }
+
+    /// What [`Frontier::offer`] of `url` at `depth` could come to later, as
+    /// far as is known now. A link judged [`Prospect::Settled`] stays so,
+    /// for the seen set only grows and the depth limit does not change; an
+    /// out-of-scope one is worth offering still, for the scope may grow.
+    pub fn prospect(&self, url: &Url, depth: u32) -> Prospect {
+        let Some(url) = self.normalizer.normalize(url) else {
+            return Prospect::Settled;
+        };
+        let fingerprint = url_fingerprint(url.as_str());
+        if !self.scope.is_owned(&url) {
+            return Prospect::OutOfScope(fingerprint);
+        }
+        if depth > self.settings.max_depth || self.seen.contains(&fingerprint) {
+            return Prospect::Settled;
+        }
+        Prospect::Open(fingerprint)
     }
 
     /// Whether the URL, once normalised, was admitted or marked seen.

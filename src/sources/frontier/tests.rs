@@ -391,3 +391,51 @@ fn add_seed_owns_and_queues_at_depth_zero() {
     let seed = frontier.pop().unwrap();
     assert_eq!((seed.depth, seed.site.as_str()), (0, "exchange.example"));
 }
+
+#[test]
+fn prospect_settles_only_what_an_offer_would_refuse_silently() {
+    let mut frontier = frontier_for(&["https://exchange.example/"], settings());
+    let seen = url("https://exchange.example/seen");
+    assert_eq!(frontier.offer(&seen, 1, None), Admission::Queued);
+    assert_eq!(frontier.prospect(&seen, 2), Prospect::Settled);
+    // Another spelling of the same page is settled too.
+    assert_eq!(
+        frontier.prospect(&url("https://EXCHANGE.example/seen#top"), 2),
+        Prospect::Settled
+    );
+    assert_eq!(
+        frontier.prospect(&url("https://exchange.example/deep"), 6),
+        Prospect::Settled
+    );
+    assert_eq!(
+        frontier.prospect(&url("mailto:desk@exchange.example"), 1),
+        Prospect::Settled
+    );
+    let open = url("https://exchange.example/new");
+    let Prospect::Open(fingerprint) = frontier.prospect(&open, 5) else {
+        panic!("an unseen owned page within the depth limit is open");
+    };
+    assert_eq!(
+        frontier.prospect(&url("https://exchange.example/new#part"), 5),
+        Prospect::Open(fingerprint),
+        "spellings of one page are held under one fingerprint"
+    );
+    // Out of scope stays worth offering at any depth: the crawler lists it.
+    assert!(matches!(
+        frontier.prospect(&url("https://elsewhere.example/"), 99),
+        Prospect::OutOfScope(_)
+    ));
+}
+
+#[test]
+fn admission_order_counts_queued_urls_only() {
+    let mut frontier = frontier_for(&["https://exchange.example/"], settings());
+    frontier.offer(&url("https://exchange.example/a"), 1, None);
+    frontier.offer(&url("https://exchange.example/a"), 1, None);
+    frontier.offer(&url("https://elsewhere.example/"), 1, None);
+    frontier.offer(&url("https://exchange.example/b"), 1, None);
+    let orders: Vec<(String, u64)> = std::iter::from_fn(|| frontier.pop())
+        .map(|queued| (queued.url.path().to_string(), queued.order))
+        .collect();
+    assert_eq!(orders, [("/a".to_string(), 0), ("/b".to_string(), 1)]);
+}
