@@ -14,7 +14,7 @@ use crate::model::report::{
 };
 use crate::model::Verdict;
 use crate::sources::crawl::{PageStore, StoreError};
-use serde::ser::SerializeSeq;
+use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
 use std::io::Write;
 
@@ -66,7 +66,7 @@ impl StreamedReport {
         let mut captures = Vec::new();
         for (firm, store) in self.head.firms.iter().zip(&self.stores) {
             captures.extend(firm.pages.iter().flat_map(page_captures));
-            store.for_each_page(|page| {
+            store.for_each_rendered_page(|page| {
                 captures.extend(page_captures(&page));
                 Ok::<_, StoreError>(())
             })?;
@@ -194,7 +194,13 @@ impl Serialize for PagesOut<'_> {
             seq.serialize_element(page)?;
         }
         self.store
-            .for_each_page(|page| seq.serialize_element(&page).map_err(Stop::Write))
+            .for_each_page_mapped(
+                |page| indented_json(&page, FIRM_ITEM_DEPTH),
+                |page| {
+                    let page = page.map_err(|e| Stop::Write(S::Error::custom(e)))?;
+                    seq.serialize_element(&page).map_err(Stop::Write)
+                },
+            )
             .map_err(Stop::into_error)?;
         seq.end()
     }
@@ -213,15 +219,56 @@ impl Serialize for FindingsOut<'_> {
             seq.serialize_element(finding)?;
         }
         self.store
-            .for_each_findings(|findings| {
-                findings
-                    .iter()
-                    .try_for_each(|finding| seq.serialize_element(finding))
-                    .map_err(Stop::Write)
-            })
+            .for_each_findings_mapped(
+                |findings| {
+                    findings
+                        .iter()
+                        .map(|finding| indented_json(finding, FIRM_ITEM_DEPTH))
+                        .collect::<Result<Vec<_>, _>>()
+                },
+                |findings| {
+                    let findings = findings.map_err(|e| Stop::Write(S::Error::custom(e)))?;
+                    findings
+                        .iter()
+                        .try_for_each(|finding| seq.serialize_element(finding))
+                        .map_err(Stop::Write)
+                },
+            )
             .map_err(Stop::into_error)?;
         seq.end()
     }
+}
+
+/// How deep a firm's pages and findings sit in the pretty-printed report:
+/// in the report object, its `firms` array, a firm object, and its
+/// `pages` or `findings` array.
+const FIRM_ITEM_DEPTH: usize = 4;
+
+/// `value` pretty-printed as it reads at `depth` in a pretty-printed
+/// report, ready to be written there as is. The pages and findings of a
+/// large report are most of its bytes: printing them on the threads that
+/// read them back, rather than on the one writing the report, lets every
+/// core share the work. The tests compare the result with the report
+/// printed whole, so a change of layout there cannot go unnoticed.
+fn indented_json<T: Serialize>(
+    value: &T,
+    depth: usize,
+) -> Result<Box<serde_json::value::RawValue>, serde_json::Error> {
+    let flat = serde_json::to_vec_pretty(value)?;
+    let indent = b"  ".repeat(depth);
+    let lines = flat.iter().filter(|&&byte| byte == b'\n').count();
+    let mut text = Vec::with_capacity(flat.len() + lines * indent.len());
+    // JSON text never holds a raw line break inside a string, so every one
+    // starts a line of the layout.
+    for (index, line) in flat.split(|&byte| byte == b'\n').enumerate() {
+        if index > 0 {
+            text.push(b'\n');
+            text.extend_from_slice(&indent);
+        }
+        text.extend_from_slice(line);
+    }
+    let text = String::from_utf8(text).map_err(serde::ser::Error::custom)?;
+    serde_json::value::RawValue::from_string(text)
 }
 
 /// Why writing from a store stopped: a page could not be read back, or

@@ -184,3 +184,40 @@ fn a_large_store_reads_back_in_order_and_stops_when_asked() {
     );
     assert_eq!(seen, 40, "reading stops where the consumer says");
 }
+
+#[test]
+fn captures_are_listed_from_the_rendered_pages_alone_as_the_whole_report_lists_them() {
+    let mut report = sample();
+    for (index, page) in report.firms[0]
+        .pages
+        .iter_mut()
+        .enumerate()
+        .skip(1)
+        .step_by(2)
+    {
+        page.rendering = Some(Box::new(crate::model::Rendering {
+            rendered_at: "2026-12-07T00:00:00Z".into(),
+            content_sha256: format!("{index:064}"),
+            bytes: 1000 + index as u64,
+            reason: None,
+            requests_served: 1,
+            requests_refused: 0,
+            warc_file: Some("a.warc.gz".into()),
+            warc_record_id: Some(format!("<urn:uuid:{index}>")),
+            warc_offset: Some(10 * index as u64),
+            screenshot: None,
+        }));
+    }
+    let expected: Vec<CaptureDigest> = streamed_whole(&report)
+        .firms
+        .iter()
+        .flat_map(|firm| firm.pages.iter().flat_map(page_captures))
+        .collect();
+    assert!(expected.len() >= 2, "the sample has rendered pages");
+    for store in [PageStore::spilling, PageStore::in_memory] {
+        let captures = streamed(&report, store)
+            .page_captures()
+            .expect("reads back");
+        assert_eq!(captures, expected);
+    }
+}

@@ -87,6 +87,9 @@ struct Stub {
     at: u64,
     page_len: u32,
     findings_len: u32,
+    /// Whether a browser rendered the page: only such pages have captures
+    /// for the manifest, which need not read back the others.
+    rendered: bool,
     /// Findings credited to the page after it was spilled (a redirector
     /// chain landing on the firm), listed after the spilled ones.
     added: Vec<Finding>,
@@ -200,6 +203,7 @@ impl PageStore {
             at,
             page_len,
             findings_len,
+            rendered: page.rendering.is_some(),
             added: Vec::new(),
         })
     }
@@ -293,6 +297,54 @@ impl PageStore {
         consume: impl FnMut(Page) -> Result<(), E>,
     ) -> Result<(), E> {
         self.in_order(|entry| self.page(entry), consume)
+    }
+
+    /// [`PageStore::for_each_page`] with `map` applied to each page on the
+    /// decoding threads, so that work on a page (such as writing it out)
+    /// is shared by them too; `consume` gets the results in store order.
+    ///
+    /// # Errors
+    /// The first error met.
+    pub fn for_each_page_mapped<T: Send, E: From<StoreError>>(
+        &self,
+        map: impl Fn(Page) -> T + Sync,
+        consume: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.in_order(|entry| self.page(entry).map(&map), consume)
+    }
+
+    /// Hands the pages a browser rendered to `consume` in store order; the
+    /// other pages are not read back.
+    ///
+    /// # Errors
+    /// The first error met.
+    pub fn for_each_rendered_page<E: From<StoreError>>(
+        &self,
+        mut consume: impl FnMut(Page) -> Result<(), E>,
+    ) -> Result<(), E> {
+        for entry in &self.entries {
+            let rendered = match entry {
+                Entry::Resident(crawled) => crawled.page.rendering.is_some(),
+                Entry::Spilled(stub) => stub.rendered,
+            };
+            if rendered {
+                consume(self.page(entry)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`PageStore::for_each_findings`] with `map` applied to each page's
+    /// findings on the decoding threads, as [`PageStore::for_each_page_mapped`].
+    ///
+    /// # Errors
+    /// The first error met.
+    pub fn for_each_findings_mapped<T: Send, E: From<StoreError>>(
+        &self,
+        map: impl Fn(Vec<Finding>) -> T + Sync,
+        consume: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.in_order(|entry| self.findings(entry).map(&map), consume)
     }
 
     /// Hands every page's findings to `consume` in store order, as
