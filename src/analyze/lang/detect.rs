@@ -74,6 +74,46 @@ impl SettledLanguage {
     }
 }
 
+/// Texts whose statistical detection is remembered, per thread.
+pub(crate) const DETECTION_CACHE_ENTRIES: usize = 2048;
+
+/// A language code and whatlang's confidence in it.
+type Detection = Option<(&'static str, f64)>;
+
+thread_local! {
+    /// whatlang's answers by the text they were given. A site repeats its
+    /// footer, cookie notice and disclaimers on every page, and the
+    /// detector costs more than everything else done with a block. The
+    /// table is emptied when full: that costs detections, never answers,
+    /// for the detector is a pure function of the text.
+    static DETECTIONS: std::cell::RefCell<foldhash::HashMap<Box<str>, Detection>> =
+        std::cell::RefCell::new(foldhash::HashMap::default());
+}
+
+/// whatlang's language (ISO 639-1) and confidence for `text`, remembered
+/// across the pages a thread classifies.
+pub(crate) fn detect_statistically(text: &str) -> Detection {
+    DETECTIONS.with(|cache| {
+        if let Some(known) = cache.borrow().get(text) {
+            return *known;
+        }
+        let detected = whatlang::detect(text)
+            .and_then(|info| iso639_1(info.lang()).map(|code| (code, info.confidence())));
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= DETECTION_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(text.into(), detected);
+        detected
+    })
+}
+
+/// Whether `text`'s detection is remembered on this thread (for tests).
+#[cfg(test)]
+pub(crate) fn detection_is_remembered(text: &str) -> bool {
+    DETECTIONS.with(|cache| cache.borrow().contains_key(text))
+}
+
 /// Confidence given to a block's language taken from its own `lang` attribute.
 pub(crate) const ELEMENT_LANG_CONFIDENCE: f64 = 0.5;
 
@@ -181,8 +221,7 @@ impl LanguageModel {
                 source: LanguageSource::Markers,
             });
         }
-        let detected = whatlang::detect(bounded(text, MAX_DETECT_BYTES))
-            .and_then(|info| iso639_1(info.lang()).map(|code| (code, info.confidence())));
+        let detected = detect_statistically(bounded(text, MAX_DETECT_BYTES));
         match (detected, marker_choice) {
             // Agreement: whatlang's guess, with the markers' support.
             (Some((code, confidence)), Some(markers)) if markers == code => Some(LanguageGuess {

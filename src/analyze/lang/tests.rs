@@ -330,3 +330,23 @@ fn code_tables_hold_exactly_the_listed_codes() {
         assert!(!is_iso639_1(odd) && !is_country(odd), "{odd}");
     }
 }
+
+#[test]
+fn statistical_detection_is_remembered_per_text_and_answers_alike_after_a_purge() {
+    use crate::analyze::lang::detect::{
+        detect_statistically, detection_is_remembered, DETECTION_CACHE_ENTRIES,
+    };
+    let footer = "Trading involves risk. Read the terms of service and the privacy policy before you open an account with us.";
+    let first = detect_statistically(footer);
+    assert_eq!(first.map(|(code, _)| code), Some("en"));
+    assert!(detection_is_remembered(footer));
+    assert_eq!(detect_statistically(footer), first);
+    // Fill the table past its bound: it is emptied, and the text is
+    // detected again with the same answer.
+    for n in 0..DETECTION_CACHE_ENTRIES {
+        detect_statistically(&format!("{n} distinct filler text number {n}"));
+    }
+    assert!(!detection_is_remembered(footer));
+    assert_eq!(detect_statistically(footer), first);
+    assert!(detection_is_remembered(footer));
+}
