@@ -1,6 +1,7 @@
 //! One group of entry points (websites, affiliates, feeds, social profiles):
 //! robots.txt and sitemaps, the frontier, and the loop that runs visit tasks
-//! and feeds their links back into the frontier.
+//! and feeds their links back into the frontier, a round at a time (see
+//! `round`), so that what is admitted never depends on response order.
 
 use super::crawler::Crawler;
 use super::crawler::MAX_OUTGOING_LINKS;
