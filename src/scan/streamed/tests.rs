@@ -154,18 +154,24 @@ fn a_large_store_reads_back_in_order_and_stops_when_asked() {
         .collect();
     let mut urls = Vec::new();
     store
-        .for_each_page(|page| {
-            urls.push(page.url);
-            Ok::<_, StoreError>(())
-        })
+        .for_each_page_mapped(
+            |page| page.url,
+            |url| {
+                urls.push(url);
+                Ok::<_, StoreError>(())
+            },
+        )
         .expect("reads back");
     assert_eq!(urls, expected);
     let mut counts = Vec::new();
     store
-        .for_each_findings(|findings| {
-            counts.extend(findings.iter().map(|f| f.occurrences));
-            Ok::<_, StoreError>(())
-        })
+        .for_each_findings_mapped(
+            |findings| findings.iter().map(|f| f.occurrences).collect::<Vec<_>>(),
+            |occurrences| {
+                counts.extend(occurrences);
+                Ok::<_, StoreError>(())
+            },
+        )
         .expect("reads back");
     assert_eq!(counts, (0..500).collect::<Vec<u32>>());
     let mut seen = 0;

@@ -287,21 +287,10 @@ impl PageStore {
         self.entries.iter().map(|entry| self.page(entry))
     }
 
-    /// Hands every page, without its findings, to `consume` in store order,
-    /// as [`PageStore::for_each_record`] does.
-    ///
-    /// # Errors
-    /// The first error met.
-    pub fn for_each_page<E: From<StoreError>>(
-        &self,
-        consume: impl FnMut(Page) -> Result<(), E>,
-    ) -> Result<(), E> {
-        self.in_order(|entry| self.page(entry), consume)
-    }
-
-    /// [`PageStore::for_each_page`] with `map` applied to each page on the
-    /// decoding threads, so that work on a page (such as writing it out)
-    /// is shared by them too; `consume` gets the results in store order.
+    /// Every page, without its findings, as `map` turns it on the decoding
+    /// threads, so that work on a page (such as printing it) is shared by
+    /// them too; `consume` gets the results in store order, as
+    /// [`PageStore::for_each_record`] gets records.
     ///
     /// # Errors
     /// The first error met.
@@ -334,8 +323,8 @@ impl PageStore {
         Ok(())
     }
 
-    /// [`PageStore::for_each_findings`] with `map` applied to each page's
-    /// findings on the decoding threads, as [`PageStore::for_each_page_mapped`].
+    /// Every page's findings, as `map` turns them on the decoding threads;
+    /// see [`PageStore::for_each_page_mapped`].
     ///
     /// # Errors
     /// The first error met.
@@ -345,18 +334,6 @@ impl PageStore {
         consume: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
         self.in_order(|entry| self.findings(entry).map(&map), consume)
-    }
-
-    /// Hands every page's findings to `consume` in store order, as
-    /// [`PageStore::for_each_record`] does.
-    ///
-    /// # Errors
-    /// The first error met.
-    pub fn for_each_findings<E: From<StoreError>>(
-        &self,
-        consume: impl FnMut(Vec<Finding>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        self.in_order(|entry| self.findings(entry), consume)
     }
 
     /// Decodes the entries on worker threads, a chunk at a time, and hands
